@@ -1,0 +1,73 @@
+"""dutyplan: optimal duty timetables for gates and checkpoints.
+
+Describe sites, gates, shift types, people and rules as a :class:`Problem`, call
+:func:`solve`, read the :class:`Plan`, and verify it with the independent :func:`check`::
+
+    import dutyplan
+    problem = dutyplan.load_example("shangzhuang")
+    plan = dutyplan.solve(problem, time_limit=10)
+    print(plan.summary(problem))
+    assert dutyplan.check(problem, plan).ok
+"""
+
+from dutyplan.checker import CheckReport, Violation, check
+from dutyplan.errors import DutyplanError, NoPlanError, PlanFileError, ProblemError
+from dutyplan.examples import EXAMPLES, load_example
+from dutyplan.io import load_problem, save_problem
+from dutyplan.plan import Assignment, LevelResult, PersonSummary, Plan, Result, UncoveredShift
+from dutyplan.problem import (
+    Coordinates,
+    DemandEntry,
+    Gate,
+    Horizon,
+    Limit,
+    ObjectiveConfig,
+    Person,
+    Preference,
+    Problem,
+    RoleRequirement,
+    Rules,
+    ShiftType,
+    Site,
+    Succession,
+    Unavailable,
+)
+from dutyplan.solve import solve
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EXAMPLES",
+    "Assignment",
+    "CheckReport",
+    "Coordinates",
+    "DemandEntry",
+    "DutyplanError",
+    "Gate",
+    "Horizon",
+    "LevelResult",
+    "Limit",
+    "NoPlanError",
+    "ObjectiveConfig",
+    "Person",
+    "PersonSummary",
+    "Plan",
+    "PlanFileError",
+    "Preference",
+    "Problem",
+    "ProblemError",
+    "Result",
+    "RoleRequirement",
+    "Rules",
+    "ShiftType",
+    "Site",
+    "Succession",
+    "Unavailable",
+    "UncoveredShift",
+    "Violation",
+    "check",
+    "load_example",
+    "load_problem",
+    "save_problem",
+    "solve",
+]

@@ -1,0 +1,141 @@
+"""The ``dutyplan`` command.
+
+Exit codes: 0 plan written (or check passed), 1 the checker found violations,
+2 bad input (problem or plan file, arguments), 3 no plan (hard rules infeasible, or none
+found within the time limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from dutyplan.errors import DutyplanError
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 3
+
+
+def _load(spec: str):  # noqa: ANN202 - returns a Problem
+    """A problem file path, or the name of a bundled example."""
+    from dutyplan.examples import EXAMPLES, load_example
+    from dutyplan.io import load_problem
+
+    path = Path(spec)
+    if not path.exists() and spec in EXAMPLES:
+        return load_example(spec)
+    return load_problem(path)
+
+
+def _solve(args: argparse.Namespace) -> int:
+    from dutyplan.checker import check
+    from dutyplan.solve import solve
+
+    problem = _load(args.problem)
+    plan = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, log=args.log)
+    if plan.result.status in ("infeasible", "unknown"):
+        why = (
+            "the hard rules cannot all hold together"
+            if plan.result.status == "infeasible"
+            else f"no plan found within {args.time_limit:g}s"
+        )
+        print(f"no plan for {problem.name}: {why}", file=sys.stderr)
+        if args.out:
+            plan.to_json(args.out)
+        return EXIT_NO_PLAN
+    if not args.quiet:
+        print(plan.summary(problem, max_rows=args.rows))
+    report = check(problem, plan)
+    verdict = "passes" if report.ok else f"FAILS with {len(report.violations)} violation(s)"
+    print(f"\nindependent check: {verdict}; recomputed objective {report.objective}")
+    if args.out:
+        plan.to_json(args.out)
+        print(f"plan written to {args.out}")
+    if not report.ok:
+        print(report.summary(), file=sys.stderr)
+        return EXIT_VIOLATIONS
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from dutyplan.checker import check
+    from dutyplan.plan import Plan
+
+    problem = _load(args.problem)
+    plan = Plan.from_json(Path(args.plan))
+    report = check(problem, plan)
+    print(report.summary())
+    return EXIT_OK if report.ok else EXIT_VIOLATIONS
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from dutyplan.problem import Problem
+
+    print(json.dumps(Problem.model_json_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _example(args: argparse.Namespace) -> int:
+    from dutyplan.examples import EXAMPLES, example_path
+
+    if args.name is None:
+        print("\n".join(EXAMPLES))
+        return EXIT_OK
+    if args.name not in EXAMPLES:
+        print(f"unknown example {args.name!r}; known: {', '.join(EXAMPLES)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    sys.stdout.write(example_path(args.name).read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="dutyplan",
+        description="Optimal duty timetables for gates and checkpoints.",
+        epilog="exit codes: 0 plan written / check passed, 1 violations found, 2 bad input, 3 no plan",
+    )
+    main.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = main.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="solve a problem file (or a bundled example) and print the plan")
+    p.add_argument("problem", help="problem file (.json or .toml) or a bundled example name")
+    p.add_argument("--time-limit", type=float, default=30.0, metavar="S", help="seconds (default 30)")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="solver threads (default: all cores)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    p.add_argument("--out", metavar="PLAN.json", help="write the plan as JSON")
+    p.add_argument("--rows", type=int, default=40, help="rows per table in the summary")
+    p.add_argument("--quiet", action="store_true", help="print only the check verdict")
+    p.add_argument("--log", action="store_true", help="log the CP-SAT search")
+    p.set_defaults(run=_solve)
+
+    c = sub.add_parser("check", help="check a plan against a problem (exit 1 on violations)")
+    c.add_argument("problem")
+    c.add_argument("plan")
+    c.set_defaults(run=_check)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of a problem file")
+    s.set_defaults(run=_schema)
+
+    e = sub.add_parser("example", help="print a bundled example problem as JSON (no name: list them)")
+    e.add_argument("name", nargs="?")
+    e.set_defaults(run=_example)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.verbose or getattr(args, "log", False):
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        return args.run(args)
+    except DutyplanError as error:
+        print(f"dutyplan: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Exceptions raised by dutyplan.
+
+Every error a user can cause is a :class:`DutyplanError`; the message names the offending
+field and value so that the problem file can be fixed without reading a traceback.
+"""
+
+from __future__ import annotations
+
+
+class DutyplanError(Exception):
+    """Base class of every error dutyplan raises on purpose."""
+
+
+class ProblemError(DutyplanError, ValueError):
+    """The problem description is invalid (bad value, unknown id, wrong shape...).
+
+    ``details`` lists ``(field.path, message)`` pairs, one per error found.
+    """
+
+    details: list[tuple[str, str]] = []
+
+
+class PlanFileError(DutyplanError, ValueError):
+    """A plan file cannot be read or does not fit the problem it is checked against."""
+
+
+class NoPlanError(DutyplanError):
+    """The solver found no plan: the hard rules are infeasible or time ran out first."""
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status

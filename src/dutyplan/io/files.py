@@ -1,0 +1,70 @@
+"""Problem files in JSON or TOML, with errors that say where the file is wrong."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from dutyplan.errors import ProblemError
+from dutyplan.problem import Problem
+
+Format = Literal["json", "toml"]
+
+
+def problem_from_dict(data: Any, source: str = "problem") -> Problem:
+    """Validate a parsed document as a :class:`Problem`."""
+    if not isinstance(data, dict):
+        raise ProblemError(f"{source}: a problem is an object/table, got {type(data).__name__}")
+    try:
+        return Problem.model_validate(data)
+    except ProblemError as error:
+        error.args = (f"{source}: {error}",)
+        raise
+
+
+def problem_from_text(text: str, fmt: Format = "json", source: str = "problem") -> Problem:
+    """Parse JSON or TOML text into a :class:`Problem`."""
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ProblemError(
+                f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+            ) from None
+    elif fmt == "toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ProblemError(f"{source}: malformed TOML: {error}") from None
+    else:
+        raise ProblemError(f"unknown problem format {fmt!r} (use 'json' or 'toml')")
+    return problem_from_dict(data, source)
+
+
+def load_problem(path: str | Path, fmt: Format | None = None) -> Problem:
+    """Read a problem file; the format comes from the suffix (.json, .toml) unless given."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemError(f"problem file not found: {str(path)!r}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProblemError(f"cannot read problem file {str(path)!r}: {error}") from None
+    if fmt is None:
+        suffix = path.suffix.lower()
+        if suffix == ".toml":
+            fmt = "toml"
+        elif suffix == ".json":
+            fmt = "json"
+        else:
+            fmt = "json" if text.lstrip().startswith("{") else "toml"
+    return problem_from_text(text, fmt, source=str(path))
+
+
+def save_problem(problem: Problem, path: str | Path) -> None:
+    """Write a problem as JSON (UTF-8, names kept as they are)."""
+    Path(path).write_text(
+        problem.model_dump_json(indent=2, exclude_defaults=True) + "\n", encoding="utf-8"
+    )

@@ -1,0 +1,219 @@
+"""The CP-SAT model: decision variables and the cost registry every rule family writes to.
+
+Variables (all boolean unless said):
+
+* ``x[p, c, d, s]`` person p posted to gate class c on date d, shift type s (only where
+  eligible: gate open, role, availability, hard commute and day-length caps, site allowed);
+* ``work[p, d, s]`` = sum over classes of x (alias when a single class is possible);
+* ``day[p, d]`` person works on date d (a shift starts that date);
+* ``at_site[p, k]`` person works at site k at least once (exactly, both directions).
+
+Every cost is a term ``coef * var`` (or a constant) registered with :meth:`DutyModel.cost`
+under a level and a rule name, so each penalty can be reported. Cost variables are defined
+by equalities (``max``/``and``), never by one-sided bounds, so their value in any solution is
+the true cost and the solver's objective equals what the checker recomputes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from dutyplan.model.index import Index, build_index
+from dutyplan.problem import LEVELS, Problem
+
+Lit = Any  # a cp_model literal (IntVar or its negation)
+
+
+@dataclass
+class CostTerm:
+    level: str
+    rule: str
+    coef: int
+    var: Any | None  # None: constant term
+    person: int | None = None
+    day: int | None = None
+    site: int | None = None
+
+
+@dataclass
+class DutyModel:
+    index: Index
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    x_vars: list[Any] = field(default_factory=list)
+    x_keys: np.ndarray | None = None  # [n_x, 4] (p, c, d, s)
+    x_id: np.ndarray | None = None  # [P, C, D, S] index into x_vars or -1
+    work: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    day: dict[tuple[int, int], Any] = field(default_factory=dict)
+    at_site: dict[tuple[int, int], Any] = field(default_factory=dict)
+    terms: list[CostTerm] = field(default_factory=list)
+    build_seconds: float = 0.0
+    _true: Any = None
+    _work_by_person: dict[int, list[tuple[int, int, Any]]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def true(self) -> Any:
+        if self._true is None:
+            self._true = self.model.new_constant(1)
+        return self._true
+
+    def cost(
+        self,
+        level: str,
+        rule: str,
+        coef: int,
+        var: Any | None,
+        person: int | None = None,
+        day: int | None = None,
+        site: int | None = None,
+    ) -> None:
+        """Register ``coef * var`` (or the constant ``coef`` when var is None)."""
+        if coef != 0:
+            self.terms.append(CostTerm(level, rule, int(coef), var, person, day, site))
+
+    def level_expr(self, level: str) -> cp_model.LinearExpr:
+        variables, coefs, constant = [], [], 0
+        for term in self.terms:
+            if term.level != level:
+                continue
+            if term.var is None:
+                constant += term.coef
+            else:
+                variables.append(term.var)
+                coefs.append(term.coef)
+        return cp_model.LinearExpr.weighted_sum(variables, coefs) + constant
+
+    def level_trivial_bound(self, level: str) -> int:
+        """A bound every solution meets: constants plus the least each term can be."""
+        bound = 0
+        for term in self.terms:
+            if term.level != level:
+                continue
+            if term.var is None:
+                bound += term.coef
+                continue
+            lo, hi = _domain(term.var)
+            bound += term.coef * (lo if term.coef > 0 else hi)
+        return bound
+
+    def has_level(self, level: str) -> bool:
+        return any(t.level == level and t.var is not None for t in self.terms)
+
+    def excess(self, expr: Any, limit: int, upper: int) -> Any:
+        """A variable equal to ``max(0, expr - limit)``."""
+        var = self.model.new_int_var(0, max(0, upper - limit), "")
+        self.model.add_max_equality(var, [expr - limit, 0])
+        return var
+
+    def shortfall(self, expr: Any, target: int) -> Any:
+        """A variable equal to ``max(0, target - expr)``."""
+        var = self.model.new_int_var(0, max(0, target), "")
+        self.model.add_max_equality(var, [target - expr, 0])
+        return var
+
+    def all_of(self, literals: list[Any]) -> Any:
+        """A boolean equal to the conjunction of ``literals``."""
+        if len(literals) == 1:
+            return literals[0]
+        b = self.model.new_bool_var("")
+        self.model.add_bool_and(literals).only_enforce_if(b)
+        self.model.add_bool_or([lit.Not() for lit in literals] + [b])
+        return b
+
+    def both(self, a: Any, b: Any) -> Any:
+        return self.all_of([a, b])
+
+    def person_work(self, p: int) -> list[tuple[int, int, Any]]:
+        """(day, shift, work literal) of a person, ordered by day and shift."""
+        return self._work_by_person.get(p, [])
+
+    def x_range(self, p: int) -> tuple[int, int]:
+        """Rows ``lo:hi`` of ``x_keys``/``x_vars`` that belong to person p."""
+        column = self.x_keys[:, 0]
+        return int(np.searchsorted(column, p, "left")), int(np.searchsorted(column, p, "right"))
+
+
+def _domain(var: Any) -> tuple[int, int]:
+    if isinstance(var, cp_model.IntVar):
+        proto = var.proto.domain
+        return int(proto[0]), int(proto[-1])
+    # a negated boolean
+    return 0, 1
+
+
+def build_model(problem: Problem, site_allowed: np.ndarray | None = None) -> DutyModel:
+    """Build the full CP-SAT model of a problem (variables, every rule, every level)."""
+    from dutyplan.model import objective, rules
+
+    started = time.perf_counter()
+    index = build_index(problem, site_allowed)
+    dm = DutyModel(index=index)
+    _add_variables(dm)
+    rules.add_all(dm)
+    objective.add_all(dm)
+    dm.build_seconds = time.perf_counter() - started
+    return dm
+
+
+def _add_variables(dm: DutyModel) -> None:
+    ix = dm.index
+    model = dm.model
+    keys = np.argwhere(ix.eligible)  # [n, 4] sorted lexicographically: p, c, d, s
+    dm.x_keys = keys
+    dm.x_id = np.full(ix.eligible.shape, -1, dtype=np.int64)
+    dm.x_id[tuple(keys.T)] = np.arange(len(keys))
+    dm.x_vars = [model.new_bool_var("") for _ in range(len(keys))]
+
+    # work[p, d, s]: one shift instance, whatever the gate
+    groups: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
+    for (p, c, d, s), var in zip(keys.tolist(), dm.x_vars):
+        groups[(p, d, s)].append(var)
+    for key in sorted(groups):
+        options = groups[key]
+        if len(options) == 1:
+            dm.work[key] = options[0]
+        else:
+            w = model.new_bool_var("")
+            model.add(cp_model.LinearExpr.sum(options) == w)
+            dm.work[key] = w
+    for (p, d, s), w in dm.work.items():  # keys were inserted in sorted order
+        dm._work_by_person.setdefault(p, []).append((d, s, w))
+
+    # day[p, d]: works that date
+    by_day: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for (p, d, s), w in dm.work.items():
+        by_day[(p, d)].append(w)
+    for (p, d), shifts in sorted(by_day.items()):
+        if len(shifts) == 1:
+            dm.day[(p, d)] = shifts[0]
+            continue
+        limit = ix.rules[p].max_shifts_per_day
+        v = model.new_bool_var("")
+        if limit is not None and limit.hard and limit.value <= 1:
+            model.add(cp_model.LinearExpr.sum(shifts) == v)
+        else:
+            model.add_max_equality(v, shifts)
+        dm.day[(p, d)] = v
+
+    # at_site[p, k]: works at site k at least once
+    need_sites = any(r.keep_one_site for r in ix.rules) or dm.index.problem.rules.unit_sites_weight
+    if not need_sites:
+        return
+    by_site: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for (p, c, d, s), var in zip(keys.tolist(), dm.x_vars):
+        by_site[(p, int(ix.class_site[c]))].append(var)
+    for (p, k), xs in sorted(by_site.items()):
+        y = model.new_bool_var("")
+        model.add_bool_or(xs).only_enforce_if(y)
+        for var in xs:
+            model.add_implication(var, y)
+        dm.at_site[(p, k)] = y
+
+
+__all__ = ["LEVELS", "CostTerm", "DutyModel", "build_model"]

@@ -1,0 +1,148 @@
+"""Objective levels other than soft rules: cover, preferences, commute and fairness."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from dutyplan.model.builder import DutyModel
+
+
+def add_all(dm: DutyModel) -> None:
+    add_cover(dm)
+    add_preferences(dm)
+    add_commute(dm)
+    add_fairness(dm)
+
+
+def add_cover(dm: DutyModel) -> None:
+    """Per gate class and shift instance: missing people and extra people, both exact."""
+    ix = dm.index
+    by_class = defaultdict(list)
+    for (p, c, d, s), var in zip(dm.x_keys.tolist(), dm.x_vars):
+        by_class[(c, d, s)].append(var)
+    for c, gate_class in enumerate(ix.classes):
+        for d, s in np.argwhere(gate_class.open).tolist():
+            people = by_class.get((c, d, s), [])
+            need = int(gate_class.need[d, s]) * gate_class.size
+            under_w = int(gate_class.under_weight[d, s])
+            over_w = int(gate_class.over_weight[d, s])
+            assigned = cp_model.LinearExpr.sum(people)
+            if over_w < 0:  # extra people not allowed: missing = need - assigned exactly
+                if not people:
+                    dm.cost("cover", "under_cover", under_w * need, None, None, d, gate_class.site)
+                    continue
+                missing = dm.model.new_int_var(max(0, need - len(people)), need, "")
+                dm.model.add(assigned + missing == need)
+                dm.cost("cover", "under_cover", under_w, missing, None, d, gate_class.site)
+                continue
+            if not people:
+                dm.cost("cover", "under_cover", under_w * need, None, None, d, gate_class.site)
+                continue
+            under = dm.shortfall(assigned, need)
+            dm.cost("cover", "under_cover", under_w, under, None, d, gate_class.site)
+            if len(people) > need and over_w > 0:
+                over = dm.excess(assigned, need, len(people))
+                dm.cost("cover", "over_cover", over_w, over, None, d, gate_class.site)
+
+
+def add_preferences(dm: DutyModel) -> None:
+    ix = dm.index
+    problem = ix.problem
+    site_pos = {s.id: k for k, s in enumerate(problem.sites)}
+    for p, person in enumerate(problem.people):
+        for pref in person.preferences:
+            w = pref.weight
+            day = problem.day_index(pref.date) if pref.date is not None else None
+            rule = f"{pref.kind}_{'wanted' if pref.want else 'unwanted'}"
+            if pref.kind == "site":
+                k = site_pos[pref.site]  # type: ignore[index]
+                for (q, c, d, s), var in _x_of(dm, p):
+                    if day is not None and d != day:
+                        continue
+                    at_site = int(ix.class_site[c]) == k
+                    if at_site != pref.want:
+                        dm.cost("preferences", rule, w, var, p, d)
+            elif pref.kind == "shift":
+                s_pref = ix.shift_position(pref.shift)  # type: ignore[arg-type]
+                if day is not None:
+                    lit = dm.work.get((p, day, s_pref))
+                    if pref.want:
+                        dm.cost("preferences", rule, w, None, p, day)
+                        if lit is not None:
+                            dm.cost("preferences", rule, -w, lit, p, day)
+                    elif lit is not None:
+                        dm.cost("preferences", rule, w, lit, p, day)
+                else:
+                    for (q, d, s), lit in _work_of(dm, p):
+                        if (s == s_pref) != pref.want:
+                            dm.cost("preferences", rule, w, lit, p, d)
+            else:  # day_off
+                lit = dm.day.get((p, day))  # type: ignore[arg-type]
+                if pref.want:
+                    if lit is not None:
+                        dm.cost("preferences", rule, w, lit, p, day)
+                else:
+                    dm.cost("preferences", rule, w, None, p, day)
+                    if lit is not None:
+                        dm.cost("preferences", rule, -w, lit, p, day)
+
+
+def _x_of(dm: DutyModel, p: int) -> list[tuple[tuple[int, int, int, int], Any]]:
+    lo, hi = dm.x_range(p)
+    return [(tuple(dm.x_keys[i].tolist()), dm.x_vars[i]) for i in range(lo, hi)]
+
+
+def _work_of(dm: DutyModel, p: int) -> list[tuple[tuple[int, int, int], Any]]:
+    return [((p, d, s), lit) for d, s, lit in dm.person_work(p)]
+
+
+def add_commute(dm: DutyModel) -> None:
+    """Whole km per duty, summed over every duty."""
+    ix = dm.index
+    if not len(dm.x_vars):
+        return
+    km = ix.km[dm.x_keys[:, 0], ix.class_site[dm.x_keys[:, 1]]]
+    for (p, c, d, s), var, cost in zip(dm.x_keys.tolist(), dm.x_vars, km.tolist()):
+        if cost:
+            dm.cost("commute", "commute_km", int(cost), var, p, d, int(ix.class_site[c]))
+
+
+def add_fairness(dm: DutyModel) -> None:
+    """Range (max - min) of nights, weekend shifts and minutes over eligible people."""
+    ix = dm.index
+    config = ix.problem.objective
+    if config.weight("fairness") == 0:
+        return
+    eligible = [p for p in range(ix.n_people) if ix.eligible[p].any()]
+    if len(eligible) < 2:
+        return
+    metrics = [
+        (config.fairness_nights, "fair_nights", lambda d, s: int(ix.shift_night[s])),
+        (config.fairness_weekends, "fair_weekends", lambda d, s: int(ix.weekend[d])),
+        (config.fairness_minutes, "fair_minutes", lambda d, s: int(ix.shift_minutes[s])),
+    ]
+    by_person = defaultdict(list)
+    for (p, d, s), lit in dm.work.items():
+        by_person[p].append((d, s, lit))
+    for weight, rule, value in metrics:
+        if weight == 0:
+            continue
+        totals = []
+        top = 0
+        for p in eligible:
+            items = [(value(d, s), lit) for d, s, lit in by_person[p]]
+            items = [(v, lit) for v, lit in items if v]
+            totals.append(cp_model.LinearExpr.weighted_sum([i[1] for i in items], [i[0] for i in items]))
+            top = max(top, sum(v for v, _ in items))
+        if top == 0:
+            continue
+        high = dm.model.new_int_var(0, top, "")
+        low = dm.model.new_int_var(0, top, "")
+        dm.model.add_max_equality(high, totals)
+        dm.model.add_min_equality(low, totals)
+        dm.cost("fairness", rule, weight, high)
+        dm.cost("fairness", rule, -weight, low)

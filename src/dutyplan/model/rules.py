@@ -1,0 +1,438 @@
+"""Rule families, one function each, as the README and ``docs/rules.md`` list them.
+
+Each function reads the effective rules of every person from the index, adds hard
+constraints, and registers the cost of soft ones on the ``rules`` level.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from dutyplan.model.builder import DutyModel
+from dutyplan.problem import Limit
+
+LEVEL = "rules"
+
+
+def add_all(dm: DutyModel) -> None:
+    add_no_overlap(dm)
+    add_max_shifts_per_day(dm)
+    add_min_rest(dm)
+    add_forbidden_successions(dm)
+    add_runs(dm)
+    add_rolling_week(dm)
+    add_horizon_totals(dm)
+    add_max_weekends(dm)
+    add_commute_caps(dm)
+    add_keep_one_site(dm)
+    add_unit_sites(dm)
+    add_roles(dm)
+
+
+# --------------------------------------------------------------------------- shift pairs
+
+
+def _instance_pairs(dm: DutyModel, gap: int) -> list[tuple[int, int, int, int]]:
+    """Pairs of shift instances (d1, s1, d2, s2), second starting no earlier than the first,
+    with ``start2 - end1 < gap`` (they overlap, or the rest between them is too short)."""
+    ix = dm.index
+    starts = ix.start.ravel()
+    ends = ix.end.ravel()
+    order = np.argsort(starts, kind="stable")
+    pairs = []
+    for a_pos, a in enumerate(order):
+        for b in order[a_pos + 1 :]:
+            if starts[b] - ends[a] >= gap:
+                break  # later instances start later still
+            pairs.append((a // ix.n_shifts, a % ix.n_shifts, b // ix.n_shifts, b % ix.n_shifts))
+    return pairs
+
+
+def add_no_overlap(dm: DutyModel) -> None:
+    """Always hard: one person never works two shift instances that overlap in time."""
+    pairs = _instance_pairs(dm, 0)
+    for p in range(dm.index.n_people):
+        for d1, s1, d2, s2 in pairs:
+            a, b = dm.work.get((p, d1, s1)), dm.work.get((p, d2, s2))
+            if a is not None and b is not None:
+                dm.model.add_at_most_one([a, b])
+
+
+def add_max_shifts_per_day(dm: DutyModel) -> None:
+    ix = dm.index
+    for p in range(ix.n_people):
+        limit = ix.rules[p].max_shifts_per_day
+        if limit is None or limit.value >= ix.n_shifts:
+            continue
+        for d in range(ix.n_days):
+            shifts = [dm.work[(p, d, s)] for s in range(ix.n_shifts) if (p, d, s) in dm.work]
+            if len(shifts) <= limit.value:
+                continue
+            total = cp_model.LinearExpr.sum(shifts)
+            if limit.hard:
+                dm.model.add(total <= limit.value)
+            else:
+                over = dm.excess(total, limit.value, len(shifts))
+                dm.cost(LEVEL, "max_shifts_per_day", limit.weight, over, person=p, day=d)
+
+
+def add_min_rest(dm: DutyModel) -> None:
+    ix = dm.index
+    cache: dict[int, list[tuple[int, int, int, int]]] = {}
+    for p in range(ix.n_people):
+        limit = ix.rules[p].min_rest_hours
+        if limit is None or limit.value == 0:
+            continue
+        gap = limit.value * 60
+        if gap not in cache:
+            cache[gap] = [pair for pair in _instance_pairs(dm, gap) if _rest_only(ix, pair)]
+        for d1, s1, d2, s2 in cache[gap]:
+            a, b = dm.work.get((p, d1, s1)), dm.work.get((p, d2, s2))
+            if a is None or b is None:
+                continue
+            if limit.hard:
+                dm.model.add_at_most_one([a, b])
+            else:
+                dm.cost(LEVEL, "min_rest_hours", limit.weight, dm.both(a, b), person=p, day=d2)
+
+
+def _rest_only(ix: Any, pair: tuple[int, int, int, int]) -> bool:
+    """The pair does not overlap (overlaps are always forbidden elsewhere)."""
+    d1, s1, d2, s2 = pair
+    return bool(ix.start[d2, s2] >= ix.end[d1, s1])
+
+
+def add_forbidden_successions(dm: DutyModel) -> None:
+    ix = dm.index
+    for p in range(ix.n_people):
+        for succ in ix.rules[p].forbidden_successions:
+            s1, s2 = ix.shift_position(succ.first), ix.shift_position(succ.then)
+            for d in range(ix.n_days - 1):
+                a, b = dm.work.get((p, d, s1)), dm.work.get((p, d + 1, s2))
+                if a is None or b is None:
+                    continue
+                if succ.weight is None:
+                    dm.model.add_at_most_one([a, b])
+                else:
+                    dm.cost(LEVEL, "forbidden_successions", succ.weight, dm.both(a, b), p, d + 1)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def add_runs(dm: DutyModel) -> None:
+    """Consecutive worked days, days off and nights (Curtois-Qu boundary convention)."""
+    ix = dm.index
+    for p in range(ix.n_people):
+        rules = ix.rules[p]
+        days = [dm.day.get((p, d)) for d in range(ix.n_days)]
+        if rules.max_consecutive_days is not None:
+            _max_run(dm, p, days, rules.max_consecutive_days, "max_consecutive_days")
+        if rules.max_consecutive_nights is not None:
+            nights = []
+            for d in range(ix.n_days):
+                lits = [
+                    dm.work[(p, d, s)]
+                    for s in range(ix.n_shifts)
+                    if ix.shift_night[s] and (p, d, s) in dm.work
+                ]
+                nights.append(_any(dm, lits, rules.max_shifts_per_day))
+            _max_run(dm, p, nights, rules.max_consecutive_nights, "max_consecutive_nights")
+        if rules.min_consecutive_days is not None:
+            _min_run(dm, p, days, rules.min_consecutive_days, "min_consecutive_days", True)
+        if rules.min_consecutive_days_off is not None:
+            _min_run(dm, p, days, rules.min_consecutive_days_off, "min_consecutive_days_off", False)
+
+
+def _any(dm: DutyModel, lits: list[Any], per_day: Limit | None) -> Any | None:
+    if not lits:
+        return None
+    if len(lits) == 1:
+        return lits[0]
+    v = dm.model.new_bool_var("")
+    if per_day is not None and per_day.hard and per_day.value <= 1:
+        dm.model.add(cp_model.LinearExpr.sum(lits) == v)
+    else:
+        dm.model.add_max_equality(v, lits)
+    return v
+
+
+def _max_run(dm: DutyModel, p: int, lits: list[Any | None], limit: Limit, rule: str) -> None:
+    """At most ``limit.value`` consecutive true literals; soft: cost per day over."""
+    span = limit.value + 1
+    for start in range(len(lits) - span + 1):
+        window = lits[start : start + span]
+        if any(lit is None for lit in window):
+            continue
+        if limit.hard:
+            dm.model.add_bool_or([lit.Not() for lit in window])
+        else:
+            dm.cost(LEVEL, rule, limit.weight, dm.all_of(window), person=p, day=start + span - 1)
+
+
+def _min_run(
+    dm: DutyModel, p: int, lits: list[Any | None], limit: Limit, rule: str, positive: bool
+) -> None:
+    """No maximal run shorter than ``limit.value`` unless it touches either end of the horizon.
+
+    ``positive``: runs of true literals (worked days); otherwise runs of false (days off).
+    A missing literal is a constant false (the person cannot work that day).
+    """
+    n = len(lits)
+
+    def state(d: int, want_in_run: bool) -> Any | bool:
+        """Literal that is true when day d is in (or out of) a run; or a constant."""
+        lit = lits[d]
+        in_run_when_true = positive
+        if lit is None:  # constant: not worked
+            value = not in_run_when_true
+            return value if want_in_run else not value
+        if want_in_run == in_run_when_true:
+            return lit
+        return lit.Not()
+
+    for length in range(1, limit.value):
+        for first in range(1, n - length):
+            last = first + length - 1
+            if last + 1 > n - 1:
+                continue
+            pattern = [state(first - 1, False)]
+            pattern += [state(d, True) for d in range(first, last + 1)]
+            pattern.append(state(last + 1, False))
+            if any(item is False for item in pattern):
+                continue
+            literals = [item for item in pattern if item is not True]
+            shortfall = limit.value - length
+            if not literals:  # the pattern is certain: a constant violation
+                if limit.hard:
+                    dm.model.add_bool_or([])  # infeasible, as the data forces it
+                else:
+                    dm.cost(LEVEL, rule, limit.weight * shortfall, None, person=p, day=first)
+                continue
+            if limit.hard:
+                dm.model.add_bool_or([lit.Not() for lit in literals])
+            else:
+                dm.cost(LEVEL, rule, limit.weight * shortfall, dm.all_of(literals), p, first)
+
+
+# --------------------------------------------------------------------------- sums
+
+
+def _sum_limit(
+    dm: DutyModel,
+    p: int,
+    lits: list[Any],
+    coefs: list[int],
+    limit: Limit,
+    rule: str,
+    day: int | None,
+    upper: bool = True,
+    bound: int | None = None,
+) -> None:
+    """``sum(coefs * lits) <= bound`` (``>=`` when not ``upper``), hard or soft per ``limit``.
+
+    ``bound`` defaults to ``limit.value``; soft costs ``limit.weight`` per unit over (under).
+    """
+    bound = limit.value if bound is None else bound
+    total = cp_model.LinearExpr.weighted_sum(lits, coefs)
+    top = int(sum(coefs))
+    if upper:
+        if top <= bound:
+            return
+        if limit.hard:
+            dm.model.add(total <= bound)
+        else:
+            dm.cost(LEVEL, rule, limit.weight, dm.excess(total, bound, top), p, day)
+    else:
+        if bound <= 0:
+            return
+        if limit.hard:
+            dm.model.add(total >= bound)
+        else:
+            dm.cost(LEVEL, rule, limit.weight, dm.shortfall(total, bound), p, day)
+
+
+def add_rolling_week(dm: DutyModel) -> None:
+    """Every 7 consecutive dates: days off at least v, minutes at most 60 v."""
+    ix = dm.index
+    if ix.n_days < 7:
+        return
+    for p in range(ix.n_people):
+        rules = ix.rules[p]
+        off = rules.min_days_off_per_7
+        hours = rules.max_hours_per_7
+        for first in range(ix.n_days - 6):
+            week = range(first, first + 7)
+            if off is not None:
+                # days off >= v  <=>  worked dates <= 7 - v
+                lits = [dm.day[(p, d)] for d in week if (p, d) in dm.day]
+                if 7 - off.value < 0 and not lits:
+                    lits, coefs = [dm.true], [0]
+                else:
+                    coefs = [1] * len(lits)
+                _sum_limit(dm, p, lits, coefs, off, "min_days_off_per_7", first, bound=7 - off.value)
+            if hours is not None:
+                keys = [(d, s) for d in week for s in range(ix.n_shifts) if (p, d, s) in dm.work]
+                lits = [dm.work[(p, d, s)] for d, s in keys]
+                coefs = [int(ix.shift_minutes[s]) for _, s in keys]
+                _sum_limit(dm, p, lits, coefs, hours, "max_hours_per_7", first, bound=hours.value * 60)
+
+
+def add_horizon_totals(dm: DutyModel) -> None:
+    ix = dm.index
+    for p in range(ix.n_people):
+        rules = ix.rules[p]
+        items = dm.person_work(p)
+        lits = [w for _, _, w in items]
+        minutes = [int(ix.shift_minutes[s]) for _, s, _ in items]
+        if rules.max_minutes is not None:
+            _sum_limit(dm, p, lits, minutes, rules.max_minutes, "max_minutes", None)
+        if rules.min_minutes is not None:
+            _sum_limit(dm, p, lits, minutes, rules.min_minutes, "min_minutes", None, False)
+        for shift_id, limit in rules.max_shifts.items():
+            s = ix.shift_position(shift_id)
+            of_type = [w for _, t, w in items if t == s]
+            _sum_limit(dm, p, of_type, [1] * len(of_type), limit, "max_shifts", None)
+
+
+def add_max_weekends(dm: DutyModel) -> None:
+    ix = dm.index
+    weekends = defaultdict(list)
+    for d in range(ix.n_days):
+        if ix.weekend_index[d] >= 0:
+            weekends[int(ix.weekend_index[d])].append(d)
+    if not weekends:
+        return
+    for p in range(ix.n_people):
+        limit = ix.rules[p].max_weekends
+        if limit is None:
+            continue
+        worked = []
+        for days in weekends.values():
+            lits = [dm.day[(p, d)] for d in days if (p, d) in dm.day]
+            if not lits:
+                continue
+            if len(lits) == 1:
+                worked.append(lits[0])
+            else:
+                v = dm.model.new_bool_var("")
+                dm.model.add_max_equality(v, lits)
+                worked.append(v)
+        _sum_limit(dm, p, worked, [1] * len(worked), limit, "max_weekends", None)
+
+
+# --------------------------------------------------------------------------- commute
+
+
+def add_commute_caps(dm: DutyModel) -> None:
+    """Soft caps on km and working-day length per duty (hard ones prune eligibility)."""
+    ix = dm.index
+    for (p, c, d, s), var in zip(dm.x_keys.tolist(), dm.x_vars):
+        rules = ix.rules[p]
+        k = int(ix.class_site[c])
+        cap = rules.max_commute_km
+        if cap is not None and not cap.hard and ix.km[p, k] > cap.value:
+            dm.cost(LEVEL, "max_commute_km", cap.weight * int(ix.km[p, k] - cap.value), var, p, d, k)
+        day_cap = rules.max_day_minutes
+        if day_cap is not None and not day_cap.hard:
+            length = int(ix.commute_minutes[p, k] + ix.shift_minutes[s])
+            if length > day_cap.value:
+                dm.cost(LEVEL, "max_day_minutes", day_cap.weight * (length - day_cap.value), var, p, d, k)
+
+
+# --------------------------------------------------------------------------- sites and teams
+
+
+def add_keep_one_site(dm: DutyModel) -> None:
+    ix = dm.index
+    by_person = defaultdict(list)
+    for (p, k), y in dm.at_site.items():
+        by_person[p].append(y)
+    for p, ys in by_person.items():
+        if ix.rules[p].keep_one_site and len(ys) > 1:
+            dm.model.add_at_most_one(ys)
+
+
+def add_unit_sites(dm: DutyModel) -> None:
+    ix = dm.index
+    weight = ix.problem.rules.unit_sites_weight
+    if not weight:
+        return
+    units = defaultdict(list)
+    for p, person in enumerate(ix.problem.people):
+        if person.unit is not None:
+            units[person.unit].append(p)
+    for unit, members in units.items():
+        used = []
+        for k in range(ix.n_sites):
+            ys = [dm.at_site[(p, k)] for p in members if (p, k) in dm.at_site]
+            if not ys:
+                continue
+            if len(ys) == 1:
+                used.append(ys[0])
+            else:
+                z = dm.model.new_bool_var("")
+                dm.model.add_max_equality(z, ys)
+                used.append(z)
+        if len(used) > 1:
+            extra = dm.excess(cp_model.LinearExpr.sum(used), 1, len(used))
+            dm.cost(LEVEL, "unit_sites_weight", weight, extra)
+
+
+def add_roles(dm: DutyModel) -> None:
+    """At least ``count`` people with a role on duty at a site whenever it needs people."""
+    ix = dm.index
+    problem = ix.problem
+    for requirement in problem.rules.roles:
+        sites = requirement.sites or [s.id for s in problem.sites]
+        has_role = np.array([requirement.role in p.roles for p in problem.people], dtype=bool)
+        for site_id in sites:
+            k = next(i for i, s in enumerate(problem.sites) if s.id == site_id)
+            _role_at_site(dm, k, requirement, has_role)
+
+
+def _role_at_site(dm: DutyModel, k: int, requirement: Any, has_role: np.ndarray) -> None:
+    ix = dm.index
+    class_ids = [c for c, cls in enumerate(ix.classes) if cls.site == k]
+    if not class_ids:
+        return
+    is_open = np.zeros((ix.n_days, ix.n_shifts), dtype=bool)
+    needs = np.zeros((ix.n_days, ix.n_shifts), dtype=bool)
+    for c in class_ids:
+        is_open |= ix.classes[c].open
+        needs |= ix.classes[c].open & (ix.classes[c].need > 0)
+    if not needs.any():
+        return
+    instances = np.argwhere(is_open)  # (d, s) open at the site
+    starts = ix.start[is_open]
+    ends = ix.end[is_open]
+    bounds = np.unique(np.concatenate([starts, ends]))
+    need_starts, need_ends = ix.start[needs], ix.end[needs]
+    # Pieces between consecutive boundaries, kept when some gate-shift needs people then.
+    # Pieces covered by the same shift instances share one constraint (minutes add up).
+    minutes: dict[tuple, int] = defaultdict(int)
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if not np.any((need_starts <= lo) & (need_ends >= hi)):
+            continue
+        covering = tuple(map(tuple, instances[(starts <= lo) & (ends >= hi)].tolist()))
+        minutes[covering] += hi - lo
+    role_people = np.flatnonzero(has_role)
+    for covering, piece_minutes in minutes.items():
+        lits = []
+        for d, s in covering:
+            for c in class_ids:
+                for p in role_people:
+                    xi = dm.x_id[p, c, d, s]
+                    if xi >= 0:
+                        lits.append(dm.x_vars[xi])
+        present = cp_model.LinearExpr.sum(lits)
+        first_day = int(covering[0][0]) if covering else None
+        if requirement.weight is None:
+            dm.model.add(present >= requirement.count)
+        else:
+            short = dm.shortfall(present, requirement.count)
+            dm.cost(LEVEL, "roles", requirement.weight * piece_minutes, short, None, first_day, k)

@@ -1,0 +1,237 @@
+"""The output: a duty timetable with its figures, saved and loaded as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dutyplan.errors import PlanFileError
+from dutyplan.problem import LEVELS, Problem, format_validation_error
+
+Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Assignment(_Out):
+    """One person on one shift at one gate."""
+
+    person: str
+    date: dt.date
+    shift: str
+    start: dt.datetime
+    end: dt.datetime
+    site: str
+    gate: str
+
+
+class UncoveredShift(_Out):
+    """A gate-shift with fewer people than it needs."""
+
+    site: str
+    gate: str
+    date: dt.date
+    shift: str
+    start: dt.datetime
+    end: dt.datetime
+    need: int
+    assigned: int
+    missing: int
+
+
+class LevelResult(_Out):
+    """One objective level: its value, the bound proven for it and whether it is optimal.
+
+    In lexicographic mode a level's bound holds given the levels before it at their values.
+    """
+
+    name: str
+    value: int
+    bound: int | None = None
+    optimal: bool = False
+    weight: int = 1
+
+
+class Result(_Out):
+    """How the plan was found and how good it provably is.
+
+    ``objective`` is ``sum(weight * level value)``; ``best_bound`` the same sum of level
+    bounds; ``gap = (objective - best_bound) / max(1, objective)``.
+    """
+
+    status: Status
+    objective: int | None = None
+    best_bound: int | None = None
+    gap: float | None = None
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    first_plan_seconds: float | None = None
+    mode: str = "lexicographic"
+    levels: list[LevelResult] = Field(default_factory=list)
+    time_limit: float | None = None
+    workers: int | None = None
+    seed: int | None = None
+
+
+class PersonSummary(_Out):
+    person: str
+    name: str
+    unit: str | None = None
+    sites: list[str] = Field(default_factory=list)
+    shifts: int = 0
+    minutes: int = 0
+    nights: int = 0
+    weekend_shifts: int = 0
+    commute_km: float = 0.0
+
+    @property
+    def hours(self) -> float:
+        return self.minutes / 60
+
+
+class GateCoverage(_Out):
+    site: str
+    gate: str
+    need: int = Field(description="person-shifts needed over the horizon")
+    assigned: int = Field(description="person-shifts assigned, up to need")
+    uncovered: int
+
+
+class Plan(_Out):
+    """A duty timetable: assignments, what is left uncovered, per-person and per-gate figures."""
+
+    problem: str
+    assignments: list[Assignment] = Field(default_factory=list)
+    uncovered: list[UncoveredShift] = Field(default_factory=list)
+    people: list[PersonSummary] = Field(default_factory=list)
+    coverage: list[GateCoverage] = Field(default_factory=list)
+    result: Result
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build(cls, problem: Problem, assignments: list[Assignment], result: Result) -> Plan:
+        """Fill in the figures (uncovered, per person, per gate) from the assignments."""
+        assignments = sorted(assignments, key=lambda a: (a.start, a.site, a.gate, a.person))
+        by_gate_shift: dict[tuple[str, str, dt.date, str], int] = defaultdict(int)
+        for a in assignments:
+            by_gate_shift[(a.site, a.gate, a.date, a.shift)] += 1
+        uncovered: list[UncoveredShift] = []
+        coverage: list[GateCoverage] = []
+        for si, site in enumerate(problem.sites):
+            for gi, gate in enumerate(site.gates):
+                need_total = assigned_total = 0
+                for day in problem.dates:
+                    for shift in problem.shift_types:
+                        entry = problem.demand(si, gi, day, shift.id)
+                        if entry is None or entry.need == 0:
+                            continue
+                        got = by_gate_shift.get((site.id, gate.id, day, shift.id), 0)
+                        need_total += entry.need
+                        assigned_total += min(got, entry.need)
+                        if got < entry.need:
+                            uncovered.append(
+                                UncoveredShift(
+                                    site=site.id,
+                                    gate=gate.id,
+                                    date=day,
+                                    shift=shift.id,
+                                    start=problem.shift_start(day, shift.id),
+                                    end=problem.shift_end(day, shift.id),
+                                    need=entry.need,
+                                    assigned=got,
+                                    missing=entry.need - got,
+                                )
+                            )
+                coverage.append(
+                    GateCoverage(
+                        site=site.id,
+                        gate=gate.id,
+                        need=need_total,
+                        assigned=assigned_total,
+                        uncovered=need_total - assigned_total,
+                    )
+                )
+        uncovered.sort(key=lambda u: (u.start, u.site, u.gate))
+        return cls(
+            problem=problem.name,
+            assignments=assignments,
+            uncovered=uncovered,
+            people=person_summaries(problem, assignments),
+            coverage=coverage,
+            result=result,
+        )
+
+    # ------------------------------------------------------------------ files
+    def to_json(self, path: str | Path | None = None, indent: int = 2) -> str:
+        text = self.model_dump_json(indent=indent)
+        if path is not None:
+            Path(path).write_text(text + "\n", encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> Plan:
+        """Read a plan from a JSON file path or a JSON string."""
+        text = str(source)
+        if not text.lstrip().startswith("{"):
+            try:
+                text = Path(source).read_text(encoding="utf-8")
+            except OSError as error:
+                raise PlanFileError(f"cannot read plan file {str(source)!r}: {error}") from None
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as error:
+            raise PlanFileError(format_validation_error(error, "invalid plan")) from None
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def missing_person_shifts(self) -> int:
+        return sum(u.missing for u in self.uncovered)
+
+    def summary(self, problem: Problem | None = None, max_rows: int = 40) -> str:
+        """A readable text summary (what the command line prints)."""
+        from dutyplan.report import plan_summary
+
+        return plan_summary(self, problem, max_rows=max_rows)
+
+
+def person_summaries(problem: Problem, assignments: list[Assignment]) -> list[PersonSummary]:
+    """Shifts, minutes, nights, weekend shifts and commute km per person."""
+    km = problem.commute_km_matrix()
+    site_index = {s.id: i for i, s in enumerate(problem.sites)}
+    shift = {s.id: s for s in problem.shift_types}
+    rows = {
+        p.id: PersonSummary(person=p.id, name=p.label, unit=p.unit) for p in problem.people
+    }
+    person_index = {p.id: i for i, p in enumerate(problem.people)}
+    for a in assignments:
+        row = rows[a.person]
+        st = shift[a.shift]
+        row.shifts += 1
+        row.minutes += st.minutes
+        row.nights += int(st.is_night)
+        row.weekend_shifts += int(problem.is_weekend(a.date))
+        row.commute_km += float(km[person_index[a.person], site_index[a.site]])
+        if a.site not in row.sites:
+            row.sites.append(a.site)
+    for row in rows.values():
+        row.commute_km = round(row.commute_km, 1)
+    return list(rows.values())
+
+
+__all__ = [
+    "LEVELS",
+    "Assignment",
+    "GateCoverage",
+    "LevelResult",
+    "PersonSummary",
+    "Plan",
+    "Result",
+    "UncoveredShift",
+]

@@ -1,0 +1,84 @@
+"""Readable text for the terminal: plan summaries with aligned columns (CJK-aware)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dutyplan.plan import Plan
+    from dutyplan.problem import Problem
+
+
+def display_width(text: str) -> int:
+    """Terminal columns a string takes (East Asian wide characters count two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
+def table(headers: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    widths = [display_width(h) for h in headers]
+    for row in rows:
+        widths = [max(w, display_width(cell)) for w, cell in zip(widths, row)]
+    lines = ["  ".join(pad(h, w, i in numeric) for i, (h, w) in enumerate(zip(headers, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(pad(c, w, i in numeric) for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(lines)
+
+
+def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40) -> str:
+    r = plan.result
+    site_names = {s.id: s.label for s in problem.sites} if problem else {}
+    out = [f"plan for {plan.problem}: {r.status}"]
+    if r.objective is not None:
+        gap = f"{100 * r.gap:.2f}%" if r.gap is not None else "n/a"
+        out.append(f"objective {r.objective}   best bound {r.best_bound}   gap {gap}   ({r.mode})")
+    first = f", first plan after {r.first_plan_seconds:.2f}s" if r.first_plan_seconds is not None else ""
+    out.append(f"model built in {r.build_seconds:.2f}s, solved in {r.solve_seconds:.2f}s{first}")
+    if r.levels:
+        rows = [
+            [lv.name, str(lv.value), "" if lv.bound is None else str(lv.bound), "yes" if lv.optimal else "no"]
+            for lv in r.levels
+        ]
+        out += ["", table(["level", "value", "bound", "optimal"], rows, {1, 2})]
+    if r.objective is None:
+        return "\n".join(out)
+    out.append("")
+    out.append(f"{len(plan.assignments)} duties; {plan.missing_person_shifts} person-shifts uncovered")
+    rows = [
+        [site_names.get(c.site, c.site), c.gate, str(c.need), str(c.assigned), str(c.uncovered)]
+        for c in plan.coverage
+    ]
+    out += ["", table(["site", "gate", "needed", "covered", "uncovered"], rows, {2, 3, 4})]
+    if plan.uncovered:
+        out += ["", "uncovered gate-shifts:"]
+        for u in plan.uncovered[:max_rows]:
+            out.append(
+                f"  {u.start:%Y-%m-%d %H:%M}-{u.end:%H:%M}  {site_names.get(u.site, u.site)} / {u.gate}:"
+                f" {u.missing} of {u.need} missing"
+            )
+        if len(plan.uncovered) > max_rows:
+            out.append(f"  ... and {len(plan.uncovered) - max_rows} more")
+    rows = []
+    for s in plan.people[:max_rows]:
+        sites = ", ".join(site_names.get(x, x) for x in s.sites) or "-"
+        rows.append(
+            [s.name, s.unit or "", sites, str(s.shifts), f"{s.hours:.1f}", str(s.nights),
+             str(s.weekend_shifts), f"{s.commute_km:.0f}"]
+        )
+    headers = ["person", "unit", "site", "shifts", "hours", "nights", "weekend", "km"]
+    out += ["", table(headers, rows, {3, 4, 5, 6, 7})]
+    if len(plan.people) > max_rows:
+        out.append(f"... and {len(plan.people) - max_rows} more people")
+    by_site = Counter(a.site for a in plan.assignments)
+    if by_site and problem is not None:
+        out.append("")
+        out.append("duties per site: " + ", ".join(f"{site_names[k]} {v}" for k, v in sorted(by_site.items())))
+    return "\n".join(out)

@@ -1,0 +1,308 @@
+"""Solve a problem: build the model, optimise level by level within a time limit, make a plan.
+
+Data flows one way: problem -> model (``dutyplan.model``) -> solution -> plan. The checker
+(``dutyplan.checker``) verifies the plan without touching any of this.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from dutyplan.errors import DutyplanError
+from dutyplan.model import DutyModel, build_model
+from dutyplan.plan import Assignment, LevelResult, Plan, Result
+from dutyplan.problem import LEVELS, Problem
+
+logger = logging.getLogger("dutyplan")
+
+_STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "invalid",
+    cp_model.UNKNOWN: "unknown",
+}
+
+
+@dataclass
+class _Stage:
+    name: str
+    value: int | None = None
+    bound: int | None = None
+    optimal: bool = False
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Records when solutions arrive and stops a stage once its share of time is used."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+        self.first_at: float | None = None  # time.perf_counter() of the first solution
+
+    def on_solution_callback(self) -> None:
+        self.count += 1
+        if self.first_at is None:
+            self.first_at = time.perf_counter()
+
+
+def solve(
+    problem: Problem,
+    time_limit: float = 30.0,
+    workers: int | None = None,
+    seed: int = 0,
+    log: bool = False,
+    params: dict[str, Any] | None = None,
+) -> Plan:
+    """Find the best duty plan within ``time_limit`` seconds (wall clock, build excluded).
+
+    ``workers``: CP-SAT search workers (default: all cores). With ``workers=1`` and a fixed
+    ``seed`` a run that finishes before its time limit is reproducible. ``params``: extra
+    CP-SAT parameters by name. Returns a :class:`Plan` whose ``result`` says how good it is;
+    when no plan exists or none was found in time, the plan is empty and
+    ``result.status`` is ``infeasible`` or ``unknown``.
+    """
+    if time_limit <= 0:
+        raise DutyplanError(f"time_limit must be > 0 seconds, got {time_limit}")
+    if workers is not None and workers < 1:
+        raise DutyplanError(f"workers must be >= 1, got {workers}")
+    workers = workers or os.cpu_count() or 1
+    dm = build_model(problem)
+    logger.info(
+        "model built in %.2fs: %d posting variables, %d cost terms",
+        dm.build_seconds, len(dm.x_vars), len(dm.terms),
+    )
+    return solve_model(dm, time_limit, workers, seed, log, params)
+
+
+def solve_model(
+    dm: DutyModel,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    log: bool = False,
+    params: dict[str, Any] | None = None,
+) -> Plan:
+    """Optimise an already built model; see :func:`solve`."""
+    problem = dm.index.problem
+    config = problem.objective
+    mode = config.effective_mode
+    active = [level for level in LEVELS if config.weight(level) > 0]
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    solution: np.ndarray | None = None
+    first_at: float | None = None
+    final_status = "unknown"
+
+    if mode == "weighted":
+        stages = [("weighted", sum((config.weight(lv) * dm.level_expr(lv) for lv in active), 0))]
+    else:
+        stages = [(level, dm.level_expr(level)) for level in active]
+    results: dict[str, _Stage] = {name: _Stage(name) for name, _ in stages}
+    all_optimal = True
+
+    for i, (name, expr) in enumerate(stages):
+        stage = results[name]
+        remaining = deadline - time.perf_counter()
+        trivial = dm.level_trivial_bound(name) if mode != "weighted" else None
+        if solution is not None and mode != "weighted":
+            current = _evaluate(dm, solution, [name])
+            if current == trivial or not dm.has_level(name):
+                stage.value = stage.bound = current
+                stage.optimal = True
+                dm.model.add(expr <= current)
+                continue
+            if remaining <= 0.01:
+                stage.value, stage.bound, stage.optimal = current, trivial, False
+                all_optimal = False
+                continue
+        share = remaining / (len(stages) - i)
+        status, response, callback = _run_stage(
+            dm, expr, solution, remaining, share, workers, seed, log, params
+        )
+        if callback.first_at is not None and first_at is None:
+            first_at = callback.first_at - t0
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solution = np.array(response.solution, dtype=np.int64)
+            stage.value = int(round(response.objective_value))
+            stage.bound = int(np.ceil(response.best_objective_bound - 1e-6))
+            stage.optimal = status == cp_model.OPTIMAL
+            all_optimal &= stage.optimal
+            if mode != "weighted":
+                dm.model.add(expr <= stage.value)
+        elif status == cp_model.INFEASIBLE and solution is None:
+            final_status = "infeasible"
+            break
+        elif status == cp_model.MODEL_INVALID:
+            raise DutyplanError(f"internal error: CP-SAT says the model is invalid: {response}")
+        else:  # unknown: keep what we have
+            all_optimal = False
+            if solution is None:
+                break
+            current = _evaluate(dm, solution, [name] if mode != "weighted" else active)
+            stage.value, stage.bound = current, trivial
+            if mode != "weighted":
+                dm.model.add(expr <= current)
+    solve_seconds = time.perf_counter() - t0
+
+    if solution is None:
+        result = Result(
+            status=final_status,
+            build_seconds=round(dm.build_seconds, 4),
+            solve_seconds=round(solve_seconds, 4),
+            mode=mode,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+        )
+        return Plan(problem=problem.name, result=result)
+
+    levels = []
+    for level in active:
+        value = _evaluate(dm, solution, [level])
+        if mode == "weighted":
+            bound, optimal = None, all_optimal
+        else:
+            stage = results[level]
+            bound, optimal = stage.bound, stage.optimal
+        levels.append(
+            LevelResult(name=level, value=value, bound=bound, optimal=optimal, weight=config.weight(level))
+        )
+    objective = sum(lv.weight * lv.value for lv in levels)
+    if mode == "weighted":
+        best_bound = results["weighted"].bound
+    else:
+        best_bound = sum(lv.weight * (lv.bound if lv.bound is not None else 0) for lv in levels)
+    if all_optimal:
+        best_bound = objective
+    gap = (objective - best_bound) / max(1, abs(objective)) if best_bound is not None else None
+    result = Result(
+        status="optimal" if all_optimal else "feasible",
+        objective=objective,
+        best_bound=best_bound,
+        gap=round(gap, 6) if gap is not None else None,
+        build_seconds=round(dm.build_seconds, 4),
+        solve_seconds=round(solve_seconds, 4),
+        first_plan_seconds=round(first_at, 4) if first_at is not None else None,
+        mode=mode,
+        levels=levels,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+    )
+    return Plan.build(problem, extract_assignments(dm, solution), result)
+
+
+def _run_stage(
+    dm: DutyModel,
+    expr: Any,
+    hint: np.ndarray | None,
+    limit: float,
+    share: float,
+    workers: int,
+    seed: int,
+    log: bool,
+    params: dict[str, Any] | None,
+) -> tuple[int, Any, _Progress]:
+    model = dm.model
+    model.minimize(expr)
+    model.clear_hints()
+    if hint is not None:
+        proto = model.proto
+        proto.solution_hint.vars.extend(range(len(hint)))
+        proto.solution_hint.values.extend(hint.tolist())
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, limit)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    if log:
+        solver.parameters.log_search_progress = True
+        solver.log_callback = lambda line: logger.info("cp-sat: %s", line)
+    for key, value in (params or {}).items():
+        setattr(solver.parameters, key, value)
+    callback = _Progress()
+
+    # stop once the stage's share is used and a plan is in hand; keep going until one is
+    done = threading.Event()
+
+    def watchdog() -> None:
+        if done.wait(share):
+            return
+        while not done.is_set():
+            if callback.count > 0:
+                solver.stop_search()
+                return
+            done.wait(0.05)
+
+    timer = threading.Thread(target=watchdog, daemon=True)
+    timer.start()
+    try:
+        status = solver.solve(model, callback)
+    finally:
+        done.set()
+        timer.join()
+    return status, solver.response_proto, callback
+
+
+def _evaluate(dm: DutyModel, solution: np.ndarray, levels: list[str]) -> int:
+    total = 0
+    for term in dm.terms:
+        if term.level not in levels:
+            continue
+        total += term.coef * (1 if term.var is None else _literal_value(term.var, solution))
+    return total
+
+
+def _literal_value(var: Any, solution: np.ndarray) -> int:
+    index = var.index
+    if index >= 0:
+        return int(solution[index])
+    return 1 - int(solution[-index - 1])
+
+
+def extract_assignments(dm: DutyModel, solution: np.ndarray) -> list[Assignment]:
+    """Read postings from the solution and spread each class's people over its gates."""
+    ix = dm.index
+    problem = ix.problem
+    if not len(dm.x_vars):
+        return []
+    indices = np.array([v.index for v in dm.x_vars], dtype=np.int64)
+    chosen = dm.x_keys[solution[indices] == 1]
+    dates = problem.dates
+    by_slot: dict[tuple[int, int, int], list[int]] = {}
+    for p, c, d, s in chosen.tolist():
+        by_slot.setdefault((c, d, s), []).append(p)
+    assignments = []
+    for (c, d, s), people in by_slot.items():
+        gate_class = ix.classes[c]
+        site = problem.sites[gate_class.site]
+        need = int(gate_class.need[d, s])
+        shift_id = ix.shift_ids[s]
+        start = problem.shift_start(dates[d], shift_id)
+        end = problem.shift_end(dates[d], shift_id)
+        for rank, p in enumerate(sorted(people)):
+            if need and rank < need * gate_class.size:
+                g = rank // need
+            else:  # extras, spread round robin
+                g = (rank - need * gate_class.size) % gate_class.size
+            gate = site.gates[gate_class.gates[g]]
+            assignments.append(
+                Assignment(
+                    person=problem.people[p].id,
+                    date=dates[d],
+                    shift=shift_id,
+                    start=start,
+                    end=end,
+                    site=site.id,
+                    gate=gate.id,
+                )
+            )
+    return assignments
