@@ -43,15 +43,18 @@ class _Stage:
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Records when solutions arrive and stops a stage once its share of time is used."""
 
-    def __init__(self) -> None:
+    def __init__(self, floor: int | None) -> None:
         super().__init__()
         self.count = 0
+        self.floor = floor  # no solution can be better than this: stop when reached
         self.first_at: float | None = None  # time.perf_counter() of the first solution
 
     def on_solution_callback(self) -> None:
         self.count += 1
         if self.first_at is None:
             self.first_at = time.perf_counter()
+        if self.floor is not None and self.objective_value <= self.floor + 1e-9:
+            self.stop_search()
 
 
 def solve(
@@ -126,7 +129,7 @@ def solve_model(
                 continue
         share = remaining / (len(stages) - i)
         status, response, callback = _run_stage(
-            dm, expr, solution, remaining, share, workers, seed, log, params
+            dm, expr, solution, remaining, share, workers, seed, log, params, trivial
         )
         if callback.first_at is not None and first_at is None:
             first_at = callback.first_at - t0
@@ -134,7 +137,9 @@ def solve_model(
             solution = np.array(response.solution, dtype=np.int64)
             stage.value = int(round(response.objective_value))
             stage.bound = int(np.ceil(response.best_objective_bound - 1e-6))
-            stage.optimal = status == cp_model.OPTIMAL
+            if trivial is not None:
+                stage.bound = max(stage.bound, trivial)
+            stage.optimal = status == cp_model.OPTIMAL or stage.value <= stage.bound
             all_optimal &= stage.optimal
             if mode != "weighted":
                 dm.model.add(expr <= stage.value)
@@ -211,6 +216,7 @@ def _run_stage(
     seed: int,
     log: bool,
     params: dict[str, Any] | None,
+    floor: int | None = None,
 ) -> tuple[int, Any, _Progress]:
     model = dm.model
     model.minimize(expr)
@@ -226,9 +232,17 @@ def _run_stage(
     if log:
         solver.parameters.log_search_progress = True
         solver.log_callback = lambda line: logger.info("cp-sat: %s", line)
-    for key, value in (params or {}).items():
-        setattr(solver.parameters, key, value)
-    callback = _Progress()
+    params = dict(params or {})
+    if workers == 2 and "subsolvers" not in params:
+        # CP-SAT's own 2-worker portfolio has no strong LP: its bound stays weak. One worker
+        # on the full linear relaxation plus one core-based worker proves far more.
+        params["subsolvers"] = ["max_lp", "core"]
+    for key, value in params.items():
+        if key == "subsolvers":
+            solver.parameters.subsolvers.extend(value)
+        else:
+            setattr(solver.parameters, key, value)
+    callback = _Progress(floor)
 
     # stop once the stage's share is used and a plan is in hand; keep going until one is
     done = threading.Event()

@@ -98,9 +98,16 @@ class DutyModel:
             if term.var is None:
                 bound += term.coef
                 continue
-            lo, hi = _domain(term.var)
+            lo, hi = self.domain(term.var)
             bound += term.coef * (lo if term.coef > 0 else hi)
         return bound
+
+    def domain(self, var: Any) -> tuple[int, int]:
+        """Lowest and highest value of a variable (or of a negated literal)."""
+        if var.index < 0:  # a negated boolean
+            return 0, 1
+        values = self.model.proto.variables[var.index].domain
+        return int(values[0]), int(values[len(values) - 1])
 
     def has_level(self, level: str) -> bool:
         return any(t.level == level and t.var is not None for t in self.terms)
@@ -137,14 +144,6 @@ class DutyModel:
         """Rows ``lo:hi`` of ``x_keys``/``x_vars`` that belong to person p."""
         column = self.x_keys[:, 0]
         return int(np.searchsorted(column, p, "left")), int(np.searchsorted(column, p, "right"))
-
-
-def _domain(var: Any) -> tuple[int, int]:
-    if isinstance(var, cp_model.IntVar):
-        proto = var.proto.domain
-        return int(proto[0]), int(proto[-1])
-    # a negated boolean
-    return 0, 1
 
 
 def build_model(problem: Problem, site_allowed: np.ndarray | None = None) -> DutyModel:
