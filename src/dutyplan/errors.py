@@ -17,7 +17,9 @@ class ProblemError(DutyplanError, ValueError):
     ``details`` lists ``(field.path, message)`` pairs, one per error found.
     """
 
-    details: list[tuple[str, str]] = []
+    def __init__(self, message: str, details: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.details: list[tuple[str, str]] = list(details or [])
 
 
 class PlanFileError(DutyplanError, ValueError):

@@ -30,6 +30,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -81,9 +82,7 @@ def format_details(details: list[tuple[str, str]], title: str) -> str:
 
 def _problem_error(error: ValidationError, title: str) -> ProblemError:
     details = validation_details(error)
-    result = ProblemError(format_details(details, title))
-    result.details = details
-    return result
+    return ProblemError(format_details(details, title), details)
 
 
 class _Model(BaseModel):
@@ -101,6 +100,13 @@ class _Model(BaseModel):
     def model_validate(cls, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         try:
             return super().model_validate(obj, **kwargs)
+        except ValidationError as error:
+            raise _problem_error(error, f"invalid {cls.__name__}") from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().model_validate_json(json_data, **kwargs)
         except ValidationError as error:
             raise _problem_error(error, f"invalid {cls.__name__}") from None
 
@@ -389,11 +395,19 @@ class Person(_Model):
         default_factory=list
     )
     preferences: list[Preference] = Field(default_factory=list)
-    rules: Rules | None = Field(default=None, description="overrides of the global rules")
+    rules: Rules | None = Field(
+        default=None,
+        description="overrides of the global rules: only the fields given here (null switches a rule off)",
+    )
 
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    @field_serializer("rules")
+    def _overrides_only(self, value: Rules | None) -> dict[str, Any] | None:
+        # only the fields given count as overrides, so only those are written
+        return None if value is None else value.model_dump(mode="json", exclude_unset=True)
 
     @field_validator("rules")
     @classmethod

@@ -17,11 +17,14 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan.errors import DutyplanError
-from dutyplan.model import DutyModel, build_model
+from dutyplan.model import DutyModel, build_index, build_model
 from dutyplan.plan import Assignment, LevelResult, Plan, Result
 from dutyplan.problem import LEVELS, Problem
 
 logger = logging.getLogger("dutyplan")
+
+# Relative share of the time limit each lexicographic stage gets (unused time rolls over).
+STAGE_SHARE = {"cover": 4, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1, "weighted": 1}
 
 _STATUS = {
     cp_model.OPTIMAL: "optimal",
@@ -57,6 +60,11 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
+# Above this many candidate postings (person x gate class x shift instance) ``auto``
+# decomposes: choose sites first, then roster (see dutyplan.decompose).
+DECOMPOSE_ABOVE = 200_000
+
+
 def solve(
     problem: Problem,
     time_limit: float = 30.0,
@@ -64,21 +72,35 @@ def solve(
     seed: int = 0,
     log: bool = False,
     params: dict[str, Any] | None = None,
+    strategy: str = "auto",
 ) -> Plan:
     """Find the best duty plan within ``time_limit`` seconds (wall clock, build excluded).
 
     ``workers``: CP-SAT search workers (default: all cores). With ``workers=1`` and a fixed
     ``seed`` a run that finishes before its time limit is reproducible. ``params``: extra
-    CP-SAT parameters by name. Returns a :class:`Plan` whose ``result`` says how good it is;
-    when no plan exists or none was found in time, the plan is empty and
+    CP-SAT parameters by name. ``strategy``: ``single`` (one model), ``decompose`` (sites
+    first, then rosters, bound from a relaxation) or ``auto`` (decompose above
+    ``DECOMPOSE_ABOVE`` candidate postings). Returns a :class:`Plan` whose ``result`` says
+    how good it is; when no plan exists or none was found in time, the plan is empty and
     ``result.status`` is ``infeasible`` or ``unknown``.
     """
     if time_limit <= 0:
         raise DutyplanError(f"time_limit must be > 0 seconds, got {time_limit}")
     if workers is not None and workers < 1:
         raise DutyplanError(f"workers must be >= 1, got {workers}")
+    if strategy not in ("auto", "single", "decompose"):
+        raise DutyplanError(f"strategy must be 'auto', 'single' or 'decompose', got {strategy!r}")
     workers = workers or os.cpu_count() or 1
-    dm = build_model(problem)
+    started = time.perf_counter()
+    index = build_index(problem)
+    candidates = int(index.eligible.sum())
+    if strategy == "decompose" or (strategy == "auto" and candidates > DECOMPOSE_ABOVE):
+        from dutyplan.decompose import solve_decomposed
+
+        logger.info("%d candidate postings: choosing sites first", candidates)
+        return solve_decomposed(problem, time_limit, workers, seed, log, params, index=index)
+    dm = build_model(problem, index=index)
+    dm.build_seconds = time.perf_counter() - started
     logger.info(
         "model built in %.2fs: %d posting variables, %d cost terms",
         dm.build_seconds, len(dm.x_vars), len(dm.terms),
@@ -93,16 +115,20 @@ def solve_model(
     seed: int,
     log: bool = False,
     params: dict[str, Any] | None = None,
+    initial: np.ndarray | None = None,
 ) -> Plan:
-    """Optimise an already built model; see :func:`solve`."""
+    """Optimise an already built model; see :func:`solve`.
+
+    ``initial``: a complete solution of the model to start from (kept if nothing better).
+    """
     problem = dm.index.problem
     config = problem.objective
     mode = config.effective_mode
     active = [level for level in LEVELS if config.weight(level) > 0]
     t0 = time.perf_counter()
     deadline = t0 + time_limit
-    solution: np.ndarray | None = None
-    first_at: float | None = None
+    solution: np.ndarray | None = initial
+    first_at: float | None = 0.0 if initial is not None else None
     final_status = "unknown"
 
     if mode == "weighted":
@@ -127,15 +153,21 @@ def solve_model(
                 stage.value, stage.bound, stage.optimal = current, trivial, False
                 all_optimal = False
                 continue
-        share = remaining / (len(stages) - i)
+        later = sum(STAGE_SHARE[n] for n, _ in stages[i:])
+        share = remaining * STAGE_SHARE[name] / later
         status, response, callback = _run_stage(
             dm, expr, solution, remaining, share, workers, seed, log, params, trivial
         )
         if callback.first_at is not None and first_at is None:
             first_at = callback.first_at - t0
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            solution = np.array(response.solution, dtype=np.int64)
-            stage.value = int(round(response.objective_value))
+            found = np.array(response.solution, dtype=np.int64)
+            levels_here = [name] if mode != "weighted" else active
+            if solution is None or _scalar(dm, found, levels_here, config) <= _scalar(
+                dm, solution, levels_here, config
+            ):
+                solution = found
+            stage.value = _scalar(dm, solution, levels_here, config)
             stage.bound = int(np.ceil(response.best_objective_bound - 1e-6))
             if trivial is not None:
                 stage.bound = max(stage.bound, trivial)
@@ -264,6 +296,13 @@ def _run_stage(
         done.set()
         timer.join()
     return status, solver.response_proto, callback
+
+
+def _scalar(dm: DutyModel, solution: np.ndarray, levels: list[str], config: Any) -> int:
+    """Weighted value of some levels in a solution (one level: its plain value)."""
+    if len(levels) == 1:
+        return _evaluate(dm, solution, levels)
+    return sum(config.weight(level) * _evaluate(dm, solution, [level]) for level in levels)
 
 
 def _evaluate(dm: DutyModel, solution: np.ndarray, levels: list[str]) -> int:

@@ -146,12 +146,19 @@ class DutyModel:
         return int(np.searchsorted(column, p, "left")), int(np.searchsorted(column, p, "right"))
 
 
-def build_model(problem: Problem, site_allowed: np.ndarray | None = None) -> DutyModel:
-    """Build the full CP-SAT model of a problem (variables, every rule, every level)."""
+def build_model(
+    problem: Problem, site_allowed: np.ndarray | None = None, index: Index | None = None
+) -> DutyModel:
+    """Build the full CP-SAT model of a problem (variables, every rule, every level).
+
+    ``site_allowed[p, k]`` restricts where people may work; ``index`` reuses a compiled index
+    (built without restriction).
+    """
     from dutyplan.model import objective, rules
 
     started = time.perf_counter()
-    index = build_index(problem, site_allowed)
+    if index is None or site_allowed is not None:
+        index = build_index(problem, site_allowed)
     dm = DutyModel(index=index)
     _add_variables(dm)
     rules.add_all(dm)

@@ -58,6 +58,7 @@ class Index:
     rules: list[Rules]  # effective rules per person
     eligible: np.ndarray  # [P, C, D, S] bool: person may be posted there
     site_allowed: np.ndarray  # [P, K] bool (restriction used by decomposition)
+    could_work: np.ndarray  # [P] bool: has an admissible duty, whatever the site restriction
     shift_ids: list[str] = field(default_factory=list)
 
     @property
@@ -90,12 +91,15 @@ def build_index(problem: Problem, site_allowed: np.ndarray | None = None) -> Ind
     km = problem.commute_cost_km()
     commute_minutes = np.floor(problem.commute_minutes_matrix() + 0.5).astype(np.int64)
     rules = [problem.effective_rules(p) for p in problem.people]
-    if site_allowed is None:
-        site_allowed = np.ones((n_people, n_sites), dtype=bool)
-
+    everywhere = np.ones((n_people, n_sites), dtype=bool)
     eligible = _eligibility(
-        problem, classes, class_site, km, commute_minutes, minutes, rules, site_allowed, dates
+        problem, classes, class_site, km, commute_minutes, minutes, rules, everywhere, dates
     )
+    could_work = eligible.reshape(n_people, -1).any(axis=1)
+    if site_allowed is None:
+        site_allowed = everywhere
+    else:
+        eligible &= site_allowed[:, class_site][:, :, None, None]
     return Index(
         problem=problem,
         n_people=n_people,
@@ -115,6 +119,7 @@ def build_index(problem: Problem, site_allowed: np.ndarray | None = None) -> Ind
         rules=rules,
         eligible=eligible,
         site_allowed=site_allowed,
+        could_work=could_work,
         shift_ids=shift_ids,
     )
 

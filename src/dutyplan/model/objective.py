@@ -117,7 +117,7 @@ def add_fairness(dm: DutyModel) -> None:
     config = ix.problem.objective
     if config.weight("fairness") == 0:
         return
-    eligible = [p for p in range(ix.n_people) if ix.eligible[p].any()]
+    eligible = np.flatnonzero(ix.could_work).tolist()
     if len(eligible) < 2:
         return
     metrics = [

@@ -19,6 +19,7 @@ LEVEL = "rules"
 
 
 def add_all(dm: DutyModel) -> None:
+    add_conflict_cliques(dm)
     add_no_overlap(dm)
     add_max_shifts_per_day(dm)
     add_min_rest(dm)
@@ -50,6 +51,73 @@ def _instance_pairs(dm: DutyModel, gap: int) -> list[tuple[int, int, int, int]]:
                 break  # later instances start later still
             pairs.append((a // ix.n_shifts, a % ix.n_shifts, b // ix.n_shifts, b % ix.n_shifts))
     return pairs
+
+
+def _hard_conflicts(dm: DutyModel, p: int) -> set[tuple[int, int]]:
+    """Pairs of flat instance ids (d * S + s) one person can never both work, by hard rules."""
+    ix = dm.index
+    rules = ix.rules[p]
+    flat = lambda d, s: d * ix.n_shifts + s  # noqa: E731
+    pairs = {(flat(a, b), flat(c, d)) for a, b, c, d in _instance_pairs(dm, 0)}
+    if rules.min_rest_hours is not None and rules.min_rest_hours.hard and rules.min_rest_hours.value:
+        pairs |= {(flat(a, b), flat(c, d)) for a, b, c, d in _instance_pairs(dm, rules.min_rest_hours.value * 60)}
+    per_day = rules.max_shifts_per_day
+    if per_day is not None and per_day.hard and per_day.value <= 1:
+        for d in range(ix.n_days):
+            for s1 in range(ix.n_shifts):
+                for s2 in range(s1 + 1, ix.n_shifts):
+                    pairs.add((flat(d, s1), flat(d, s2)))
+    for succ in rules.forbidden_successions:
+        if succ.weight is None:
+            s1, s2 = ix.shift_position(succ.first), ix.shift_position(succ.then)
+            pairs |= {(flat(d, s1), flat(d + 1, s2)) for d in range(ix.n_days - 1)}
+    return {(min(a, b), max(a, b)) for a, b in pairs if a != b}
+
+
+def add_conflict_cliques(dm: DutyModel) -> None:
+    """Redundant at-most-one constraints over cliques of hard pairwise conflicts.
+
+    The pairwise constraints are added by each rule family; these cliques (such as
+    {evening d, night d+1, day d+1} under a 12-hour rest) give the same integer solutions
+    and a much stronger linear relaxation.
+    """
+    ix = dm.index
+    cache: dict[str, list[list[int]]] = {}
+    for p in range(ix.n_people):
+        key = ix.rules[p].model_dump_json(
+            include={"min_rest_hours", "max_shifts_per_day", "forbidden_successions"}
+        )
+        if key not in cache:
+            cache[key] = _cliques(_hard_conflicts(dm, p), ix.n_days * ix.n_shifts)
+        for clique in cache[key]:
+            lits = [dm.work.get((p, i // ix.n_shifts, i % ix.n_shifts)) for i in clique]
+            lits = [lit for lit in lits if lit is not None]
+            if len(lits) > 2:
+                dm.model.add_at_most_one(lits)
+
+
+def _cliques(pairs: set[tuple[int, int]], n: int) -> list[list[int]]:
+    """Greedy maximal cliques of the conflict graph, one grown from each vertex in time order."""
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    for a, b in pairs:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    found: set[tuple[int, ...]] = set()
+    for start in range(n):
+        clique = [start]
+        for other in sorted(neighbours[start]):
+            if all(other in neighbours[member] for member in clique):
+                clique.append(other)
+        if len(clique) > 2:
+            found.add(tuple(sorted(clique)))
+    # drop cliques contained in another
+    ordered = sorted(found, key=len, reverse=True)
+    kept: list[set[int]] = []
+    for clique in ordered:
+        members = set(clique)
+        if not any(members <= other for other in kept):
+            kept.append(members)
+    return [sorted(c) for c in kept]
 
 
 def add_no_overlap(dm: DutyModel) -> None:
@@ -388,7 +456,8 @@ def add_roles(dm: DutyModel) -> None:
     ix = dm.index
     problem = ix.problem
     for requirement in problem.rules.roles:
-        sites = requirement.sites or [s.id for s in problem.sites]
+        listed = requirement.sites if requirement.sites is not None else [s.id for s in problem.sites]
+        sites = list(dict.fromkeys(listed))  # each site once; an empty list means nowhere
         has_role = np.array([requirement.role in p.roles for p in problem.people], dtype=bool)
         for site_id in sites:
             k = next(i for i, s in enumerate(problem.sites) if s.id == site_id)

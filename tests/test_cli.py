@@ -1,0 +1,238 @@
+"""The ``dutyplan`` command, in-process (``cli.main``) and once as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dutyplan.cli import main
+from dutyplan.io import load_problem, problem_from_text
+from dutyplan.plan import Plan
+from dutyplan.problem import Problem
+
+RESULT_FIELDS = ("status", "objective", "best_bound", "gap", "build_seconds", "solve_seconds")
+
+
+def tiny(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "cli",
+        "horizon": {"start": "2024-01-01", "days": 3},
+        "shift_types": [{"id": "D", "start": "08:00", "minutes": 480}],
+        "sites": [{"id": "S1", "name": "上庄村", "gates": [{"id": "G1", "demand": {"D": 1}}]}],
+        "people": [
+            {"id": "a", "name": "王建国", "unavailable": ["2024-01-02"]},
+            {"id": "b", "name": "李卫东"},
+        ],
+        "objective": {"fairness_nights": 0, "fairness_weekends": 0, "fairness_minutes": 0},
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def problem_file(tmp_path: Path) -> Path:
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(tiny(), ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def solved(capsys: pytest.CaptureFixture[str], problem_file: Path, tmp_path: Path) -> Path:
+    plan_path = tmp_path / "plan.json"
+    code, out, err = run(
+        capsys, "solve", str(problem_file), "--time-limit", "2", "--workers", "1",
+        "--out", str(plan_path),
+    )
+    assert code == 0, err
+    return plan_path
+
+
+def test_solve_writes_a_plan(
+    capsys: pytest.CaptureFixture[str], problem_file: Path, tmp_path: Path
+) -> None:
+    plan_path = tmp_path / "plan.json"
+    code, out, err = run(
+        capsys, "solve", str(problem_file), "--time-limit", "2", "--workers", "1",
+        "--out", str(plan_path),
+    )
+    assert code == 0, err
+    assert "independent check: passes" in out
+    assert f"plan written to {plan_path}" in out
+    assert "上庄村" in out
+    data = json.loads(plan_path.read_text(encoding="utf-8"))
+    result = data["result"]
+    for field in RESULT_FIELDS:
+        assert field in result, field
+    assert result["status"] == "optimal"
+    assert result["objective"] == result["best_bound"] == 0
+    assert result["gap"] == 0
+    assert result["build_seconds"] >= 0 and result["solve_seconds"] >= 0
+    plan = Plan.from_json(plan_path)
+    assert len(plan.assignments) == 3
+    assert not any(a.person == "a" and str(a.date) == "2024-01-02" for a in plan.assignments)
+
+
+def test_solve_quiet(capsys: pytest.CaptureFixture[str], problem_file: Path) -> None:
+    args = ["solve", str(problem_file), "--time-limit", "2", "--workers", "1", "--quiet"]
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    assert out.strip().startswith("independent check: passes")
+
+
+def test_check_passes_then_fails_after_tampering(
+    capsys: pytest.CaptureFixture[str], problem_file: Path, tmp_path: Path
+) -> None:
+    plan_path = solved(capsys, problem_file, tmp_path)
+    code, out, _ = run(capsys, "check", str(problem_file), str(plan_path))
+    assert code == 0
+    assert "OK, no hard rule broken" in out
+
+    data = json.loads(plan_path.read_text(encoding="utf-8"))
+    # 1. the same duty twice
+    duplicated = json.loads(json.dumps(data))
+    duplicated["assignments"].append(duplicated["assignments"][0])
+    bad = tmp_path / "duplicate.json"
+    bad.write_text(json.dumps(duplicated), encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(problem_file), str(bad))
+    assert code == 1
+    assert "duplicate" in out
+
+    # 2. a posted on the date they are away (the duty of 2 Jan moved to a)
+    moved = json.loads(json.dumps(data))
+    for item in moved["assignments"]:
+        if item["date"] == "2024-01-02":
+            item["person"] = "a"
+    bad = tmp_path / "unavailable.json"
+    bad.write_text(json.dumps(moved), encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(problem_file), str(bad))
+    assert code == 1
+    assert "unavailable" in out
+
+    # 3. a wrong objective alone is not a violation, but is reported
+    wrong = json.loads(json.dumps(data))
+    wrong["result"]["objective"] = 12345
+    bad = tmp_path / "objective.json"
+    bad.write_text(json.dumps(wrong), encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(problem_file), str(bad))
+    assert code == 0
+    assert "DOES NOT MATCH" in out
+
+
+def test_check_with_a_broken_plan_file(
+    capsys: pytest.CaptureFixture[str], problem_file: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"problem": "cli", "assignments": [}', encoding="utf-8")
+    code, _, err = run(capsys, "check", str(problem_file), str(bad))
+    assert code == 2
+    assert "invalid plan" in err
+    code, _, err = run(capsys, "check", str(problem_file), str(tmp_path / "missing.json"))
+    assert code == 2
+    assert "cannot read plan file" in err
+
+
+def test_bad_problem_file_exits_2_naming_the_field(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tiny()
+    data["shift_types"][0]["minutes"] = 1500
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run(capsys, "solve", str(path), "--time-limit", "1")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("dutyplan: ")
+    assert "shift_types.0.minutes" in err and "1500" in err
+    assert "Traceback" not in err
+
+    code, _, err = run(capsys, "solve", str(tmp_path / "nowhere.json"))
+    assert code == 2 and "not found" in err
+
+    malformed = tmp_path / "bad.toml"
+    malformed.write_text("[horizon\n", encoding="utf-8")
+    code, _, err = run(capsys, "check", str(malformed), str(path))
+    assert code == 2 and "malformed TOML" in err
+
+
+def test_infeasible_problem_exits_3(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # nobody can work 100 hours in three 8-hour days
+    path = tmp_path / "infeasible.json"
+    path.write_text(json.dumps(tiny(rules={"min_minutes": 6000})), encoding="utf-8")
+    plan_path = tmp_path / "plan.json"
+    code, out, err = run(
+        capsys, "solve", str(path), "--time-limit", "2", "--workers", "1", "--out", str(plan_path)
+    )
+    assert code == 3
+    assert "no plan for cli" in err and "cannot all hold" in err
+    plan = Plan.from_json(plan_path)
+    assert plan.result.status == "infeasible" and plan.assignments == []
+
+
+def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert "properties" in schema
+    assert {"horizon", "sites", "people", "rules"} <= set(schema["properties"])
+
+
+def test_example_list_and_print(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "example")
+    assert code == 0
+    assert out.split() == ["shangzhuang", "yuncheng"]
+    code, out, _ = run(capsys, "example", "shangzhuang")
+    assert code == 0
+    problem = problem_from_text(out, "json")
+    assert isinstance(problem, Problem) and problem.name == "shangzhuang"
+    assert "上庄村" in out
+    code, _, err = run(capsys, "example", "nowhere")
+    assert code == 2 and "unknown example" in err
+
+
+def test_solve_example_prints_chinese_names(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "solve", "shangzhuang", "--time-limit", "3", "--workers", "2")
+    assert code == 0, err
+    assert "上庄村" in out
+    assert "independent check: passes" in out
+
+
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], problem_file: Path) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["solve"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
+    # solve rejects a time limit of 0 as bad input
+    code, _, err = run(capsys, "solve", str(problem_file), "--time-limit", "0")
+    assert code == 2 and "time_limit" in err
+
+
+def test_subprocess_solve_and_check(problem_file: Path, tmp_path: Path) -> None:
+    plan_path = tmp_path / "plan.json"
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run(
+        [sys.executable, "-m", "dutyplan.cli", "solve", str(problem_file), "--time-limit", "2",
+         "--workers", "1", "--out", str(plan_path)],
+        capture_output=True, text=True, encoding="utf-8", env=env, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "上庄村" in done.stdout
+    assert json.loads(plan_path.read_text(encoding="utf-8"))["result"]["status"] == "optimal"
+    done = subprocess.run(
+        [sys.executable, "-m", "dutyplan.cli", "check", str(problem_file), str(plan_path)],
+        capture_output=True, text=True, encoding="utf-8", env=env, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert load_problem(problem_file).name == "cli"
