@@ -11,7 +11,7 @@ Describe sites, gates, shift types, people and rules as a :class:`Problem`, call
 """
 
 from dutyplan.checker import CheckReport, Violation, check
-from dutyplan.errors import DutyplanError, NoPlanError, PlanFileError, ProblemError
+from dutyplan.errors import DutyplanError, PlanFileError, ProblemError
 from dutyplan.examples import EXAMPLES, load_example
 from dutyplan.io import load_problem, save_problem
 from dutyplan.plan import Assignment, LevelResult, PersonSummary, Plan, Result, UncoveredShift
@@ -47,7 +47,6 @@ __all__ = [
     "Horizon",
     "LevelResult",
     "Limit",
-    "NoPlanError",
     "ObjectiveConfig",
     "Person",
     "PersonSummary",

@@ -18,7 +18,7 @@ from dutyplan.errors import DutyplanError
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 3
 
 
-def _load(spec: str):  # noqa: ANN202 - returns a Problem
+def _load(spec: str):
     """A problem file path, or the name of a bundled example."""
     from dutyplan.examples import EXAMPLES, load_example
     from dutyplan.io import load_problem

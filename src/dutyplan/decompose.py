@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -28,7 +29,7 @@ from ortools.sat.python import cp_model
 from dutyplan.model import build_model
 from dutyplan.model.index import Index, build_index
 from dutyplan.plan import LevelResult, Plan
-from dutyplan.problem import Preference, Problem
+from dutyplan.problem import LEVELS, Preference, Problem
 
 logger = logging.getLogger("dutyplan")
 
@@ -156,6 +157,7 @@ def choose_sites(
             if len(used) > 1:
                 objective.append(unit_weight * sum(used))
     model.minimize(sum(objective))
+    _hint_from_lp(model, ix, pairs, caps, demand, y, z, u)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.5, time_limit)
     solver.parameters.num_workers = workers
@@ -167,8 +169,68 @@ def choose_sites(
     for i, (p, k) in enumerate(pairs.tolist()):
         if solver.boolean_value(y[i]):
             site_of[p] = k
-    info = {"site_choice_seconds": solver.wall_time, "site_choice_status": solver.status_name(status)}
+    info = {
+        "site_choice_seconds": solver.wall_time,
+        "site_choice_status": solver.status_name(status),
+        "site_choice_km": sum(int(km[p, k]) * solver.value(z[i]) for i, (p, k) in enumerate(pairs.tolist())),
+        "site_choice_uncovered": sum(solver.value(v) for v in u),
+        "headroom": headroom,
+    }
     return site_of, info
+
+
+def _lp_duties(ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.ndarray) -> np.ndarray | None:
+    """Duties per (person, site) pair in an optimal transportation LP: cover, then commute."""
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    z = [lp.NumVar(0, float(caps[p]), "") for p, _ in pairs.tolist()]
+    u = [lp.NumVar(0, float(demand[k]), "") for k in range(ix.n_sites)]
+    by_person: dict[int, list] = {}
+    by_site: dict[int, list] = {}
+    for i, (p, k) in enumerate(pairs.tolist()):
+        by_person.setdefault(p, []).append(z[i])
+        by_site.setdefault(k, []).append(z[i])
+    for p, zs in by_person.items():
+        lp.Add(lp.Sum(zs) <= float(caps[p]))
+    for k in range(ix.n_sites):
+        lp.Add(lp.Sum(by_site.get(k, [])) + u[k] >= float(demand[k]))
+    big = float(ix.km.max(initial=0)) + 1.0
+    lp.Minimize(lp.Sum([big * v for v in u]) + lp.Sum(
+        [float(ix.km[p, k]) * z[i] for i, (p, k) in enumerate(pairs.tolist())]
+    ))
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return np.array([v.solution_value() for v in z])
+
+
+def _hint_from_lp(model, ix, pairs, caps, demand, y, z, u) -> None:  # noqa: ANN001
+    """Hint the site choice with the LP's duties rounded: each person to the site where the
+    LP gives them most, then people with no LP duties to the site short of capacity nearest."""
+    duties = _lp_duties(ix, pairs, caps, demand)
+    if duties is None or not len(pairs):
+        return
+    best: dict[int, tuple[float, int]] = {}
+    for i, (p, k) in enumerate(pairs.tolist()):
+        if duties[i] > 1e-6 and (p not in best or duties[i] > best[p][0]):
+            best[p] = (duties[i], i)
+    chosen = {i for _, i in best.values()}
+    load = np.zeros(ix.n_sites)
+    for i in chosen:
+        load[pairs[i, 1]] += caps[pairs[i, 0]]
+    for i in sorted(range(len(pairs)), key=lambda i: ix.km[pairs[i, 0], pairs[i, 1]]):
+        p, k = pairs[i]
+        if p not in best and load[k] < MAX_HEADROOM * demand[k]:
+            best[p] = (0.0, i)
+            chosen.add(i)
+            load[k] += caps[p]
+    assigned = np.zeros(ix.n_sites)
+    for i in range(len(pairs)):
+        on = i in chosen
+        model.add_hint(y[i], on)
+        take = int(min(caps[pairs[i, 0]], round(duties[i]))) if on else 0
+        model.add_hint(z[i], take)
+        assigned[pairs[i, 1]] += take
+    for k in range(ix.n_sites):
+        model.add_hint(u[k], int(max(0, demand[k] - assigned[k])))
 
 
 def relaxation_bounds(ix: Index, cover_budget: int | None) -> tuple[int, int | None]:
@@ -243,7 +305,10 @@ def site_problem(problem: Problem, k: int, members: list[int]) -> Problem:
         if req.sites is None or site.id in req.sites
     ]
     rules = problem.rules.model_copy(update={"unit_sites_weight": None, "roles": roles})
-    column = lambda matrix: None if matrix is None else [[matrix[p][k]] for p in members]  # noqa: E731
+
+    def column(matrix: list[list[float]] | None) -> list[list[float]] | None:
+        return None if matrix is None else [[matrix[p][k]] for p in members]
+
     return Problem(
         name=f"{problem.name}/{site.id}",
         horizon=problem.horizon,
@@ -259,6 +324,20 @@ def site_problem(problem: Problem, k: int, members: list[int]) -> Problem:
     )
 
 
+# Rostering one site is cover first: it gets most of each site's time.
+SITE_STAGE_SHARE = {"cover": 12, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1}
+
+
+def _unproven_rank(plan: Plan | None) -> int:
+    """Position of the first level not proven optimal (-1: no plan; len(LEVELS): all proven)."""
+    if plan is None or plan.result.objective is None:
+        return -1
+    for level in plan.result.levels:
+        if not level.optimal:
+            return LEVELS.index(level.name)
+    return len(LEVELS)
+
+
 def solve_decomposed(
     problem: Problem,
     time_limit: float,
@@ -268,44 +347,76 @@ def solve_decomposed(
     params: dict | None = None,
     index: Index | None = None,
 ) -> Plan:
-    """Site choice, per-site rosters, a polish of the whole, and an honest bound."""
-    from dutyplan.solve import solve, solve_model
+    """Site choice, per-site rosters (in parallel, in rounds), exact evaluation, honest bound."""
+    from dutyplan.solve import solution_from_assignments, solve, solve_model
 
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     full = index if index is not None else build_index(problem)
-    site_of, info = choose_sites(full, 0.15 * time_limit, workers, seed)
-    logger.info("sites chosen in %.2fs (%s)", info["site_choice_seconds"], info["site_choice_status"])
+    site_of, info = choose_sites(full, min(0.1 * time_limit, 30.0), workers, seed)
+    logger.info("sites chosen: %s", info)
 
-    # rosters, one site at a time; time shared by size, unused time rolls over
     members = {k: np.flatnonzero(site_of == k).tolist() for k in range(full.n_sites)}
-    sizes = {k: max(1, int(full.eligible[m][:, full.class_site == k].sum())) for k, m in members.items() if m}
-    roster_budget = 0.6 * (deadline - time.perf_counter())
-    roster_end = time.perf_counter() + roster_budget
-    assignments = []
-    left = sum(sizes.values())
-    for k, size in sorted(sizes.items(), key=lambda item: -item[1]):
-        share = max(0.2, (roster_end - time.perf_counter()) * size / left)
-        left -= size
-        sub = site_problem(problem, k, members[k])
-        sub_plan = solve(sub, time_limit=share, workers=workers, seed=seed, params=params, strategy="single")
-        assignments += sub_plan.assignments
-        logger.info(
-            "site %s: %s in %.2fs, levels %s", problem.sites[k].id, sub_plan.result.status,
-            sub_plan.result.solve_seconds, {lv.name: lv.value for lv in sub_plan.result.levels},
-        )
+    members = {k: m for k, m in members.items() if m}
+    subproblems = {k: site_problem(problem, k, m) for k, m in members.items()}
+    sizes = {k: max(1, int(full.eligible[m][:, full.class_site == k].sum())) for k, m in members.items()}
+    # one CP-SAT worker per site, as many sites at once as workers (CP-SAT frees the GIL);
+    # the first round leaves time for a second one on the sites not yet proven optimal
+    site_params = dict(params or {})
+    plans: dict[int, Plan] = {}
+    evaluation_reserve = min(0.1 * time_limit, 10.0)
 
-    # the whole, restricted to the chosen sites: evaluate the merged rosters, then polish
+    def roster(k: int, seconds: float) -> tuple[int, Plan]:
+        plan = solve(
+            subproblems[k], time_limit=max(0.05, seconds), workers=1, seed=seed,
+            params=site_params, strategy="single", hint=plans.get(k), stage_share=SITE_STAGE_SHARE,
+        )
+        return k, plan
+
+    round_number = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while True:
+            # sites whose most important unproven level comes first (no plan yet: first of all)
+            rank = {k: _unproven_rank(plans.get(k)) for k in members}
+            first = min(rank.values())
+            todo = [k for k in members if rank[k] == first] if first < len(LEVELS) else []
+            budget = deadline - evaluation_reserve - time.perf_counter()
+            if not todo or budget < 0.2 or (round_number > 0 and budget < 1.0):
+                break
+            round_number += 1
+            total = sum(sizes[k] for k in todo)
+            fraction = 0.6 if round_number == 1 else 0.95
+            jobs = [
+                pool.submit(roster, k, fraction * budget * workers * sizes[k] / total)
+                for k in sorted(todo, key=lambda k: -sizes[k])
+            ]
+            for job in jobs:
+                k, plan = job.result()
+                if plan.result.objective is not None:
+                    plans[k] = plan
+            logger.info(
+                "round %d: %d of %d sites proven optimal",
+                round_number, sum(p.result.status == "optimal" for p in plans.values()), len(members),
+            )
+    assignments = [a for plan in plans.values() for a in plan.assignments]
+
+    # the whole problem, people restricted to their sites: exact levels of the merged plan
     allowed = np.zeros((full.n_people, full.n_sites), dtype=bool)
     placed = site_of >= 0
     allowed[np.flatnonzero(placed), site_of[placed]] = True
     dm = build_model(problem, site_allowed=allowed)
-    start_solution = complete_solution(dm, assignments, workers)
-    remaining = max(0.2, deadline - time.perf_counter())
-    plan = solve_model(dm, remaining, workers, seed, log, params, initial=start_solution)
+    start_solution = solution_from_assignments(dm, assignments)
+    remaining = deadline - time.perf_counter()
+    if start_solution is None:  # cannot happen unless a site plan broke a shared rule
+        logger.warning("merged site plans are not a solution of the whole: solving it directly")
+        remaining = max(remaining, 1.0)
+    plan = solve_model(dm, max(0.0, remaining) if start_solution is not None else remaining,
+                       workers, seed, log, params, initial=start_solution)
     result = plan.result
+    result.build_seconds = round(dm.build_seconds, 4)
     result.solve_seconds = round(time.perf_counter() - t0 - result.build_seconds, 4)
     result.mode = f"{result.mode}, decomposed"
+    result.time_limit = time_limit
     if result.objective is None:
         return plan
     values = {lv.name: lv for lv in result.levels}
@@ -328,32 +439,3 @@ def solve_decomposed(
     result.status = "optimal" if all(lv.optimal for lv in levels) else "feasible"
     result.gap = round((result.objective - result.best_bound) / max(1, abs(result.objective)), 6)
     return plan
-
-
-def complete_solution(dm, assignments, workers: int) -> np.ndarray | None:  # noqa: ANN001
-    """A full solution vector of ``dm`` in which the postings are exactly ``assignments``."""
-    ix = dm.index
-    problem = ix.problem
-    person = {p.id: i for i, p in enumerate(problem.people)}
-    site = {s.id: i for i, s in enumerate(problem.sites)}
-    shift = {s: i for i, s in enumerate(ix.shift_ids)}
-    gate_class = {}
-    for c, cls in enumerate(ix.classes):
-        for g in cls.gates:
-            gate_class[(cls.site, problem.sites[cls.site].gates[g].id)] = c
-    chosen = np.zeros(len(dm.x_vars), dtype=bool)
-    for a in assignments:
-        k = site[a.site]
-        xi = dm.x_id[person[a.person], gate_class[(k, a.gate)], problem.day_index(a.date), shift[a.shift]]
-        if xi < 0:
-            return None
-        chosen[xi] = True
-    model = dm.model.clone()
-    for var, value in zip(dm.x_vars, chosen.tolist()):
-        model.add(model.get_bool_var_from_proto_index(var.index) == int(value))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 30.0
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return np.array(solver.response_proto.solution, dtype=np.int64)

@@ -24,11 +24,3 @@ class ProblemError(DutyplanError, ValueError):
 
 class PlanFileError(DutyplanError, ValueError):
     """A plan file cannot be read or does not fit the problem it is checked against."""
-
-
-class NoPlanError(DutyplanError):
-    """The solver found no plan: the hard rules are infeasible or time ran out first."""
-
-    def __init__(self, message: str, status: str) -> None:
-        super().__init__(message)
-        self.status = status

@@ -57,7 +57,7 @@ def _hard_conflicts(dm: DutyModel, p: int) -> set[tuple[int, int]]:
     """Pairs of flat instance ids (d * S + s) one person can never both work, by hard rules."""
     ix = dm.index
     rules = ix.rules[p]
-    flat = lambda d, s: d * ix.n_shifts + s  # noqa: E731
+    flat = lambda d, s: d * ix.n_shifts + s
     pairs = {(flat(a, b), flat(c, d)) for a, b, c, d in _instance_pairs(dm, 0)}
     if rules.min_rest_hours is not None and rules.min_rest_hours.hard and rules.min_rest_hours.value:
         pairs |= {(flat(a, b), flat(c, d)) for a, b, c, d in _instance_pairs(dm, rules.min_rest_hours.value * 60)}
@@ -265,9 +265,7 @@ def _min_run(
 
     for length in range(1, limit.value):
         for first in range(1, n - length):
-            last = first + length - 1
-            if last + 1 > n - 1:
-                continue
+            last = first + length - 1  # last + 1 <= n - 1: the run ends inside the horizon
             pattern = [state(first - 1, False)]
             pattern += [state(d, True) for d in range(first, last + 1)]
             pattern.append(state(last + 1, False))

@@ -1,0 +1,32 @@
+"""Shared bits of the benchmark scripts: machine description and result rows."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown cpu"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def level_text(result) -> str:
+    parts = []
+    for lv in result.levels:
+        bound = "?" if lv.bound is None else lv.bound
+        parts.append(f"{lv.name} {lv.value}/{bound}{'*' if lv.optimal else ''}")
+    return ", ".join(parts)
