@@ -7,13 +7,15 @@
    there (at most the capacity), ``u[k]`` duties left uncovered; minimise uncovered (weighted
    by the cheapest miss at the site), then commute km, with some headroom at every site so
    the rosters have room to respect the rest rules.
-3. **Rostering**: the ordinary model (every rule, every level) with each person allowed only
-   at their chosen site, solved lexicographically for the remaining time.
-4. **Bound**: site choice and rostering drop no constraint of the full problem, so their
-   bounds hold only for the chosen sites. The reported bound comes instead from a linear
-   relaxation of the full problem (transportation of duties from people to sites under the
-   same capacities): a lower bound on the cover level, and, given the plan's cover, on the
-   commute level. The other levels keep their trivial bounds.
+3. **Rostering**: each site is its own small problem (the same model, every rule and level),
+   rostered in rounds, two sites at a time on two workers; each round goes to the sites whose
+   most important unproven level comes first, starting from their current plan. The merged
+   plan is then evaluated exactly on the whole problem (people restricted to their sites).
+4. **Bound**: site choice and rostering bounds hold only for the chosen sites, so the
+   reported bound comes from relaxations of the whole problem instead: the transportation
+   LP (duties from people to sites under the same capacities) bounds cover, and, given the
+   plan's cover, commute; the same site choice with integer sites and no headroom, solved
+   by CP-SAT, gives a stronger commute bound. Other levels keep the bound 0.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ortools.sat.python import cp_model
 
 from dutyplan.model import build_model
 from dutyplan.model.index import Index, build_index
-from dutyplan.plan import LevelResult, Plan
+from dutyplan.plan import Plan
 from dutyplan.problem import LEVELS, Preference, Problem
 
 logger = logging.getLogger("dutyplan")
@@ -53,7 +55,7 @@ def person_capacity(ix: Index) -> np.ndarray:
         bound = int(per_day.sum())
         day_bounds = [int(days.sum())]
         off = rules.min_days_off_per_7
-        if off is not None and off.hard:
+        if off is not None and off.hard and ix.n_days >= 7:  # no 7-day window otherwise
             day_bounds.append(_blocks(days, 7, max(0, 7 - off.value)))
         run = rules.max_consecutive_days
         if run is not None and run.hard:
@@ -67,7 +69,12 @@ def person_capacity(ix: Index) -> np.ndarray:
 
 
 def _blocks(days: np.ndarray, size: int, most: int) -> int:
-    """Most worked days when each disjoint block of ``size`` days allows ``most``."""
+    """Most worked days when each disjoint block of ``size`` days allows ``most``.
+
+    Valid when every window of ``size`` days inside the horizon allows ``most``: a last,
+    shorter block lies inside the last window (the horizon has at least ``size`` days, or
+    the block is shorter than ``most`` anyway).
+    """
     total = 0
     for start in range(0, len(days), size):
         total += min(int(days[start : start + size].sum()), most)
@@ -338,6 +345,101 @@ def _unproven_rank(plan: Plan | None) -> int:
     return len(LEVELS)
 
 
+def assignment_bound(ix: Index, cover_budget: int, time_limit: float, workers: int) -> int | None:
+    """Lower bound on commute from the site choice with integer sites (stronger than the LP).
+
+    The relaxation keeps one site per person, the per-person capacities and the cover budget,
+    and drops every other rule, so any plan with cover cost at most ``cover_budget`` has at
+    least this much commute. Returns CP-SAT's proven bound (None if it proved nothing).
+    """
+    caps = person_capacity(ix)
+    demand, cheapest = site_demand(ix)
+    pairs = np.argwhere(_site_options(ix) & (caps[:, None] > 0))
+    model = cp_model.CpModel()
+    y = [model.new_bool_var("") for _ in range(len(pairs))]
+    z = [model.new_int_var(0, int(caps[p]), "") for p, _ in pairs.tolist()]
+    u = [model.new_int_var(0, int(demand[k]), "") for k in range(ix.n_sites)]
+    by_person: dict[int, list[int]] = {}
+    by_site: dict[int, list[int]] = {}
+    for i, (p, k) in enumerate(pairs.tolist()):
+        by_person.setdefault(p, []).append(i)
+        by_site.setdefault(k, []).append(i)
+        model.add(z[i] <= int(caps[p]) * y[i])
+    for p, items in by_person.items():
+        if ix.rules[p].keep_one_site:
+            model.add_at_most_one(y[i] for i in items)
+        model.add(sum(z[i] for i in items) <= int(caps[p]))
+    for k in range(ix.n_sites):
+        model.add(sum(z[i] for i in by_site.get(k, [])) + u[k] >= int(demand[k]))
+    model.add(sum(int(cheapest[k]) * u[k] for k in range(ix.n_sites)) <= cover_budget)
+    model.minimize(sum(int(ix.km[p, k]) * z[i] for i, (p, k) in enumerate(pairs.tolist())))
+    _hint_from_lp(model, ix, pairs, caps, demand, y, z, u)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.num_workers = workers
+    if workers <= 2:
+        solver.parameters.subsolvers.extend(["max_lp", "core"][:workers])
+    status = solver.solve(model)
+    if status == cp_model.INFEASIBLE:
+        return None  # the budget is below the relaxation's own cover bound: prove nothing
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.best_objective_bound <= 0:
+        return None
+    return int(np.ceil(solver.best_objective_bound - 1e-6))
+
+
+def improve_bounds(
+    plan: Plan, ix: Index, time_limit: float, workers: int, restricted: bool = False
+) -> None:
+    """Raise the plan's bounds with relaxations of the whole problem; update it in place.
+
+    Cover: the transportation LP. Commute, given the plan's cover cost: the larger of the LP
+    and the integer site-choice bound. Both hold for every plan of the whole problem.
+    ``restricted``: the plan's bounds came from a model restricted to chosen sites, so they
+    are discarded first (every level is a sum of non-negative costs, so 0 is a bound).
+    In weighted mode only the cover bound can be used: ``weight(cover) * cover bound``.
+    """
+    result = plan.result
+    if result.objective is None:
+        return
+    weighted = result.mode.startswith("weighted")
+    if restricted:
+        for lv in result.levels:
+            lv.bound, lv.optimal = (None, False) if weighted else (0, lv.value <= 0)
+        result.best_bound = 0
+    values = {lv.name: lv for lv in result.levels}
+    cover_value = values["cover"].value if "cover" in values else 0
+    unproven = not all(lv.optimal for lv in result.levels) if not weighted else restricted
+    if unproven:
+        cover_lb, commute_lb = relaxation_bounds(ix, None if weighted else cover_value)
+        if weighted:
+            cover_weight = values["cover"].weight if "cover" in values else 0
+            result.best_bound = max(result.best_bound or 0, cover_weight * cover_lb)
+        else:
+            if "commute" in values and not values["commute"].optimal and time_limit > 0:
+                integer = assignment_bound(ix, cover_value, time_limit, workers)
+                if integer is not None:
+                    commute_lb = max(commute_lb or 0, integer)
+            for lv in result.levels:
+                bound = lv.bound if lv.bound is not None else 0
+                if lv.name == "cover":
+                    bound = max(bound, cover_lb)
+                elif lv.name == "commute" and commute_lb is not None:
+                    bound = max(bound, commute_lb)
+                lv.bound = bound
+                lv.optimal = lv.optimal or lv.value <= bound
+            result.best_bound = sum(lv.weight * (lv.bound or 0) for lv in result.levels)
+    proven = (
+        result.best_bound is not None and result.best_bound >= result.objective
+        if weighted
+        else all(lv.optimal for lv in result.levels)
+    )
+    if proven:
+        result.best_bound = result.objective
+    result.status = "optimal" if proven else "feasible"
+    if result.best_bound is not None:
+        result.gap = round((result.objective - result.best_bound) / max(1, abs(result.objective)), 6)
+
+
 def solve_decomposed(
     problem: Problem,
     time_limit: float,
@@ -364,7 +466,8 @@ def solve_decomposed(
     # the first round leaves time for a second one on the sites not yet proven optimal
     site_params = dict(params or {})
     plans: dict[int, Plan] = {}
-    evaluation_reserve = min(0.1 * time_limit, 10.0)
+    bound_time = min(0.05 * time_limit, 5.0)
+    evaluation_reserve = min(0.1 * time_limit, 10.0) + bound_time
 
     def roster(k: int, seconds: float) -> tuple[int, Plan]:
         plan = solve(
@@ -374,6 +477,7 @@ def solve_decomposed(
         return k, plan
 
     round_number = 0
+    first_plan_at: float | None = None  # every site has a roster
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while True:
             # sites whose most important unproven level comes first (no plan yet: first of all)
@@ -394,6 +498,8 @@ def solve_decomposed(
                 k, plan = job.result()
                 if plan.result.objective is not None:
                     plans[k] = plan
+            if first_plan_at is None and len(plans) == len(members):
+                first_plan_at = time.perf_counter() - t0
             logger.info(
                 "round %d: %d of %d sites proven optimal",
                 round_number, sum(p.result.status == "optimal" for p in plans.values()), len(members),
@@ -406,36 +512,21 @@ def solve_decomposed(
     allowed[np.flatnonzero(placed), site_of[placed]] = True
     dm = build_model(problem, site_allowed=allowed)
     start_solution = solution_from_assignments(dm, assignments)
-    remaining = deadline - time.perf_counter()
+    remaining = deadline - bound_time - time.perf_counter()
     if start_solution is None:  # cannot happen unless a site plan broke a shared rule
         logger.warning("merged site plans are not a solution of the whole: solving it directly")
-        remaining = max(remaining, 1.0)
-    plan = solve_model(dm, max(0.0, remaining) if start_solution is not None else remaining,
-                       workers, seed, log, params, initial=start_solution)
+        seconds = max(remaining, 1.0)
+    else:
+        seconds = max(0.0, remaining)  # 0: evaluate the merged plan only
+    plan = solve_model(dm, seconds, workers, seed, log, params, initial=start_solution)
     result = plan.result
     result.build_seconds = round(dm.build_seconds, 4)
     result.solve_seconds = round(time.perf_counter() - t0 - result.build_seconds, 4)
     result.mode = f"{result.mode}, decomposed"
+    result.first_plan_seconds = round(first_plan_at, 4) if first_plan_at is not None else None
     result.time_limit = time_limit
     if result.objective is None:
         return plan
-    values = {lv.name: lv for lv in result.levels}
-    cover_value = values["cover"].value if "cover" in values else None
-    cover_lb, commute_lb = relaxation_bounds(full, cover_value)
-    levels = []
-    for lv in result.levels:
-        # every level is a sum of non-negative costs; the rostering model's own bounds hold
-        # only for the chosen sites, so they are not used
-        bound = 0
-        if lv.name == "cover":
-            bound = max(bound, cover_lb)
-        elif lv.name == "commute" and commute_lb is not None:
-            bound = max(bound, commute_lb)
-        levels.append(
-            LevelResult(name=lv.name, value=lv.value, bound=bound, optimal=lv.value <= bound, weight=lv.weight)
-        )
-    result.levels = levels
-    result.best_bound = sum(lv.weight * lv.bound for lv in levels)
-    result.status = "optimal" if all(lv.optimal for lv in levels) else "feasible"
-    result.gap = round((result.objective - result.best_bound) / max(1, abs(result.objective)), 6)
+    # the rostering model's bounds hold only for the chosen sites: replace them
+    improve_bounds(plan, full, bound_time, workers, restricted=True)
     return plan

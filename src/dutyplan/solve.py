@@ -98,6 +98,10 @@ def solve(
         return solve_decomposed(problem, time_limit, workers, seed, log, params, index=index)
     dm = build_model(problem, index=index)
     dm.build_seconds = time.perf_counter() - started
+    # keep a little time for relaxation bounds on commute (see dutyplan.decompose)
+    bound_time = 0.0
+    if config_has_commute(problem) and len(problem.sites) > 1:
+        bound_time = min(0.1 * time_limit, 5.0)
     initial = None
     if hint is not None:
         initial = solution_from_assignments(dm, hint.assignments)
@@ -107,7 +111,18 @@ def solve(
         "model built in %.2fs: %d posting variables, %d cost terms",
         dm.build_seconds, len(dm.x_vars), len(dm.terms),
     )
-    return solve_model(dm, time_limit, workers, seed, log, params, initial, stage_share)
+    plan = solve_model(dm, time_limit - bound_time, workers, seed, log, params, initial, stage_share)
+    if bound_time:
+        from dutyplan.decompose import improve_bounds
+
+        t_bound = time.perf_counter()
+        improve_bounds(plan, index, bound_time, workers)
+        plan.result.solve_seconds = round(plan.result.solve_seconds + time.perf_counter() - t_bound, 4)
+    return plan
+
+
+def config_has_commute(problem: Problem) -> bool:
+    return problem.objective.weight("commute") > 0
 
 
 def solve_model(

@@ -1,0 +1,116 @@
+"""Decomposition: site choice, per-site rosters, and bounds that never overstate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dutyplan.checker import check
+from dutyplan.decompose import person_capacity, relaxation_bounds, site_problem
+from dutyplan.model import build_index
+from dutyplan.solve import solve
+from dutyplan.synth import generate
+
+from _helpers import assert_agrees, make_problem
+
+
+def two_villages(people: int = 6, days: int = 7, **rules: object):
+    """Two sites, each with one day and one evening post; people live nearer one or the other."""
+    sites = [
+        {"id": "A", "gates": [{"id": "g", "demand": {"D": 1, "E": 1}}]},
+        {"id": "B", "gates": [{"id": "g", "demand": {"D": 1}}]},
+    ]
+    km = [[10 + 7 * i % 23, 40 - 5 * i % 17] for i in range(people)]
+    return make_problem(
+        days=days,
+        people=[{"id": f"p{i}", "unit": "u1" if i % 2 else "u2"} for i in range(people)],
+        sites=sites,
+        shifts=[
+            {"id": "D", "start": "08:00", "minutes": 480},
+            {"id": "E", "start": "16:00", "minutes": 480},
+        ],
+        commute_km=km,
+        rules={"min_rest_hours": 12, "max_consecutive_days": 4, **rules},
+    )
+
+
+def test_decomposed_plan_passes_the_checker_and_bounds_hold() -> None:
+    problem = two_villages()
+    exact = solve(problem, time_limit=20, workers=2, strategy="single")
+    assert exact.result.status == "optimal"
+    decomposed = solve(problem, time_limit=10, workers=2, strategy="decompose")
+    report = assert_agrees(problem, decomposed)
+    assert report.ok
+    assert "decomposed" in decomposed.result.mode
+    exact_levels = {lv.name: lv.value for lv in exact.result.levels}
+    for level in decomposed.result.levels:
+        # a bound of the whole problem can never exceed a proven optimum of it
+        if level.name in ("cover", "commute"):
+            assert level.bound <= exact_levels[level.name]
+        assert level.bound <= level.value
+    assert decomposed.result.best_bound <= decomposed.result.objective
+
+
+def test_decomposed_weighted_mode_keeps_only_valid_bounds() -> None:
+    problem = two_villages()
+    problem = problem.model_copy(
+        update={"objective": problem.objective.model_copy(update={"weights": {"cover": 5, "commute": 1}})}
+    )
+    exact = solve(problem, time_limit=20, workers=2, strategy="single")
+    assert exact.result.status == "optimal"
+    plan = solve(problem, time_limit=8, workers=2, strategy="decompose")
+    assert_agrees(problem, plan)
+    assert plan.result.best_bound <= exact.result.objective <= plan.result.objective
+
+
+def test_capacity_is_an_upper_bound_on_what_anyone_works() -> None:
+    problem = two_villages(people=3, days=9, min_days_off_per_7=2)
+    plan = solve(problem, time_limit=10, workers=2, strategy="single")
+    caps = person_capacity(build_index(problem))
+    worked = {s.person: s.shifts for s in plan.people}
+    for p, person in enumerate(problem.people):
+        assert worked[person.id] <= caps[p]
+    # one shift a day, 2 days off in the 7 days 0..6, then days 7 and 8 free: 5 + 2
+    assert caps.max() == 7
+
+
+def test_capacity_ignores_the_days_off_rule_below_seven_days() -> None:
+    # no 7-day window exists in a 5-day horizon: everyone may work all 5 days
+    problem = two_villages(people=2, days=5, min_days_off_per_7=3, max_consecutive_days=6)
+    assert person_capacity(build_index(problem)).tolist() == [5, 5]
+    # the run rule still binds: at most 4 days in a row leaves 4 of 5
+    problem = two_villages(people=2, days=5, min_days_off_per_7=3, max_consecutive_days=4)
+    assert person_capacity(build_index(problem)).tolist() == [4, 4]
+
+
+def test_relaxation_bound_of_a_coverable_problem() -> None:
+    problem = two_villages()
+    cover, commute = relaxation_bounds(build_index(problem), 0)
+    assert cover == 0
+    exact = solve(problem, time_limit=20, workers=2, strategy="single")
+    assert 0 < commute <= {lv.name: lv.value for lv in exact.result.levels}["commute"]
+
+
+def test_site_problem_translates_site_preferences_exactly() -> None:
+    problem = two_villages(people=2, days=2)
+    data = problem.model_dump()
+    data["people"][0]["preferences"] = [{"kind": "site", "site": "B", "want": True, "weight": 3}]
+    problem = problem.model_validate(data)
+    sub = site_problem(problem, 0, [0, 1])
+    assert [s.id for s in sub.sites] == ["A"]
+    # wanting B costs 3 per shift worked at A: one "unwanted" shift preference per shift type
+    prefs = sub.people[0].preferences
+    assert {(p.kind, p.shift, p.want, p.weight) for p in prefs} == {("shift", "D", False, 3), ("shift", "E", False, 3)}
+    plan = solve(sub, time_limit=5, workers=1)
+    full_plan = solve(problem, time_limit=5, workers=1, strategy="single")
+    assert check(sub, plan).ok and check(problem, full_plan).ok
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_synthetic_district_decomposes_to_a_checked_plan(seed: int) -> None:
+    problem = generate(40, 4, 6, 7, seed=seed)
+    plan = solve(problem, time_limit=12, workers=2, strategy="decompose")
+    report = assert_agrees(problem, plan)
+    assert report.ok
+    assert plan.result.best_bound <= plan.result.objective
+    assert np.isfinite(plan.result.gap)
