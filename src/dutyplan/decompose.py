@@ -240,12 +240,17 @@ def _hint_from_lp(model, ix, pairs, caps, demand, y, z, u) -> None:  # noqa: ANN
         model.add_hint(u[k], int(max(0, demand[k] - assigned[k])))
 
 
-def relaxation_bounds(ix: Index, cover_budget: int | None) -> tuple[int, int | None]:
+def relaxation_bounds(
+    ix: Index, cover_budget: int | None, time_limit: float = 60.0
+) -> tuple[int, int | None]:
     """Lower bounds from the transportation relaxation: cover, and commute given a cover budget.
 
     Cover: each missing person-shift at site k costs at least the cheapest miss there.
     Commute: the least km with the cover cost held at or below ``cover_budget``.
+    Each LP stops after ``time_limit`` seconds; an LP not solved to optimality proves nothing
+    (0 or None is returned for its bound).
     """
+    deadline = time.perf_counter() + time_limit
     caps = person_capacity(ix)
     demand, cheapest = site_demand(ix)
     options = _site_options(ix) & (caps[:, None] > 0)
@@ -266,10 +271,17 @@ def relaxation_bounds(ix: Index, cover_budget: int | None) -> tuple[int, int | N
             lp.Add(lp.Sum(by_site.get(k, [])) + u[k] >= float(demand[k]))
         return lp, z, u
 
+    def solved(lp: pywraplp.Solver) -> bool:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return False
+        lp.SetTimeLimit(max(1, int(1000 * left)))
+        return lp.Solve() == pywraplp.Solver.OPTIMAL
+
     lp, z, u = build()
     cover_cost = lp.Sum([float(cheapest[k]) * u[k] for k in range(ix.n_sites)])
     lp.Minimize(cover_cost)
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+    if not solved(lp):
         return 0, None
     cover_lb = int(np.ceil(lp.Objective().Value() - 1e-6))
     if cover_budget is None:
@@ -277,7 +289,7 @@ def relaxation_bounds(ix: Index, cover_budget: int | None) -> tuple[int, int | N
     lp, z, u = build()
     lp.Add(lp.Sum([float(cheapest[k]) * u[k] for k in range(ix.n_sites)]) <= float(cover_budget) + 1e-6)
     lp.Minimize(lp.Sum([float(ix.km[p, k]) * z[i] for i, (p, k) in enumerate(pairs.tolist())]))
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+    if not solved(lp):
         return cover_lb, None
     return cover_lb, int(np.ceil(lp.Objective().Value() - 1e-6))
 
@@ -352,6 +364,7 @@ def assignment_bound(ix: Index, cover_budget: int, time_limit: float, workers: i
     and drops every other rule, so any plan with cover cost at most ``cover_budget`` has at
     least this much commute. Returns CP-SAT's proven bound (None if it proved nothing).
     """
+    deadline = time.perf_counter() + time_limit
     caps = person_capacity(ix)
     demand, cheapest = site_demand(ix)
     pairs = np.argwhere(_site_options(ix) & (caps[:, None] > 0))
@@ -375,7 +388,7 @@ def assignment_bound(ix: Index, cover_budget: int, time_limit: float, workers: i
     model.minimize(sum(int(ix.km[p, k]) * z[i] for i, (p, k) in enumerate(pairs.tolist())))
     _hint_from_lp(model, ix, pairs, caps, demand, y, z, u)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
     solver.parameters.num_workers = workers
     if workers <= 2:
         solver.parameters.subsolvers.extend(["max_lp", "core"][:workers])
@@ -401,6 +414,7 @@ def improve_bounds(
     result = plan.result
     if result.objective is None:
         return
+    deadline = time.perf_counter() + max(0.0, time_limit)
     weighted = result.mode.startswith("weighted")
     if restricted:
         for lv in result.levels:
@@ -410,13 +424,16 @@ def improve_bounds(
     cover_value = values["cover"].value if "cover" in values else 0
     unproven = not all(lv.optimal for lv in result.levels) if not weighted else restricted
     if unproven:
-        cover_lb, commute_lb = relaxation_bounds(ix, None if weighted else cover_value)
+        cover_lb, commute_lb = relaxation_bounds(
+            ix, None if weighted else cover_value, max(0.0, deadline - time.perf_counter())
+        )
         if weighted:
             cover_weight = values["cover"].weight if "cover" in values else 0
             result.best_bound = max(result.best_bound or 0, cover_weight * cover_lb)
         else:
-            if "commute" in values and not values["commute"].optimal and time_limit > 0:
-                integer = assignment_bound(ix, cover_value, time_limit, workers)
+            left = deadline - time.perf_counter()
+            if "commute" in values and not values["commute"].optimal and left > 0.2:
+                integer = assignment_bound(ix, cover_value, left, workers)
                 if integer is not None:
                     commute_lb = max(commute_lb or 0, integer)
             for lv in result.levels:
@@ -448,15 +465,28 @@ def solve_decomposed(
     log: bool = False,
     params: dict | None = None,
     index: Index | None = None,
+    started: float | None = None,
 ) -> Plan:
-    """Site choice, per-site rosters (in parallel, in rounds), exact evaluation, honest bound."""
+    """Site choice, per-site rosters (in parallel, in rounds), exact evaluation, honest bound.
+
+    ``started``: ``time.perf_counter()`` when the caller's clock started (the time limit
+    counts from there).
+    """
     from dutyplan.solve import solution_from_assignments, solve, solve_model
 
-    t0 = time.perf_counter()
+    t0 = started if started is not None else time.perf_counter()
     deadline = t0 + time_limit
     full = index if index is not None else build_index(problem)
     site_of, info = choose_sites(full, min(0.1 * time_limit, 30.0), workers, seed)
-    logger.info("sites chosen: %s", info)
+    logger.info("sites chosen at %.2fs: %s", time.perf_counter() - t0, info)
+
+    # the whole problem with people restricted to their sites: built now, so that its build
+    # time is known before the rounds share out the time left; it evaluates the merged plan
+    allowed = np.zeros((full.n_people, full.n_sites), dtype=bool)
+    placed = site_of >= 0
+    allowed[np.flatnonzero(placed), site_of[placed]] = True
+    dm = build_model(problem, site_allowed=allowed)
+    build_seconds = dm.build_seconds
 
     members = {k: np.flatnonzero(site_of == k).tolist() for k in range(full.n_sites)}
     members = {k: m for k, m in members.items() if m}
@@ -467,14 +497,17 @@ def solve_decomposed(
     site_params = dict(params or {})
     plans: dict[int, Plan] = {}
     bound_time = min(0.05 * time_limit, 5.0)
-    evaluation_reserve = min(0.1 * time_limit, 10.0) + bound_time
+    # evaluating the merged plan costs about one pass over the model per level
+    evaluation_time = min(0.05 * time_limit, 5.0) + 2 * build_seconds
+    overhead = 0.05  # seconds a site's solve takes beyond its limit (measured in each round)
 
-    def roster(k: int, seconds: float) -> tuple[int, Plan]:
+    def roster(k: int, seconds: float) -> tuple[int, Plan, float]:
+        begun = time.perf_counter()
         plan = solve(
             subproblems[k], time_limit=max(0.05, seconds), workers=1, seed=seed,
             params=site_params, strategy="single", hint=plans.get(k), stage_share=SITE_STAGE_SHARE,
         )
-        return k, plan
+        return k, plan, time.perf_counter() - begun - max(0.05, seconds)
 
     round_number = 0
     first_plan_at: float | None = None  # every site has a roster
@@ -484,7 +517,9 @@ def solve_decomposed(
             rank = {k: _unproven_rank(plans.get(k)) for k in members}
             first = min(rank.values())
             todo = [k for k in members if rank[k] == first] if first < len(LEVELS) else []
-            budget = deadline - evaluation_reserve - time.perf_counter()
+            budget = deadline - evaluation_time - bound_time - time.perf_counter()
+            # what the round's fixed costs take, spread over the workers
+            budget -= overhead * len(todo) / workers
             if not todo or budget < 0.2 or (round_number > 0 and budget < 1.0):
                 break
             round_number += 1
@@ -494,23 +529,26 @@ def solve_decomposed(
                 pool.submit(roster, k, fraction * budget * workers * sizes[k] / total)
                 for k in sorted(todo, key=lambda k: -sizes[k])
             ]
+            excess = []
             for job in jobs:
-                k, plan = job.result()
+                k, plan, beyond = job.result()
+                excess.append(beyond)
                 if plan.result.objective is not None:
                     plans[k] = plan
+            overhead = max(0.05, float(np.mean(excess)))
+            if logger.isEnabledFor(logging.DEBUG):
+                for k in todo:
+                    r = plans[k].result if k in plans else None
+                    logger.debug("site %d: %s", k, None if r is None else (r.status, [(lv.name, lv.value, lv.bound) for lv in r.levels]))
             if first_plan_at is None and len(plans) == len(members):
                 first_plan_at = time.perf_counter() - t0
             logger.info(
-                "round %d: %d of %d sites proven optimal",
-                round_number, sum(p.result.status == "optimal" for p in plans.values()), len(members),
+                "round %d done at %.2fs: %d of %d sites proven optimal (%.2fs per site beyond its limit)",
+                round_number, time.perf_counter() - t0,
+                sum(p.result.status == "optimal" for p in plans.values()), len(members), overhead,
             )
     assignments = [a for plan in plans.values() for a in plan.assignments]
 
-    # the whole problem, people restricted to their sites: exact levels of the merged plan
-    allowed = np.zeros((full.n_people, full.n_sites), dtype=bool)
-    placed = site_of >= 0
-    allowed[np.flatnonzero(placed), site_of[placed]] = True
-    dm = build_model(problem, site_allowed=allowed)
     start_solution = solution_from_assignments(dm, assignments)
     remaining = deadline - bound_time - time.perf_counter()
     if start_solution is None:  # cannot happen unless a site plan broke a shared rule
@@ -519,14 +557,15 @@ def solve_decomposed(
     else:
         seconds = max(0.0, remaining)  # 0: evaluate the merged plan only
     plan = solve_model(dm, seconds, workers, seed, log, params, initial=start_solution)
+    logger.info("merged plan evaluated at %.2fs", time.perf_counter() - t0)
     result = plan.result
-    result.build_seconds = round(dm.build_seconds, 4)
-    result.solve_seconds = round(time.perf_counter() - t0 - result.build_seconds, 4)
+    result.build_seconds = round(build_seconds, 4)
     result.mode = f"{result.mode}, decomposed"
     result.first_plan_seconds = round(first_plan_at, 4) if first_plan_at is not None else None
     result.time_limit = time_limit
-    if result.objective is None:
-        return plan
-    # the rostering model's bounds hold only for the chosen sites: replace them
-    improve_bounds(plan, full, bound_time, workers, restricted=True)
+    if result.objective is not None:
+        # the rostering model's bounds hold only for the chosen sites: replace them
+        improve_bounds(plan, full, deadline - time.perf_counter(), workers, restricted=True)
+        logger.info("bounds done at %.2fs", time.perf_counter() - t0)
+    result.solve_seconds = round(time.perf_counter() - t0 - build_seconds, 4)
     return plan

@@ -1,0 +1,67 @@
+"""dutyplan.solve: time limits, hints, strategies and argument errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dutyplan.errors import DutyplanError
+from dutyplan.examples import load_example
+from dutyplan.solve import solve
+from dutyplan.synth import generate
+
+from _helpers import assert_agrees
+
+# measured wall time may run over the limit by the plan's construction and a solver's stop
+SLACK = 1.5
+
+
+@pytest.mark.parametrize("strategy", ["single", "decompose"])
+def test_time_limit_counts_from_the_call(strategy: str) -> None:
+    problem = generate(60, 6, 9, 14, seed=2)
+    began = time.perf_counter()
+    plan = solve(problem, time_limit=3, workers=2, strategy=strategy)
+    elapsed = time.perf_counter() - began
+    assert elapsed <= 3 + SLACK, elapsed
+    # the best plan in hand at the limit is returned, and it is a plan of the problem
+    assert plan.result.objective is not None
+    assert_agrees(problem, plan)
+    assert plan.result.build_seconds + plan.result.solve_seconds <= 3 + SLACK
+
+
+def test_a_hint_is_never_made_worse() -> None:
+    problem = load_example("shangzhuang")
+    first = solve(problem, time_limit=3, workers=2, seed=1)
+    again = solve(problem, time_limit=1, workers=2, seed=2, hint=first)
+    assert again.result.objective is not None and first.result.objective is not None
+    # lexicographic: level by level, the plan is never worse than the hint
+    assert [lv.value for lv in again.result.levels] <= [lv.value for lv in first.result.levels]
+    assert_agrees(problem, again)
+
+
+def test_a_hint_breaking_a_hard_rule_is_ignored() -> None:
+    problem = load_example("shangzhuang")
+    first = solve(problem, time_limit=2, workers=2)
+    data = problem.model_dump(exclude_unset=True)
+    data["rules"]["min_rest_hours"] = 23
+    tighter = type(problem).model_validate(data)
+    plan = solve(tighter, time_limit=2, workers=2, hint=first)
+    assert_agrees(tighter, plan)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"time_limit": 0}, ["time_limit", "0"]),
+        ({"time_limit": -1}, ["time_limit", "-1"]),
+        ({"workers": 0}, ["workers", "0"]),
+        ({"strategy": "fast"}, ["strategy", "fast"]),
+    ],
+)
+def test_bad_arguments_name_the_argument_and_value(kwargs: dict, words: list[str]) -> None:
+    problem = load_example("shangzhuang")
+    with pytest.raises(DutyplanError) as info:
+        solve(problem, **kwargs)
+    for word in words:
+        assert word in str(info.value)
