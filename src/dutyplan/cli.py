@@ -18,14 +18,29 @@ from dutyplan.errors import DutyplanError
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 3
 
 
-def _load(spec: str):
-    """A problem file path, or the name of a bundled example."""
+FORMATS = ("auto", "dutyplan", "curtois")
+
+
+def _load(spec: str, fmt: str = "auto"):
+    """A problem file path, or the name of a bundled example.
+
+    ``fmt``: ``dutyplan`` (JSON or TOML), ``curtois`` (a nurse-rostering instance) or
+    ``auto`` (recognised from the file's content).
+    """
     from dutyplan.examples import EXAMPLES, load_example
-    from dutyplan.io import load_problem
+    from dutyplan.io import curtois, load_problem
 
     path = Path(spec)
-    if not path.exists() and spec in EXAMPLES:
+    if not path.exists() and spec in EXAMPLES and fmt in ("auto", "dutyplan"):
         return load_example(spec)
+    if fmt == "auto" and path.is_file():
+        try:
+            head = path.read_text(encoding="utf-8-sig", errors="replace")[:4096]
+        except OSError:
+            head = ""
+        fmt = "curtois" if curtois.looks_like(head) else "dutyplan"
+    if fmt == "curtois":
+        return curtois.load(path)
     return load_problem(path)
 
 
@@ -33,7 +48,7 @@ def _solve(args: argparse.Namespace) -> int:
     from dutyplan.checker import check
     from dutyplan.solve import solve
 
-    problem = _load(args.problem)
+    problem = _load(args.problem, args.format)
     plan = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, log=args.log)
     if plan.result.status in ("infeasible", "unknown"):
         why = (
@@ -63,7 +78,7 @@ def _check(args: argparse.Namespace) -> int:
     from dutyplan.checker import check
     from dutyplan.plan import Plan
 
-    problem = _load(args.problem)
+    problem = _load(args.problem, args.format)
     plan = Plan.from_json(Path(args.plan))
     report = check(problem, plan)
     print(report.summary())
@@ -90,6 +105,12 @@ def _example(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+FORMAT_HELP = (
+    "problem file format: dutyplan (JSON/TOML), curtois (Curtois-Qu nurse rostering "
+    "instance) or auto (from the content; default)"
+)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="dutyplan",
@@ -101,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("solve", help="solve a problem file (or a bundled example) and print the plan")
     p.add_argument("problem", help="problem file (.json or .toml) or a bundled example name")
+    p.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     p.add_argument("--time-limit", type=float, default=30.0, metavar="S", help="seconds (default 30)")
     p.add_argument("--workers", type=int, default=None, metavar="N", help="solver threads (default: all cores)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
@@ -113,6 +135,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check a plan against a problem (exit 1 on violations)")
     c.add_argument("problem")
     c.add_argument("plan")
+    c.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     c.set_defaults(run=_check)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a problem file")
