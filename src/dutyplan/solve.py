@@ -115,6 +115,19 @@ def solve(
         dm.build_seconds, len(dm.x_vars), len(dm.terms),
     )
     deadline = started + time_limit
+    if initial is None and len(dm.x_vars) > LIGHT_PRESOLVE_ABOVE:
+        from dutyplan import start
+
+        if start.applies(problem):
+            # large models can be slow to give a first plan: one person at a time is fast
+            budget = min(0.2 * (deadline - bound_time - time.perf_counter()), 60.0)
+            assignments = start.person_by_person(problem, budget, workers, seed)
+            if assignments is not None:
+                initial = solution_from_assignments(dm, assignments)
+            logger.info(
+                "person-by-person start %s at %.2fs",
+                "used" if initial is not None else "not usable", time.perf_counter() - started,
+            )
     seconds = max(0.05, deadline - bound_time - time.perf_counter())
     plan = solve_model(dm, seconds, workers, seed, log, params, initial, stage_share)
     if bound_time:
@@ -193,9 +206,13 @@ def solve_model(
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = np.array(response.solution, dtype=np.int64)
             levels_here = [name] if mode != "weighted" else active
-            if solution is None or _scalar(dm, found, levels_here, config) <= _scalar(
-                dm, solution, levels_here, config
-            ):
+            # lexicographic: a tie on this level keeps the plan better on the levels after it
+            later = active[active.index(name):] if mode != "weighted" else [None]
+
+            def key(x: np.ndarray) -> list[int]:
+                return [_scalar(dm, x, [lv] if lv else active, config) for lv in later]
+
+            if solution is None or key(found) <= key(solution):
                 solution = found
             stage.value = _scalar(dm, solution, levels_here, config)
             stage.bound = int(np.ceil(response.best_objective_bound - 1e-6))
