@@ -549,7 +549,9 @@ def solve_decomposed(
             )
     assignments = [a for plan in plans.values() for a in plan.assignments]
 
-    start_solution = solution_from_assignments(dm, assignments)
+    start_solution = solution_from_assignments(
+        dm, assignments, time_limit=max(1.0, deadline - bound_time - time.perf_counter())
+    )
     remaining = deadline - bound_time - time.perf_counter()
     if start_solution is None:  # cannot happen unless a site plan broke a shared rule
         logger.warning("merged site plans are not a solution of the whole: solving it directly")

@@ -107,7 +107,8 @@ def solve(
         bound_time = min(0.1 * time_limit, 5.0)
     initial = None
     if hint is not None:
-        initial = solution_from_assignments(dm, hint.assignments)
+        left = started + time_limit - time.perf_counter()
+        initial = solution_from_assignments(dm, hint.assignments, time_limit=0.5 * left)
         if initial is None:
             logger.info("the hint breaks a hard rule of the model: solving without it")
     logger.info(
@@ -123,7 +124,8 @@ def solve(
             budget = min(0.2 * (deadline - bound_time - time.perf_counter()), 60.0)
             assignments = start.person_by_person(problem, budget, workers, seed)
             if assignments is not None:
-                initial = solution_from_assignments(dm, assignments)
+                left = deadline - bound_time - time.perf_counter()
+                initial = solution_from_assignments(dm, assignments, time_limit=0.5 * left)
             logger.info(
                 "person-by-person start %s at %.2fs",
                 "used" if initial is not None else "not usable", time.perf_counter() - started,
@@ -420,7 +422,9 @@ def extract_assignments(dm: DutyModel, solution: np.ndarray) -> list[Assignment]
     return assignments
 
 
-def solution_from_assignments(dm: DutyModel, assignments: list[Assignment]) -> np.ndarray | None:
+def solution_from_assignments(
+    dm: DutyModel, assignments: list[Assignment], time_limit: float = 60.0
+) -> np.ndarray | None:
     """A complete solution of ``dm`` whose postings are exactly ``assignments``.
 
     None when an assignment has no posting variable (not admissible) or when the postings
@@ -455,7 +459,7 @@ def solution_from_assignments(dm: DutyModel, assignments: list[Assignment]) -> n
     model.clear_objective()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 60.0
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return np.array(solver.response_proto.solution, dtype=np.int64)
