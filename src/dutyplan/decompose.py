@@ -105,35 +105,50 @@ def _site_options(ix: Index) -> np.ndarray:
     return options
 
 
+class _SiteChoice:
+    """The core both site-choice models share, on CP-SAT variables.
+
+    For each admissible (person, site) pair ``i`` of ``pairs``: ``y[i]`` the person goes there,
+    ``z[i]`` their duties there (at most their capacity, only if they go); at most one site
+    per person who keeps one site; ``u[k]`` duties of site k left uncovered, with
+    ``sum(z at k) + u[k] >= demand[k]``.
+    """
+
+    def __init__(self, ix: Index, caps: np.ndarray, demand: np.ndarray) -> None:
+        model = cp_model.CpModel()
+        pairs = np.argwhere(_site_options(ix) & (caps[:, None] > 0))
+        y = [model.new_bool_var("") for _ in range(len(pairs))]
+        z = [model.new_int_var(0, int(caps[p]), "") for p, _ in pairs.tolist()]
+        u = [model.new_int_var(0, int(demand[k]), "") for k in range(ix.n_sites)]
+        by_person: dict[int, list[int]] = {}
+        by_site: dict[int, list[int]] = {}
+        for i, (p, k) in enumerate(pairs.tolist()):
+            by_person.setdefault(p, []).append(i)
+            by_site.setdefault(k, []).append(i)
+            model.add(z[i] <= int(caps[p]) * y[i])
+        for p, items in by_person.items():
+            if ix.rules[p].keep_one_site:
+                model.add_at_most_one(y[i] for i in items)
+            model.add(sum(z[i] for i in items) <= int(caps[p]))
+        for k in range(ix.n_sites):
+            model.add(sum(z[i] for i in by_site.get(k, [])) + u[k] >= int(demand[k]))
+        self.model, self.pairs, self.y, self.z, self.u, self.by_site = model, pairs, y, z, u, by_site
+
+
 def choose_sites(
     ix: Index, time_limit: float, workers: int, seed: int
 ) -> tuple[np.ndarray, dict[str, float]]:
     """Site of each person (-1: not needed) from the capacitated assignment model."""
     caps = person_capacity(ix)
     demand, cheapest = site_demand(ix)
-    options = _site_options(ix)
     km = ix.km
-    model = cp_model.CpModel()
-    pairs = np.argwhere(options & (caps[:, None] > 0))
-    y = [model.new_bool_var("") for _ in range(len(pairs))]
-    z = [model.new_int_var(0, int(caps[p]), "") for p, _ in pairs.tolist()]
-    u = [model.new_int_var(0, int(demand[k]), "") for k in range(ix.n_sites)]
-    by_person: dict[int, list[int]] = {}
-    by_site: dict[int, list[int]] = {}
-    for i, (p, k) in enumerate(pairs.tolist()):
-        by_person.setdefault(p, []).append(i)
-        by_site.setdefault(k, []).append(i)
-        model.add(z[i] <= int(caps[p]) * y[i])
-    for p, items in by_person.items():
-        if ix.rules[p].keep_one_site:
-            model.add_at_most_one(y[i] for i in items)
-        model.add(sum(z[i] for i in items) <= int(caps[p]))
+    sc = _SiteChoice(ix, caps, demand)
+    model, pairs, y, z, u, by_site = sc.model, sc.pairs, sc.y, sc.z, sc.u, sc.by_site
     slack_terms: list = []
     total_capacity = int(caps.sum())
     headroom = min(MAX_HEADROOM, 0.95 * total_capacity / max(1, int(demand.sum())))
     for k in range(ix.n_sites):
         items = by_site.get(k, [])
-        model.add(sum(z[i] for i in items) + u[k] >= int(demand[k]))
         if headroom > 1 and demand[k] > 0:
             # soft: short capacity costs like a miss, so it is only used when unavoidable
             short = model.new_int_var(0, int(np.ceil(headroom * demand[k])), "")
@@ -367,23 +382,8 @@ def assignment_bound(ix: Index, cover_budget: int, time_limit: float, workers: i
     deadline = time.perf_counter() + time_limit
     caps = person_capacity(ix)
     demand, cheapest = site_demand(ix)
-    pairs = np.argwhere(_site_options(ix) & (caps[:, None] > 0))
-    model = cp_model.CpModel()
-    y = [model.new_bool_var("") for _ in range(len(pairs))]
-    z = [model.new_int_var(0, int(caps[p]), "") for p, _ in pairs.tolist()]
-    u = [model.new_int_var(0, int(demand[k]), "") for k in range(ix.n_sites)]
-    by_person: dict[int, list[int]] = {}
-    by_site: dict[int, list[int]] = {}
-    for i, (p, k) in enumerate(pairs.tolist()):
-        by_person.setdefault(p, []).append(i)
-        by_site.setdefault(k, []).append(i)
-        model.add(z[i] <= int(caps[p]) * y[i])
-    for p, items in by_person.items():
-        if ix.rules[p].keep_one_site:
-            model.add_at_most_one(y[i] for i in items)
-        model.add(sum(z[i] for i in items) <= int(caps[p]))
-    for k in range(ix.n_sites):
-        model.add(sum(z[i] for i in by_site.get(k, [])) + u[k] >= int(demand[k]))
+    sc = _SiteChoice(ix, caps, demand)
+    model, pairs, y, z, u = sc.model, sc.pairs, sc.y, sc.z, sc.u
     model.add(sum(int(cheapest[k]) * u[k] for k in range(ix.n_sites)) <= cover_budget)
     model.minimize(sum(int(ix.km[p, k]) * z[i] for i, (p, k) in enumerate(pairs.tolist())))
     _hint_from_lp(model, ix, pairs, caps, demand, y, z, u)

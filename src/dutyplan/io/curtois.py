@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from dutyplan.errors import ProblemError
+from dutyplan.io.files import read_text
 from dutyplan.problem import Problem
 
 START = dt.date(2024, 1, 1)  # a Monday: day 0 of every instance
@@ -257,10 +258,5 @@ def loads(text: str, name: str = "curtois", source: str | None = None) -> Proble
 def load(path: str | Path) -> Problem:
     """Read an instance file; the problem is named after the file (``Instance5``)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ProblemError(f"instance file not found: {str(path)!r}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProblemError(f"cannot read instance file {str(path)!r}: {error}") from None
+    text = read_text(path, "instance file", encoding="utf-8-sig")
     return loads(text, name=path.stem, source=str(path))

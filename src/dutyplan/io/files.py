@@ -43,15 +43,20 @@ def problem_from_text(text: str, fmt: Format = "json", source: str = "problem") 
     return problem_from_dict(data, source)
 
 
+def read_text(path: Path, what: str = "problem file", encoding: str = "utf-8") -> str:
+    """A file's text, or a :class:`ProblemError` naming ``what`` could not be read and why."""
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise ProblemError(f"{what} not found: {str(path)!r}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProblemError(f"cannot read {what} {str(path)!r}: {error}") from None
+
+
 def load_problem(path: str | Path, fmt: Format | None = None) -> Problem:
     """Read a problem file; the format comes from the suffix (.json, .toml) unless given."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError(f"problem file not found: {str(path)!r}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProblemError(f"cannot read problem file {str(path)!r}: {error}") from None
+    text = read_text(path)
     if fmt is None:
         suffix = path.suffix.lower()
         if suffix == ".toml":
