@@ -207,9 +207,10 @@ def _add_variables(dm: DutyModel) -> None:
             model.add_max_equality(v, shifts)
         dm.day[(p, d)] = v
 
-    # at_site[p, k]: works at site k at least once
+    # at_site[p, k]: works at site k at least once (only rules about sites worked need it, and
+    # with one site they cannot bind)
     need_sites = any(r.keep_one_site for r in ix.rules) or dm.index.problem.rules.unit_sites_weight
-    if not need_sites:
+    if not need_sites or ix.n_sites < 2:
         return
     by_site: dict[tuple[int, int], list[Any]] = defaultdict(list)
     for (p, c, d, s), var in zip(keys.tolist(), dm.x_vars):

@@ -19,8 +19,7 @@ LEVEL = "rules"
 
 
 def add_all(dm: DutyModel) -> None:
-    add_conflict_cliques(dm)
-    add_no_overlap(dm)
+    add_hard_conflicts(dm)
     add_max_shifts_per_day(dm)
     add_min_rest(dm)
     add_forbidden_successions(dm)
@@ -54,15 +53,15 @@ def _instance_pairs(dm: DutyModel, gap: int) -> list[tuple[int, int, int, int]]:
 
 
 def _hard_conflicts(dm: DutyModel, p: int) -> set[tuple[int, int]]:
-    """Pairs of flat instance ids (d * S + s) one person can never both work, by hard rules."""
+    """Pairs of flat instance ids (d * S + s) one person can never both work, by hard rules:
+    overlap in time, too little rest, more than one shift a day, a forbidden succession."""
     ix = dm.index
     rules = ix.rules[p]
     flat = lambda d, s: d * ix.n_shifts + s
     pairs = {(flat(a, b), flat(c, d)) for a, b, c, d in _instance_pairs(dm, 0)}
     if rules.min_rest_hours is not None and rules.min_rest_hours.hard and rules.min_rest_hours.value:
         pairs |= {(flat(a, b), flat(c, d)) for a, b, c, d in _instance_pairs(dm, rules.min_rest_hours.value * 60)}
-    per_day = rules.max_shifts_per_day
-    if per_day is not None and per_day.hard and per_day.value <= 1:
+    if _one_shift_a_day(rules):
         for d in range(ix.n_days):
             for s1 in range(ix.n_shifts):
                 for s2 in range(s1 + 1, ix.n_shifts):
@@ -74,26 +73,54 @@ def _hard_conflicts(dm: DutyModel, p: int) -> set[tuple[int, int]]:
     return {(min(a, b), max(a, b)) for a, b in pairs if a != b}
 
 
-def add_conflict_cliques(dm: DutyModel) -> None:
-    """Redundant at-most-one constraints over cliques of hard pairwise conflicts.
+def _one_shift_a_day(rules: Any) -> bool:
+    limit = rules.max_shifts_per_day
+    return limit is not None and limit.hard and limit.value == 1
 
-    The pairwise constraints are added by each rule family; these cliques (such as
-    {evening d, night d+1, day d+1} under a 12-hour rest) give the same integer solutions
-    and a much stronger linear relaxation.
+
+# clique covers by shift timing and rules: people with the same rules share one, and so do
+# the one-person models of dutyplan.start (recomputing it per person cost 1 s on a year)
+_COVERS: dict[tuple[Any, ...], list[list[int]]] = {}
+
+
+def add_hard_conflicts(dm: DutyModel) -> None:
+    """Hard pairwise conflicts, stated once as at-most-one constraints over maximal cliques.
+
+    The hard parts of four rule families are pairs of shift instances one person cannot both
+    work: overlap in time (always), minimum rest, one shift a day, forbidden successions (see
+    :func:`_hard_conflicts`). Each pair is covered by a greedy maximal clique of the conflict
+    graph (such as {evening d, night d+1, day d+1} under a 12-hour rest, or all shift types of
+    one day), and pairs no clique covers are stated on their own. This gives the same integer
+    solutions as one constraint per pair, a much stronger linear relaxation, and a far smaller
+    model (one-year instances have millions of pairs). The soft parts of these rules are in
+    their own functions below.
     """
     ix = dm.index
-    cache: dict[str, list[list[int]]] = {}
+    timing = (ix.n_shifts, ix.start.tobytes(), ix.end.tobytes())
+    if len(_COVERS) > 32:
+        _COVERS.clear()
     for p in range(ix.n_people):
-        key = ix.rules[p].model_dump_json(
-            include={"min_rest_hours", "max_shifts_per_day", "forbidden_successions"}
+        key = timing + (
+            ix.rules[p].model_dump_json(
+                include={"min_rest_hours", "max_shifts_per_day", "forbidden_successions"}
+            ),
         )
-        if key not in cache:
-            cache[key] = _cliques(_hard_conflicts(dm, p), ix.n_days * ix.n_shifts)
+        if key not in _COVERS:
+            _COVERS[key] = _clique_cover(_hard_conflicts(dm, p), ix.n_days * ix.n_shifts)
+        cache = _COVERS
+        work = dm.work
         for clique in cache[key]:
-            lits = [dm.work.get((p, i // ix.n_shifts, i % ix.n_shifts)) for i in clique]
+            lits = [work.get((p, i // ix.n_shifts, i % ix.n_shifts)) for i in clique]
             lits = [lit for lit in lits if lit is not None]
-            if len(lits) > 2:
+            if len(lits) > 1:
                 dm.model.add_at_most_one(lits)
+
+
+def _clique_cover(pairs: set[tuple[int, int]], n: int) -> list[list[int]]:
+    """Maximal cliques covering every pair: greedy cliques, then the pairs none of them covers."""
+    cliques = _cliques(pairs, n)
+    covered = {(a, b) for clique in cliques for i, a in enumerate(clique) for b in clique[i + 1 :]}
+    return cliques + [[a, b] for a, b in sorted(pairs - covered)]
 
 
 def _cliques(pairs: set[tuple[int, int]], n: int) -> list[list[int]]:
@@ -108,7 +135,7 @@ def _cliques(pairs: set[tuple[int, int]], n: int) -> list[list[int]]:
         for other in sorted(neighbours[start]):
             if all(other in neighbours[member] for member in clique):
                 clique.append(other)
-        if len(clique) > 2:
+        if len(clique) > 1:
             found.add(tuple(sorted(clique)))
     # drop cliques contained in another
     ordered = sorted(found, key=len, reverse=True)
@@ -120,21 +147,12 @@ def _cliques(pairs: set[tuple[int, int]], n: int) -> list[list[int]]:
     return [sorted(c) for c in kept]
 
 
-def add_no_overlap(dm: DutyModel) -> None:
-    """Always hard: one person never works two shift instances that overlap in time."""
-    pairs = _instance_pairs(dm, 0)
-    for p in range(dm.index.n_people):
-        for d1, s1, d2, s2 in pairs:
-            a, b = dm.work.get((p, d1, s1)), dm.work.get((p, d2, s2))
-            if a is not None and b is not None:
-                dm.model.add_at_most_one([a, b])
-
-
 def add_max_shifts_per_day(dm: DutyModel) -> None:
+    """At most v shifts starting on one date (hard v = 1 is a pairwise conflict, stated above)."""
     ix = dm.index
     for p in range(ix.n_people):
         limit = ix.rules[p].max_shifts_per_day
-        if limit is None or limit.value >= ix.n_shifts:
+        if limit is None or limit.value >= ix.n_shifts or _one_shift_a_day(ix.rules[p]):
             continue
         for d in range(ix.n_days):
             shifts = [dm.work[(p, d, s)] for s in range(ix.n_shifts) if (p, d, s) in dm.work]
@@ -149,22 +167,19 @@ def add_max_shifts_per_day(dm: DutyModel) -> None:
 
 
 def add_min_rest(dm: DutyModel) -> None:
+    """Soft minimum rest between two shifts (the hard rule is a pairwise conflict, stated above)."""
     ix = dm.index
     cache: dict[int, list[tuple[int, int, int, int]]] = {}
     for p in range(ix.n_people):
         limit = ix.rules[p].min_rest_hours
-        if limit is None or limit.value == 0:
+        if limit is None or limit.value == 0 or limit.hard:
             continue
         gap = limit.value * 60
         if gap not in cache:
             cache[gap] = [pair for pair in _instance_pairs(dm, gap) if _rest_only(ix, pair)]
         for d1, s1, d2, s2 in cache[gap]:
             a, b = dm.work.get((p, d1, s1)), dm.work.get((p, d2, s2))
-            if a is None or b is None:
-                continue
-            if limit.hard:
-                dm.model.add_at_most_one([a, b])
-            else:
+            if a is not None and b is not None:
                 dm.cost(LEVEL, "min_rest_hours", limit.weight, dm.both(a, b), person=p, day=d2)
 
 
@@ -175,17 +190,16 @@ def _rest_only(ix: Any, pair: tuple[int, int, int, int]) -> bool:
 
 
 def add_forbidden_successions(dm: DutyModel) -> None:
+    """Soft forbidden successions (hard ones are pairwise conflicts, stated above)."""
     ix = dm.index
     for p in range(ix.n_people):
         for succ in ix.rules[p].forbidden_successions:
+            if succ.weight is None:
+                continue
             s1, s2 = ix.shift_position(succ.first), ix.shift_position(succ.then)
             for d in range(ix.n_days - 1):
                 a, b = dm.work.get((p, d, s1)), dm.work.get((p, d + 1, s2))
-                if a is None or b is None:
-                    continue
-                if succ.weight is None:
-                    dm.model.add_at_most_one([a, b])
-                else:
+                if a is not None and b is not None:
                     dm.cost(LEVEL, "forbidden_successions", succ.weight, dm.both(a, b), p, d + 1)
 
 
