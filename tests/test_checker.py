@@ -815,6 +815,16 @@ def test_fairness_ranges_over_eligible_people() -> None:
     assert report.ok
 
 
+def test_fairness_shift_squares_over_everyone() -> None:
+    problem = fairness_problem(
+        {"fairness_nights": 0, "fairness_weekends": 0, "fairness_minutes": 0,
+         "fairness_shift_squares": 3}
+    )
+    plan = [duty(problem, "a", 0, "N"), duty(problem, "a", 1, "N"), duty(problem, "b", 0, "D")]
+    # a works 2 shifts, b 1, everyone else 0: 3 x (2^2 + 1^2) = 15
+    assert run(problem, plan).levels["fairness"] == 15
+
+
 def test_fairness_gate_role_and_shift_unavailability() -> None:
     sites = [{"id": "S1", "gates": [{"id": "G1", "demand": {"D": 1}, "role": "guard"}]}]
     people = [

@@ -265,6 +265,7 @@ def objective(draw: Any) -> dict[str, Any]:
         "fairness_nights": draw(st.sampled_from([0, 1, 480])),
         "fairness_weekends": draw(st.sampled_from([0, 1, 480])),
         "fairness_minutes": draw(st.sampled_from([0, 1, 3])),
+        "fairness_shift_squares": draw(st.sampled_from([0, 0, 1, 50])),
     }
     mode = draw(st.sampled_from(["lexicographic", "weighted", None]))
     if mode is not None:

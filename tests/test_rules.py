@@ -990,3 +990,19 @@ def test_plans_with_rules_are_reproducible() -> None:
     second = solve(problem, time_limit=5, workers=1, seed=0)
     assert posts(first) == posts(second)
     assert isinstance(first, Plan)
+
+
+def test_fairness_shift_squares_balances_shift_counts() -> None:
+    # one gate, one person a day for 4 days; a may work any day, b only days 0 and 1
+    people = [{"id": "a"}, {"id": "b", "unavailable": [iso(2), iso(3)]}]
+    base = {**NO_FAIRNESS}
+    # without the rule any split of days 0-1 between a and b costs the same
+    _, report = solve_ok(make_problem(days=4, people=people, objective=base))
+    assert level(_, "fairness") == 0
+    # with it: a 2 + b 2 costs 2^2 + 2^2 = 8, better than 3 + 1 (10) or 4 + 0 (16)
+    plan, report = solve_ok(
+        make_problem(days=4, people=people, objective={**base, "fairness_shift_squares": 1})
+    )
+    assert worked_days(plan, "b") == [0, 1]
+    assert level(plan, "fairness") == 8
+    assert rule_cost(report, "fairness_shift_squares") == 8

@@ -65,3 +65,22 @@ def test_bad_arguments_name_the_argument_and_value(kwargs: dict, words: list[str
         solve(problem, **kwargs)
     for word in words:
         assert word in str(info.value)
+
+
+def test_progress_records_each_plan_in_time_order() -> None:
+    problem = load_example("shangzhuang")
+    began = time.perf_counter()
+    plan = solve(problem, time_limit=5, workers=1, seed=0)
+    elapsed = time.perf_counter() - began
+    points = plan.result.progress
+    assert points, "no progress recorded"
+    times = [p.seconds for p in points]
+    assert times == sorted(times) and 0 < times[0] and times[-1] <= elapsed
+    assert points[0].seconds >= plan.result.build_seconds  # counted from the call
+    levels = {lv.name: lv for lv in plan.result.levels}
+    for stage in {p.stage for p in points}:
+        values = [p.value for p in points if p.stage == stage]
+        assert values == sorted(values, reverse=True), stage  # each plan improves on the last
+        assert all(p.bound <= p.value for p in points if p.stage == stage)
+        # the plan kept is at least as good as the stage's last plan
+        assert levels[stage].value <= values[-1]

@@ -1004,8 +1004,21 @@ class _Checker:
         return result
 
     def check_fairness(self) -> None:
-        """The fairness level: weighted ranges of nights, weekend shifts and minutes."""
+        """The fairness level: weighted ranges of nights, weekend shifts and minutes; the
+        weighted sum of squared shift counts."""
         objective = self.problem.objective
+        if objective.fairness_shift_squares:
+            for p in range(len(self.problem.people)):
+                count = len(self.instances[p])
+                if count:
+                    self.penalise(
+                        "fairness",
+                        "fairness_shift_squares",
+                        objective.fairness_shift_squares * count * count,
+                        f"{self.who(p)}: {count} shifts, squared (cost "
+                        f"{objective.fairness_shift_squares} x {count}^2)",
+                        p,
+                    )
         people = self.eligible()
         if len(people) < 2:
             return

@@ -58,6 +58,20 @@ class LevelResult(_Out):
     weight: int = 1
 
 
+class ProgressPoint(_Out):
+    """A plan or bound the solver reported while solving (for convergence plots).
+
+    ``seconds`` since the solve call, model build included; ``stage`` the lexicographic level
+    being optimised (``weighted`` in weighted mode); ``value`` and ``bound`` that stage's
+    objective and best bound at that moment.
+    """
+
+    seconds: float
+    stage: str
+    value: int
+    bound: int
+
+
 class Result(_Out):
     """How the plan was found and how good it provably is.
 
@@ -77,6 +91,9 @@ class Result(_Out):
     time_limit: float | None = None
     workers: int | None = None
     seed: int | None = None
+    progress: list[ProgressPoint] = Field(
+        default_factory=list, description="each improving plan found, in time order"
+    )
 
 
 class PersonSummary(_Out):

@@ -426,7 +426,8 @@ class ObjectiveConfig(_Model):
     another in that order; ``weighted`` optimises ``sum(weights[level] * level)`` in one go.
     The reported scalar objective is always ``sum(weights[level] * level)``.
     Fairness is ``nights * range(nights) + weekends * range(weekend shifts) +
-    minutes * range(minutes worked)``, ranges taken over people who could work at all.
+    minutes * range(minutes worked)``, ranges taken over people who could work at all, plus
+    ``shift_squares * sum((shifts worked)^2)`` over all people (a balance of shift counts).
     """
 
     mode: Literal["lexicographic", "weighted"] | None = None
@@ -434,6 +435,7 @@ class ObjectiveConfig(_Model):
     fairness_nights: int = Field(default=480, ge=0)
     fairness_weekends: int = Field(default=480, ge=0)
     fairness_minutes: int = Field(default=1, ge=0)
+    fairness_shift_squares: int = Field(default=0, ge=0)
 
     @field_validator("weights")
     @classmethod

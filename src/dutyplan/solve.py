@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 
 from dutyplan.errors import DutyplanError
 from dutyplan.model import DutyModel, build_index, build_model
-from dutyplan.plan import Assignment, LevelResult, Plan, Result
+from dutyplan.plan import Assignment, LevelResult, Plan, ProgressPoint, Result
 from dutyplan.problem import LEVELS, Problem
 
 logger = logging.getLogger("dutyplan")
@@ -43,11 +43,16 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.count = 0
         self.floor = floor  # no solution can be better than this: stop when reached
         self.first_at: float | None = None  # time.perf_counter() of the first solution
+        self.points: list[tuple[float, int, int]] = []  # (perf_counter, value, bound)
 
     def on_solution_callback(self) -> None:
         self.count += 1
+        now = time.perf_counter()
         if self.first_at is None:
-            self.first_at = time.perf_counter()
+            self.first_at = now
+        self.points.append(
+            (now, int(round(self.objective_value)), int(np.ceil(self.best_objective_bound - 1e-6)))
+        )
         if self.floor is not None and self.objective_value <= self.floor + 1e-9:
             self.stop_search()
 
@@ -56,6 +61,9 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 # decomposes: choose sites first, then roster (see dutyplan.decompose).
 DECOMPOSE_ABOVE = 20_000
 LIGHT_PRESOLVE_ABOVE = 8000  # posting variables; larger models get a light presolve
+LNS_ABOVE = 2000  # posting variables; larger models get dutyplan's neighbourhood search
+LNS_SHARE = 0.7  # of a stage's time, once CP-SAT's own search has had the rest
+LNS_MIN_SECONDS = 4.0  # stages with less time leave it all to CP-SAT
 
 
 def solve(
@@ -120,9 +128,12 @@ def solve(
         from dutyplan import start
 
         if start.applies(problem):
-            # large models can be slow to give a first plan: one person at a time is fast
-            budget = min(0.2 * (deadline - bound_time - time.perf_counter()), 60.0)
-            assignments = start.person_by_person(problem, budget, workers, seed)
+            # large models can be slow to give a first plan (and the whole model's first plan
+            # is a poor one): one person at a time, each seeing the cover of those before, is
+            # fast however long the horizon (LARGE Timefold set: no gate-shift short after 30 s
+            # from this start, 23 short from the whole model's first plan)
+            budget = min(0.3 * (deadline - bound_time - time.perf_counter()), 120.0)
+            assignments = start.person_by_person(problem, budget, workers, seed, index=index)
             if assignments is not None:
                 left = deadline - bound_time - time.perf_counter()
                 initial = solution_from_assignments(dm, assignments, time_limit=0.5 * left)
@@ -131,7 +142,7 @@ def solve(
                 "used" if initial is not None else "not usable", time.perf_counter() - started,
             )
     seconds = max(0.05, deadline - bound_time - time.perf_counter())
-    plan = solve_model(dm, seconds, workers, seed, log, params, initial, stage_share)
+    plan = solve_model(dm, seconds, workers, seed, log, params, initial, stage_share, started=started)
     if bound_time:
         from dutyplan.decompose import improve_bounds
 
@@ -155,11 +166,14 @@ def solve_model(
     params: dict[str, Any] | None = None,
     initial: np.ndarray | None = None,
     stage_share: dict[str, int] | None = None,
+    started: float | None = None,
 ) -> Plan:
     """Optimise an already built model; see :func:`solve`.
 
     ``initial``: a complete solution of the model to start from (kept if nothing better).
-    With ``initial`` and ``time_limit=0`` the solution is only evaluated.
+    With ``initial`` and ``time_limit=0`` the solution is only evaluated. ``started``: the
+    ``time.perf_counter()`` of the solve call, which progress times count from (default:
+    this call, less the model's build time).
     """
     shares = {**STAGE_SHARE, **(stage_share or {})}
     problem = dm.index.problem
@@ -167,8 +181,10 @@ def solve_model(
     mode = config.effective_mode
     active = [level for level in LEVELS if config.weight(level) > 0]
     t0 = time.perf_counter()
+    origin = started if started is not None else t0 - dm.build_seconds
     deadline = t0 + time_limit
     solution: np.ndarray | None = initial
+    progress: list[ProgressPoint] = []
     first_at: float | None = 0.0 if initial is not None else None
     final_status = "unknown"
 
@@ -187,6 +203,10 @@ def solve_model(
         if solution is not None:
             levels_here = [name] if mode != "weighted" else active
             current = _scalar(dm, solution, levels_here, config)
+            if i == 0 and initial is not None:  # the plan we start from
+                progress.append(ProgressPoint(
+                    seconds=round(t0 - origin, 4), stage=name, value=current,
+                    bound=trivial if trivial is not None else 0))
             if mode != "weighted" and (current == trivial or not dm.has_level(name)):
                 stage.value = stage.bound = current
                 stage.optimal = True
@@ -198,13 +218,24 @@ def solve_model(
                 if mode != "weighted":
                     dm.model.add(expr <= current)
                 continue
-        later = sum(shares[n] for n, _ in stages[i:])
-        share = remaining * shares[name] / later
+        # levels with no cost at all take no time: leave them out of the shares
+        later = sum(shares[n] for n, _ in stages[i:] if mode == "weighted" or dm.has_level(n))
+        share = remaining * shares[name] / max(1, later)
+        # large rosters: CP-SAT's own search first (plan and bound), then our neighbourhood
+        # search for the rest of the stage's share (see dutyplan.lns)
+        lns_seconds = (
+            LNS_SHARE * share if len(dm.x_vars) >= LNS_ABOVE and share >= LNS_MIN_SECONDS else 0.0
+        )
+        stage_began = time.perf_counter()
         status, response, callback = _run_stage(
-            dm, expr, solution, remaining, share, workers, seed, log, params, trivial
+            dm, expr, solution, remaining, share - lns_seconds, workers, seed, log, params, trivial
         )
         if callback.first_at is not None and first_at is None:
             first_at = callback.first_at - t0
+        progress += [
+            ProgressPoint(seconds=round(at - origin, 4), stage=name, value=value, bound=bound)
+            for at, value, bound in callback.points
+        ]
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = np.array(response.solution, dtype=np.int64)
             levels_here = [name] if mode != "weighted" else active
@@ -221,6 +252,23 @@ def solve_model(
             if trivial is not None:
                 stage.bound = max(stage.bound, trivial)
             stage.optimal = status == cp_model.OPTIMAL or stage.value <= stage.bound
+            lns_left = min(stage_began + share, deadline) - time.perf_counter()
+            if lns_seconds and not stage.optimal and lns_left > 1:
+                from dutyplan import lns
+
+                bound = stage.bound
+
+                def improved(value: int) -> None:
+                    progress.append(ProgressPoint(
+                        seconds=round(time.perf_counter() - origin, 4), stage=name, value=value,
+                        bound=bound))
+
+                solution, _ = lns.improve(
+                    dm, solution, _scalar(dm, solution, levels_here, config), lns_left, workers, seed, lns_params(dm, params),
+                    floor=stage.bound, on_improve=improved,
+                )
+                stage.value = _scalar(dm, solution, levels_here, config)
+                stage.optimal = stage.value <= stage.bound
             all_optimal &= stage.optimal
             if mode != "weighted":
                 dm.model.add(expr <= stage.value)
@@ -283,8 +331,41 @@ def solve_model(
         time_limit=time_limit,
         workers=workers,
         seed=seed,
+        progress=progress,
     )
     return Plan.build(problem, extract_assignments(dm, solution), result)
+
+
+def stage_params(dm: DutyModel, workers: int, params: dict[str, Any] | None) -> dict[str, Any]:
+    """CP-SAT parameters of a stage: the caller's, with dutyplan's portfolio and presolve."""
+    params = dict(params or {})
+    if "subsolvers" not in params:
+        # CP-SAT's own small portfolios have no strong LP, so their bounds stay weak. Measured
+        # on dutyplan's models: on 2 workers, one on the full linear relaxation plus one
+        # core-based; on 1 worker, the full-LP search interleaved with a fast restart search
+        # (first plans in a fraction of a second, 4x faster to full cover than either alone).
+        if workers == 1:
+            params["subsolvers"] = ["max_lp", "quick_restart_no_lp"]
+            params.setdefault("interleave_search", True)
+        elif workers == 2:
+            params["subsolvers"] = ["max_lp", "core"]
+    if len(dm.x_vars) > LIGHT_PRESOLVE_ABOVE:
+        # measured on a 60-person, 14-day district (20,000 postings): full presolve takes
+        # 2.6 s of every stage and leaves a plan 37x worse after 5 s than one round
+        # without probing (search starts at 0.5 s)
+        params.setdefault("max_presolve_iterations", 1)
+        params.setdefault("cp_model_probing_level", 0)
+    return params
+
+
+def lns_params(dm: DutyModel, params: dict[str, Any] | None) -> dict[str, Any]:
+    """CP-SAT parameters of neighbourhood sub-problems: CP-SAT's own portfolio (they are
+    small: first plans and quick proofs matter, not bounds), the caller's parameters."""
+    result = {k: v for k, v in (params or {}).items()}
+    if len(dm.x_vars) > LIGHT_PRESOLVE_ABOVE:
+        result.setdefault("max_presolve_iterations", 1)
+        result.setdefault("cp_model_probing_level", 0)
+    return result
 
 
 def _run_stage(
@@ -313,23 +394,7 @@ def _run_stage(
     if log:
         solver.parameters.log_search_progress = True
         solver.log_callback = lambda line: logger.info("cp-sat: %s", line)
-    params = dict(params or {})
-    if "subsolvers" not in params:
-        # CP-SAT's own small portfolios have no strong LP, so their bounds stay weak. Measured
-        # on dutyplan's models: on 2 workers, one on the full linear relaxation plus one
-        # core-based; on 1 worker, the full-LP search interleaved with a fast restart search
-        # (first plans in a fraction of a second, 4x faster to full cover than either alone).
-        if workers == 1:
-            params["subsolvers"] = ["max_lp", "quick_restart_no_lp"]
-            params.setdefault("interleave_search", True)
-        elif workers == 2:
-            params["subsolvers"] = ["max_lp", "core"]
-    if len(dm.x_vars) > LIGHT_PRESOLVE_ABOVE:
-        # measured on a 60-person, 14-day district (20,000 postings): full presolve takes
-        # 2.6 s of every stage and leaves a plan 37x worse after 5 s than one round
-        # without probing (search starts at 0.5 s)
-        params.setdefault("max_presolve_iterations", 1)
-        params.setdefault("cp_model_probing_level", 0)
+    params = stage_params(dm, workers, params)
     for key, value in params.items():
         if key == "subsolvers":
             solver.parameters.subsolvers.extend(value)

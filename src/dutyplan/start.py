@@ -3,11 +3,15 @@
 When no hard rule ties people together (cover is soft; no hard role requirement), a plan of
 the whole problem is just one feasible schedule per person. Finding one for each person alone
 is a small model, fast even when the whole model is slow to give its first plan (hard minimum
-hours and run lengths over half a year, as in the Curtois & Qu instances 20-24). Each person's
-own schedule minimises that person's own share of the objective (the cover they would give
-alone, their preferences, commute); the merged schedules are then a starting plan that the
-whole model only improves. If the merge breaks a rule of the whole (e.g. a gate that allows no
-extra people), it is not used.
+hours and run lengths over a year, as in the Curtois & Qu instances 20-24).
+
+People are planned a few at a time (as many as there are workers), most constrained first,
+and each sees the cover the people planned before them already give: their own model's cover
+costs are for what is still missing and for the extra people they would add (see
+``GateClass.taken``), a missing person weighing up to 5 times more at gates few people can
+work (scarce roles). Each schedule also minimises that person's preferences and commute. The
+merged schedules are a starting plan that the whole model only improves; if the merge breaks
+a rule of the whole (e.g. a gate that allows no extra people), it is not used.
 """
 
 from __future__ import annotations
@@ -16,10 +20,17 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+from ortools.sat.python import cp_model
+
+from dutyplan.model import build_index, build_model
+from dutyplan.model.index import Index
 from dutyplan.plan import Assignment
-from dutyplan.problem import Problem
+from dutyplan.problem import LEVELS, Problem
 
 logger = logging.getLogger("dutyplan")
+
+MAX_SECONDS_PER_PERSON = 5.0  # a one-year person model needs 0.7-2 s for its first plan
 
 
 def applies(problem: Problem) -> bool:
@@ -44,26 +55,90 @@ def person_problem(problem: Problem, p: int) -> Problem:
     )
 
 
-def person_by_person(problem: Problem, time_limit: float, workers: int, seed: int) -> list[Assignment] | None:
-    """Assignments of one schedule per person, or None if someone got none in time."""
-    from dutyplan.solve import solve
+def person_by_person(
+    problem: Problem, time_limit: float, workers: int, seed: int, index: Index | None = None
+) -> list[Assignment] | None:
+    """Assignments of one schedule per person, or None if someone got none in time.
+
+    ``index``: the whole problem's compiled index, if already built.
+    """
+    from dutyplan.solve import _run_stage, extract_assignments
 
     deadline = time.perf_counter() + time_limit
-    n = len(problem.people)
-    each = max(0.05, time_limit * workers / n)
+    whole = index if index is not None else build_index(problem)
+    n_classes = len(whole.classes)
+    taken = np.zeros((n_classes, whole.n_days, whole.n_shifts), dtype=np.int64)
+    class_of = {
+        (problem.sites[cls.site].id, problem.sites[cls.site].gates[g].id): c
+        for c, cls in enumerate(whole.classes)
+        for g in cls.gates
+    }
+    shift_pos = {s: i for i, s in enumerate(whole.shift_ids)}
+    # most constrained first: fewest admissible postings
+    order = np.argsort(whole.eligible.reshape(whole.n_people, -1).sum(axis=1), kind="stable")
 
-    def one(p: int) -> list[Assignment] | None:
-        left = deadline - time.perf_counter()
-        if left <= 0.02:
+    # scarce gates first: a missing person weighs more where few people can stand (a role
+    # few have), so those who can do scarce work take it rather than what anyone could do
+    need = np.array([(cls.need * cls.size).sum() for cls in whole.classes], dtype=float)
+    able = whole.eligible.any(axis=(2, 3)).sum(axis=0).astype(float) if n_classes else need
+    ratio = need / np.maximum(able, 1)
+    scarcity = 1 + np.round(4 * ratio / max(ratio.max(), 1e-9)).astype(np.int64) if n_classes else []
+
+    def one(p: int, seconds: float) -> list[Assignment] | None:
+        ix = build_index(person_problem(problem, p))
+        for c, cls in enumerate(ix.classes):
+            cls.under_weight = cls.under_weight * scarcity[c]
+            if taken[c].any():
+                cls.taken = taken[c].copy()
+        dm = build_model(ix.problem, index=ix)
+        config = ix.problem.objective
+        levels = [lv for lv in LEVELS if config.weight(lv) > 0]
+        expr = sum((config.weight(lv) * dm.level_expr(lv) for lv in levels), 0)
+        # stop after ``seconds`` (less for small models) once a schedule is in hand; wait
+        # longer for the first one
+        soft = min(seconds, 0.05 + len(dm.x_vars) / 4000)
+        hard = min(deadline - time.perf_counter(), max(3 * seconds, 5.0))
+        if hard <= 0.02:
             return None
-        plan = solve(person_problem(problem, p), time_limit=min(each, left), workers=1, seed=seed,
-                     strategy="single")
-        return plan.assignments if plan.result.objective is not None else None
+        status, response, _ = _run_stage(dm, expr, None, hard, soft, 1, seed, False, None, 0)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return extract_assignments(dm, np.array(response.solution, dtype=np.int64))
 
+    capacity = np.stack([
+        np.where(cls.over_weight < 0, cls.need * cls.size, np.iinfo(np.int64).max) for cls in whole.classes
+    ]) if n_classes else taken
+
+    def postings(schedule: list[Assignment]) -> tuple[np.ndarray, ...]:
+        keys = [(class_of[(a.site, a.gate)], problem.day_index(a.date), shift_pos[a.shift]) for a in schedule]
+        return tuple(np.array(k, dtype=np.int64).reshape(-1) for k in zip(*keys)) if keys else ()
+
+    def fits(schedule: list[Assignment]) -> bool:
+        """No gate that allows no extra people gets more than it needs."""
+        at = postings(schedule)
+        return not at or bool((taken[at] < capacity[at]).all())
+
+    schedules: list[list[Assignment]] = []
+    done = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        schedules = list(pool.map(one, range(n)))
-    missing = sum(s is None for s in schedules)
-    if missing:
-        logger.info("person-by-person start: no schedule for %d of %d people in time", missing, n)
-        return None
-    return [a for schedule in schedules for a in schedule or []]
+        while done < len(order):
+            batch = order[done : done + workers].tolist()
+            left = deadline - time.perf_counter()
+            seconds = min(MAX_SECONDS_PER_PERSON, left * workers / (len(order) - done))
+            results = list(pool.map(lambda p: one(p, seconds), batch))
+            for p, schedule in zip(batch, results):
+                if schedule is not None and not fits(schedule):
+                    # planned alongside someone who took the same places: plan again after them
+                    schedule = one(p, seconds)
+                if schedule is None:
+                    logger.info(
+                        "person-by-person start: no schedule for person %s in time (%d of %d planned)",
+                        problem.people[p].id, len(schedules), len(order),
+                    )
+                    return None
+                at = postings(schedule)
+                if at:
+                    np.add.at(taken, at, 1)
+                schedules.append(schedule)
+            done += len(batch)
+    return [a for schedule in schedules for a in schedule]

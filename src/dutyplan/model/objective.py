@@ -19,7 +19,11 @@ def add_all(dm: DutyModel) -> None:
 
 
 def add_cover(dm: DutyModel) -> None:
-    """Per gate class and shift instance: missing people and extra people, both exact."""
+    """Per gate class and shift instance: missing people and extra people, both exact.
+
+    People a class has already ``taken`` from outside the model count towards its need: the
+    costs are then the cover still missing and the extra people this model's people add.
+    """
     ix = dm.index
     by_class = defaultdict(list)
     for (p, c, d, s), var in zip(dm.x_keys.tolist(), dm.x_vars):
@@ -31,6 +35,9 @@ def add_cover(dm: DutyModel) -> None:
             under_w = int(gate_class.under_weight[d, s])
             over_w = int(gate_class.over_weight[d, s])
             assigned = cp_model.LinearExpr.sum(people)
+            if gate_class.taken is not None and gate_class.taken[d, s]:
+                _add_cover_after(dm, gate_class, d, s, people, need - int(gate_class.taken[d, s]))
+                continue
             if over_w < 0:  # extra people not allowed: missing = need - assigned exactly
                 if not people:
                     dm.cost("cover", "under_cover", under_w * need, None, None, d, gate_class.site)
@@ -47,6 +54,26 @@ def add_cover(dm: DutyModel) -> None:
             if len(people) > need and over_w > 0:
                 over = dm.excess(assigned, need, len(people))
                 dm.cost("cover", "over_cover", over_w, over, None, d, gate_class.site)
+
+
+def _add_cover_after(dm: DutyModel, gate_class: Any, d: int, s: int, people: list, left: int) -> None:
+    """Cover costs of this model's people when others already fill the class up to ``left``
+    short of its need (``left`` < 0: that many extra already)."""
+    if not people:
+        return
+    under_w = int(gate_class.under_weight[d, s])
+    over_w = int(gate_class.over_weight[d, s])
+    assigned = cp_model.LinearExpr.sum(people)
+    if over_w < 0:  # no extra people allowed: at most what is left
+        dm.model.add(assigned <= max(0, left))
+    if left > 0:
+        dm.cost("cover", "under_cover", under_w, dm.shortfall(assigned, left), None, d, gate_class.site)
+        if len(people) > left and over_w > 0:
+            over = dm.excess(assigned, left, len(people))
+            dm.cost("cover", "over_cover", over_w, over, None, d, gate_class.site)
+    elif over_w > 0:
+        for var in people:
+            dm.cost("cover", "over_cover", over_w, var, None, d, gate_class.site)
 
 
 def add_preferences(dm: DutyModel) -> None:
@@ -112,11 +139,14 @@ def add_commute(dm: DutyModel) -> None:
 
 
 def add_fairness(dm: DutyModel) -> None:
-    """Range (max - min) of nights, weekend shifts and minutes over eligible people."""
+    """Range (max - min) of nights, weekend shifts and minutes over eligible people; the
+    sum of squared shift counts."""
     ix = dm.index
     config = ix.problem.objective
     if config.weight("fairness") == 0:
         return
+    if config.fairness_shift_squares:
+        _add_shift_squares(dm, config.fairness_shift_squares)
     eligible = np.flatnonzero(ix.could_work).tolist()
     if len(eligible) < 2:
         return
@@ -146,3 +176,19 @@ def add_fairness(dm: DutyModel) -> None:
         dm.model.add_min_equality(low, totals)
         dm.cost("fairness", rule, weight, high)
         dm.cost("fairness", rule, -weight, low)
+
+
+def _add_shift_squares(dm: DutyModel, weight: int) -> None:
+    """``weight * shifts^2`` per person, as ``sum_k (2k - 1) [shifts >= k]``: convex, so its
+    linear relaxation is tight, with no product constraint."""
+    by_person: dict[int, list[Any]] = defaultdict(list)
+    for (p, d, s), lit in dm.work.items():
+        by_person[p].append(lit)
+    for p, lits in sorted(by_person.items()):
+        top = min(len(lits), dm.index.n_days * max(1, dm.index.n_shifts))
+        steps = [dm.model.new_bool_var("") for _ in range(top)]
+        for a, b in zip(steps, steps[1:]):
+            dm.model.add_implication(b, a)
+        dm.model.add(cp_model.LinearExpr.sum(steps) == cp_model.LinearExpr.sum(lits))
+        for k, step in enumerate(steps, start=1):
+            dm.cost("fairness", "fairness_shift_squares", weight * (2 * k - 1), step, person=p)
