@@ -18,30 +18,59 @@ from dutyplan.errors import DutyplanError
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 3
 
 
-FORMATS = ("auto", "dutyplan", "curtois")
+FORMATS = ("auto", "dutyplan", "curtois", "timefold")
+
+
+def _format_of(spec: str, fmt: str = "auto") -> str:
+    """The format of a problem file: ``fmt``, or recognised from the content for ``auto``."""
+    from dutyplan.io import curtois, timefold
+
+    path = Path(spec)
+    if fmt != "auto" or not path.is_file():
+        return "dutyplan" if fmt == "auto" else fmt
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return "dutyplan"
+    if curtois.looks_like(text[:4096]):
+        return "curtois"
+    if timefold.looks_like(text):
+        return "timefold"
+    return "dutyplan"
 
 
 def _load(spec: str, fmt: str = "auto"):
     """A problem file path, or the name of a bundled example.
 
-    ``fmt``: ``dutyplan`` (JSON or TOML), ``curtois`` (a nurse-rostering instance) or
-    ``auto`` (recognised from the file's content).
+    ``fmt``: ``dutyplan`` (JSON or TOML), ``curtois`` (a nurse-rostering instance),
+    ``timefold`` (an employee-scheduling data set) or ``auto`` (recognised from the file's
+    content).
     """
     from dutyplan.examples import EXAMPLES, load_example
-    from dutyplan.io import curtois, load_problem
+    from dutyplan.io import curtois, load_problem, timefold
 
     path = Path(spec)
     if not path.exists() and spec in EXAMPLES and fmt in ("auto", "dutyplan"):
         return load_example(spec)
-    if fmt == "auto" and path.is_file():
-        try:
-            head = path.read_text(encoding="utf-8-sig", errors="replace")[:4096]
-        except OSError:
-            head = ""
-        fmt = "curtois" if curtois.looks_like(head) else "dutyplan"
+    fmt = _format_of(spec, fmt)
     if fmt == "curtois":
         return curtois.load(path)
+    if fmt == "timefold":
+        return timefold.load(path)
     return load_problem(path)
+
+
+def _timefold_score(args: argparse.Namespace, plan) -> bool | None:
+    """Print the Timefold quickstart's score of a plan of a Timefold data set; True when it has
+    no hard violation (None: not such a data set)."""
+    from dutyplan.io import timefold
+
+    if _format_of(args.problem, args.format) != "timefold":
+        return None
+    data = timefold.read(args.problem)
+    result = timefold.score(data, timefold.shift_assignment(data, plan))
+    print(result.summary())
+    return result.hard == 0
 
 
 def _solve(args: argparse.Namespace) -> int:
@@ -65,6 +94,7 @@ def _solve(args: argparse.Namespace) -> int:
     report = check(problem, plan)
     verdict = "passes" if report.ok else f"FAILS with {len(report.violations)} violation(s)"
     print(f"\nindependent check: {verdict}; recomputed objective {report.objective}")
+    _timefold_score(args, plan)
     if args.out:
         plan.to_json(args.out)
         print(f"plan written to {args.out}")
@@ -82,7 +112,9 @@ def _check(args: argparse.Namespace) -> int:
     plan = Plan.from_json(Path(args.plan))
     report = check(problem, plan)
     print(report.summary())
-    return EXIT_OK if report.ok else EXIT_VIOLATIONS
+    # a Timefold data set is also scored the quickstart's way; a hard violation fails the check
+    no_hard = _timefold_score(args, plan)
+    return EXIT_OK if report.ok and no_hard is not False else EXIT_VIOLATIONS
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -107,7 +139,8 @@ def _example(args: argparse.Namespace) -> int:
 
 FORMAT_HELP = (
     "problem file format: dutyplan (JSON/TOML), curtois (Curtois-Qu nurse rostering "
-    "instance) or auto (from the content; default)"
+    "instance), timefold (Timefold employee-scheduling data set) or auto (from the content; "
+    "default)"
 )
 
 

@@ -1,0 +1,186 @@
+"""The Timefold quickstart's employee-scheduling rules, stated with the timefold package's
+public API (our own constraint provider, written from the rules in the shared data's README).
+
+Only imported when the optional ``peers`` dependency group is installed (``timefold`` from
+PyPI; it needs Java 17). Date matches use ``dutyplan.io.timefold.minutes_on``, the weights the
+quickstart's solver actually applies (119/360/480), so Timefold optimises the very score that
+``dutyplan.io.timefold.score`` computes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any
+
+from timefold.solver import SolverFactory
+from timefold.solver.config import (
+    Duration,
+    ScoreDirectorFactoryConfig,
+    SolverConfig,
+    TerminationConfig,
+)
+from timefold.solver.domain import (
+    PlanningEntityCollectionProperty,
+    PlanningId,
+    PlanningScore,
+    PlanningVariable,
+    ProblemFactCollectionProperty,
+    ValueRangeProvider,
+    planning_entity,
+    planning_solution,
+)
+from timefold.solver.score import (
+    ConstraintCollectors,
+    ConstraintFactory,
+    HardSoftDecimalScore,
+    Joiners,
+    constraint_provider,
+)
+
+from dutyplan.io.timefold import MIN_REST_MINUTES, Dataset, minutes_on
+
+
+@dataclass
+class Employee:
+    name: Annotated[str, PlanningId]
+    skills: set[str] = field(default_factory=set)
+    unavailable_dates: set[dt.date] = field(default_factory=set)
+    undesired_dates: set[dt.date] = field(default_factory=set)
+    desired_dates: set[dt.date] = field(default_factory=set)
+
+
+@planning_entity
+@dataclass
+class Shift:
+    id: Annotated[str, PlanningId]
+    start: dt.datetime
+    end: dt.datetime
+    location: str
+    required_skill: str
+    employee: Annotated[Employee | None, PlanningVariable] = field(default=None)
+
+
+@planning_solution
+@dataclass
+class EmployeeSchedule:
+    employees: Annotated[list[Employee], ProblemFactCollectionProperty, ValueRangeProvider]
+    shifts: Annotated[list[Shift], PlanningEntityCollectionProperty]
+    score: Annotated[HardSoftDecimalScore | None, PlanningScore] = field(default=None)
+
+
+def _minutes_on_dates(shift: Shift, dates: set[dt.date]) -> int:
+    first, last = shift.start.date(), shift.end.date()
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return sum(minutes_on(shift.start, shift.end, d) for d in days if d in dates)
+
+
+def _overlap_minutes(a: Shift, b: Shift) -> int:
+    return int((min(a.end, b.end) - max(a.start, b.start)).total_seconds() // 60)
+
+
+def _rest_gap(a: Shift, b: Shift) -> int:
+    return int((b.start - a.end).total_seconds() // 60)
+
+
+@constraint_provider
+def quickstart_constraints(factory: ConstraintFactory) -> list:
+    hard, soft = HardSoftDecimalScore.ONE_HARD, HardSoftDecimalScore.ONE_SOFT
+    return [
+        factory.for_each(Shift)
+        .filter(lambda s: s.required_skill not in s.employee.skills)
+        .penalize(hard)
+        .as_constraint("Missing required skill"),
+        factory.for_each_unique_pair(
+            Shift,
+            Joiners.equal(lambda s: s.employee.name),
+            Joiners.overlapping(lambda s: s.start, lambda s: s.end),
+        )
+        .penalize(hard, _overlap_minutes)
+        .as_constraint("Overlapping shift"),
+        factory.for_each(Shift)
+        .join(
+            Shift,
+            Joiners.equal(lambda s: s.employee.name),
+            Joiners.less_than_or_equal(lambda s: s.end, lambda s: s.start),
+        )
+        .filter(lambda a, b: _rest_gap(a, b) < MIN_REST_MINUTES)
+        .penalize(hard, lambda a, b: MIN_REST_MINUTES - _rest_gap(a, b))
+        .as_constraint("At least 10 hours between 2 shifts"),
+        factory.for_each_unique_pair(
+            Shift,
+            Joiners.equal(lambda s: s.employee.name),
+            Joiners.equal(lambda s: s.start.date()),
+        )
+        .penalize(hard)
+        .as_constraint("Max one shift per day"),
+        factory.for_each(Shift)
+        .filter(lambda s: _minutes_on_dates(s, s.employee.unavailable_dates) > 0)
+        .penalize(hard, lambda s: _minutes_on_dates(s, s.employee.unavailable_dates))
+        .as_constraint("Unavailable employee"),
+        factory.for_each(Shift)
+        .filter(lambda s: _minutes_on_dates(s, s.employee.undesired_dates) > 0)
+        .penalize(soft, lambda s: _minutes_on_dates(s, s.employee.undesired_dates))
+        .as_constraint("Undesired day for employee"),
+        factory.for_each(Shift)
+        .filter(lambda s: _minutes_on_dates(s, s.employee.desired_dates) > 0)
+        .reward(soft, lambda s: _minutes_on_dates(s, s.employee.desired_dates))
+        .as_constraint("Desired day for employee"),
+        factory.for_each(Shift)
+        .group_by(lambda s: s.employee, ConstraintCollectors.count())
+        .complement(Employee, lambda e: 0)
+        .group_by(ConstraintCollectors.load_balance(lambda e, n: e, lambda e, n: n))
+        .penalize_decimal(soft, lambda balance: balance.unfairness())
+        .as_constraint("Balance employee shift assignments"),
+    ]
+
+
+def schedule_of(data: Dataset) -> EmployeeSchedule:
+    employees = [
+        Employee(e.name, set(e.skills), set(e.unavailable_dates), set(e.undesired_dates),
+                 set(e.desired_dates))
+        for e in data.employees
+    ]
+    shifts = [Shift(s.id, s.start, s.end, s.location, s.required_skill) for s in data.shifts]
+    return EmployeeSchedule(employees, shifts)
+
+
+def solve(data: Dataset, seconds: float) -> dict[str, Any]:
+    """Run Timefold for ``seconds`` (one solver thread, its defaults) and time its progress.
+
+    Returns the assignment (shift id -> employee name), the solver's own final score, the
+    seconds from this call to the first best solution with hard score 0 and to the last best
+    solution, and the seconds spent before solving (solver build).
+    """
+    began = time.perf_counter()
+    config = SolverConfig(
+        solution_class=EmployeeSchedule,
+        entity_class_list=[Shift],
+        score_director_factory_config=ScoreDirectorFactoryConfig(
+            constraint_provider_function=quickstart_constraints
+        ),
+        termination_config=TerminationConfig(spent_limit=Duration(seconds=int(seconds))),
+    )
+    solver = SolverFactory.create(config).build_solver()
+    built = time.perf_counter()
+    events: list[tuple[float, Any, bool]] = []
+
+    def on_best(event: Any) -> None:
+        events.append((time.perf_counter(), event.new_best_score, event.is_new_best_solution_initialized))
+
+    solver.add_event_listener(on_best)
+    best = solver.solve(schedule_of(data))
+    first_feasible = next(
+        (at - began for at, score, initialised in events
+         if initialised and score.hard_score == Decimal(0)),
+        None,
+    )
+    return {
+        "assignment": {s.id: (s.employee.name if s.employee else None) for s in best.shifts},
+        "own_score": str(best.score),
+        "first_no_hard_s": first_feasible,
+        "to_best_s": (events[-1][0] - began) if events else None,
+        "build_s": built - began,
+    }
