@@ -9,9 +9,9 @@ quickstart's solver actually applies (119/360/480), so Timefold optimises the ve
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -47,19 +47,25 @@ from dutyplan.io.timefold import MIN_REST_MINUTES, Dataset, minutes_on
 class Employee:
     name: Annotated[str, PlanningId]
     skills: set[str] = field(default_factory=set)
-    unavailable_dates: set[dt.date] = field(default_factory=set)
-    undesired_dates: set[dt.date] = field(default_factory=set)
-    desired_dates: set[dt.date] = field(default_factory=set)
+    unavailable_dates: set[date] = field(default_factory=set)
+    undesired_dates: set[date] = field(default_factory=set)
+    desired_dates: set[date] = field(default_factory=set)
 
 
 @planning_entity
 @dataclass
 class Shift:
     id: Annotated[str, PlanningId]
-    start: dt.datetime
-    end: dt.datetime
+    start: datetime
+    end: datetime
     location: str
     required_skill: str
+    # the quickstart's weight of each date the shift touches (minutes on it, 119/360/480),
+    # computed once in plain Python: the constraint streams only look them up
+    date_weights: dict[date, int] = field(default_factory=dict)
+    start_date: date | None = None
+    minutes_start: int = 0  # minutes since the epoch below, for overlap and rest arithmetic
+    minutes_end: int = 0
     employee: Annotated[Employee | None, PlanningVariable] = field(default=None)
 
 
@@ -71,18 +77,15 @@ class EmployeeSchedule:
     score: Annotated[HardSoftDecimalScore | None, PlanningScore] = field(default=None)
 
 
-def _minutes_on_dates(shift: Shift, dates: set[dt.date]) -> int:
-    first, last = shift.start.date(), shift.end.date()
-    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    return sum(minutes_on(shift.start, shift.end, d) for d in days if d in dates)
+EPOCH = datetime(2000, 1, 1)
 
 
 def _overlap_minutes(a: Shift, b: Shift) -> int:
-    return int((min(a.end, b.end) - max(a.start, b.start)).total_seconds() // 60)
+    return min(a.minutes_end, b.minutes_end) - max(a.minutes_start, b.minutes_start)
 
 
 def _rest_gap(a: Shift, b: Shift) -> int:
-    return int((b.start - a.end).total_seconds() // 60)
+    return b.minutes_start - a.minutes_end
 
 
 @constraint_provider
@@ -96,7 +99,7 @@ def quickstart_constraints(factory: ConstraintFactory) -> list:
         factory.for_each_unique_pair(
             Shift,
             Joiners.equal(lambda s: s.employee.name),
-            Joiners.overlapping(lambda s: s.start, lambda s: s.end),
+            Joiners.overlapping(lambda s: s.minutes_start, lambda s: s.minutes_end),
         )
         .penalize(hard, _overlap_minutes)
         .as_constraint("Overlapping shift"),
@@ -104,7 +107,7 @@ def quickstart_constraints(factory: ConstraintFactory) -> list:
         .join(
             Shift,
             Joiners.equal(lambda s: s.employee.name),
-            Joiners.less_than_or_equal(lambda s: s.end, lambda s: s.start),
+            Joiners.less_than_or_equal(lambda s: s.minutes_end, lambda s: s.minutes_start),
         )
         .filter(lambda a, b: _rest_gap(a, b) < MIN_REST_MINUTES)
         .penalize(hard, lambda a, b: MIN_REST_MINUTES - _rest_gap(a, b))
@@ -112,21 +115,27 @@ def quickstart_constraints(factory: ConstraintFactory) -> list:
         factory.for_each_unique_pair(
             Shift,
             Joiners.equal(lambda s: s.employee.name),
-            Joiners.equal(lambda s: s.start.date()),
+            Joiners.equal(lambda s: s.start_date),
         )
         .penalize(hard)
         .as_constraint("Max one shift per day"),
         factory.for_each(Shift)
-        .filter(lambda s: _minutes_on_dates(s, s.employee.unavailable_dates) > 0)
-        .penalize(hard, lambda s: _minutes_on_dates(s, s.employee.unavailable_dates))
+        .join(Employee, Joiners.equal(lambda s: s.employee, lambda e: e))
+        .flatten_last(lambda e: e.unavailable_dates)
+        .filter(lambda s, d: d in s.date_weights)
+        .penalize(hard, lambda s, d: s.date_weights[d])
         .as_constraint("Unavailable employee"),
         factory.for_each(Shift)
-        .filter(lambda s: _minutes_on_dates(s, s.employee.undesired_dates) > 0)
-        .penalize(soft, lambda s: _minutes_on_dates(s, s.employee.undesired_dates))
+        .join(Employee, Joiners.equal(lambda s: s.employee, lambda e: e))
+        .flatten_last(lambda e: e.undesired_dates)
+        .filter(lambda s, d: d in s.date_weights)
+        .penalize(soft, lambda s, d: s.date_weights[d])
         .as_constraint("Undesired day for employee"),
         factory.for_each(Shift)
-        .filter(lambda s: _minutes_on_dates(s, s.employee.desired_dates) > 0)
-        .reward(soft, lambda s: _minutes_on_dates(s, s.employee.desired_dates))
+        .join(Employee, Joiners.equal(lambda s: s.employee, lambda e: e))
+        .flatten_last(lambda e: e.desired_dates)
+        .filter(lambda s, d: d in s.date_weights)
+        .reward(soft, lambda s, d: s.date_weights[d])
         .as_constraint("Desired day for employee"),
         factory.for_each(Shift)
         .group_by(lambda s: s.employee, ConstraintCollectors.count())
@@ -143,7 +152,17 @@ def schedule_of(data: Dataset) -> EmployeeSchedule:
                  set(e.desired_dates))
         for e in data.employees
     ]
-    shifts = [Shift(s.id, s.start, s.end, s.location, s.required_skill) for s in data.shifts]
+    shifts = []
+    for s in data.shifts:
+        touched = [s.start.date() + timedelta(days=i) for i in range((s.end.date() - s.start.date()).days + 1)]
+        weights = {d: minutes_on(s.start, s.end, d) for d in touched}
+        shifts.append(Shift(
+            s.id, s.start, s.end, s.location, s.required_skill,
+            date_weights={d: w for d, w in weights.items() if w > 0},
+            start_date=s.start.date(),
+            minutes_start=int((s.start - EPOCH).total_seconds() // 60),
+            minutes_end=int((s.end - EPOCH).total_seconds() // 60),
+        ))
     return EmployeeSchedule(employees, shifts)
 
 

@@ -61,7 +61,11 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 # decomposes: choose sites first, then roster (see dutyplan.decompose).
 DECOMPOSE_ABOVE = 20_000
 LIGHT_PRESOLVE_ABOVE = 8000  # posting variables; larger models get a light presolve
-LNS_ABOVE = 2000  # posting variables; larger models get dutyplan's neighbourhood search
+# posting variables; larger models get dutyplan's neighbourhood search. Measured at 60 s on
+# Curtois 10 and 11 (5,600 and 8,400 postings) it cost more than it gained (4971 and 4004
+# against 4640 and 3453 without it); on Instance20 (54,600) each of its sub-problems
+# improved the plan (11974 at 120 s)
+LNS_ABOVE = 20_000
 LNS_SHARE = 0.7  # of a stage's time, once CP-SAT's own search has had the rest
 LNS_MIN_SECONDS = 4.0  # stages with less time leave it all to CP-SAT
 
