@@ -1006,3 +1006,19 @@ def test_fairness_shift_squares_balances_shift_counts() -> None:
     assert worked_days(plan, "b") == [0, 1]
     assert level(plan, "fairness") == 8
     assert rule_cost(report, "fairness_shift_squares") == 8
+
+
+def test_clique_covers_are_not_shared_between_shift_types_with_swapped_ids() -> None:
+    # the same clock times with the ids swapped: the cached cover of the first problem must
+    # not be reused for the second, whose forbidden succession is another pair of positions
+    early, late = {"start": "07:00", "minutes": 480}, {"start": "23:00", "minutes": 480}
+    rules = {"forbidden_successions": [{"first": "N", "then": "D"}], "min_rest_hours": None,
+             "min_days_off_per_7": None}
+    for shifts in ([{"id": "D", **early}, {"id": "N", **late}],
+                   [{"id": "N", **early}, {"id": "D", **late}]):
+        sites = [{"id": "S1", "gates": [{"id": "G1", "demand": {"D": 1, "N": 1}}]}]
+        problem = make_problem(days=2, people=1, sites=sites, shifts=shifts, rules=rules)
+        plan, report = solve_ok(problem)
+        assert report.ok
+        done = worked(plan, "a")
+        assert not ((0, "N") in done and (1, "D") in done)

@@ -68,7 +68,12 @@ def _timefold_score(args: argparse.Namespace, plan) -> bool | None:
     if _format_of(args.problem, args.format) != "timefold":
         return None
     data = timefold.read(args.problem)
-    result = timefold.score(data, timefold.shift_assignment(data, plan))
+    try:
+        assignment = timefold.shift_assignment(data, plan)
+    except DutyplanError as error:  # postings the data set has no shift for
+        print(f"Timefold score: not computed: {error}")
+        return False
+    result = timefold.score(data, assignment)
     print(result.summary())
     return result.hard == 0
 

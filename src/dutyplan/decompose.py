@@ -558,7 +558,7 @@ def solve_decomposed(
         seconds = max(remaining, 1.0)
     else:
         seconds = max(0.0, remaining)  # 0: evaluate the merged plan only
-    plan = solve_model(dm, seconds, workers, seed, log, params, initial=start_solution)
+    plan = solve_model(dm, seconds, workers, seed, log, params, initial=start_solution, started=t0)
     logger.info("merged plan evaluated at %.2fs", time.perf_counter() - t0)
     result = plan.result
     result.build_seconds = round(build_seconds, 4)

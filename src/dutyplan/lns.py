@@ -86,10 +86,13 @@ def improve(
     params: dict[str, Any],
     floor: int | None = None,
     on_improve: Any = None,
+    accept_ties: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Improve ``solution`` (objective ``value`` of the model's current objective) for
     ``seconds``; returns the best solution and its objective. ``floor``: stop when reached.
-    ``on_improve(value)`` is called at each improvement."""
+    ``on_improve(value)`` is called at each improvement. ``accept_ties``: move to plans of
+    equal objective too (only safe when nothing else ranks plans: not in a lexicographic
+    stage, where a tie may be worse on the levels after it)."""
     deadline = time.perf_counter() + seconds
     base = dm.model.proto
     indices = np.array([v.index for v in dm.x_vars], dtype=np.int64)
@@ -132,7 +135,7 @@ def improve(
         kinds.update(kind, status == cp_model.OPTIMAL)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = int(round(solver.objective_value))
-            if found <= value:
+            if found < value or (accept_ties and found == value):
                 if found < value:
                     gains += 1
                     if on_improve is not None:

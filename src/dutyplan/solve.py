@@ -183,6 +183,7 @@ def solve_model(
     problem = dm.index.problem
     config = problem.objective
     mode = config.effective_mode
+    weighted = mode == "weighted"
     active = [level for level in LEVELS if config.weight(level) > 0]
     t0 = time.perf_counter()
     origin = started if started is not None else t0 - dm.build_seconds
@@ -206,7 +207,7 @@ def solve_model(
         trivial = max(0, dm.level_trivial_bound(name)) if mode != "weighted" else None
         if solution is not None:
             levels_here = [name] if mode != "weighted" else active
-            current = _scalar(dm, solution, levels_here, config)
+            current = _scalar(dm, solution, levels_here, config, weighted)
             if i == 0 and initial is not None:  # the plan we start from
                 progress.append(ProgressPoint(
                     seconds=round(t0 - origin, 4), stage=name, value=current,
@@ -236,10 +237,14 @@ def solve_model(
         )
         if callback.first_at is not None and first_at is None:
             first_at = callback.first_at - t0
-        progress += [
-            ProgressPoint(seconds=round(at - origin, 4), stage=name, value=value, bound=bound)
-            for at, value, bound in callback.points
-        ]
+        # only plans better than the one this stage started from (CP-SAT reports its hint too)
+        best = _scalar(dm, solution, levels_here, config, weighted) if solution is not None else None
+        for at, value, bound in callback.points:
+            if best is None or value < best:
+                best = value
+                progress.append(
+                    ProgressPoint(seconds=round(at - origin, 4), stage=name, value=value, bound=bound)
+                )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = np.array(response.solution, dtype=np.int64)
             levels_here = [name] if mode != "weighted" else active
@@ -247,11 +252,11 @@ def solve_model(
             later = active[active.index(name):] if mode != "weighted" else [None]
 
             def key(x: np.ndarray) -> list[int]:
-                return [_scalar(dm, x, [lv] if lv else active, config) for lv in later]
+                return [_scalar(dm, x, [lv] if lv else active, config, weighted) for lv in later]
 
             if solution is None or key(found) <= key(solution):
                 solution = found
-            stage.value = _scalar(dm, solution, levels_here, config)
+            stage.value = _scalar(dm, solution, levels_here, config, weighted)
             stage.bound = int(np.ceil(response.best_objective_bound - 1e-6))
             if trivial is not None:
                 stage.bound = max(stage.bound, trivial)
@@ -268,10 +273,11 @@ def solve_model(
                         bound=bound))
 
                 solution, _ = lns.improve(
-                    dm, solution, _scalar(dm, solution, levels_here, config), lns_left, workers, seed, lns_params(dm, params),
+                    dm, solution, _scalar(dm, solution, levels_here, config, weighted), lns_left,
+                    workers, seed, lns_params(dm, params), accept_ties=weighted,
                     floor=stage.bound, on_improve=improved,
                 )
-                stage.value = _scalar(dm, solution, levels_here, config)
+                stage.value = _scalar(dm, solution, levels_here, config, weighted)
                 stage.optimal = stage.value <= stage.bound
             all_optimal &= stage.optimal
             if mode != "weighted":
@@ -285,7 +291,7 @@ def solve_model(
             all_optimal = False
             if solution is None:
                 break
-            current = _evaluate(dm, solution, [name] if mode != "weighted" else active)
+            current = _scalar(dm, solution, [name] if mode != "weighted" else active, config, weighted)
             stage.value, stage.bound = current, trivial
             if mode != "weighted":
                 dm.model.add(expr <= current)
@@ -428,9 +434,12 @@ def _run_stage(
     return status, solver.response_proto, callback
 
 
-def _scalar(dm: DutyModel, solution: np.ndarray, levels: list[str], config: Any) -> int:
-    """Weighted value of some levels in a solution (one level: its plain value)."""
-    if len(levels) == 1:
+def _scalar(
+    dm: DutyModel, solution: np.ndarray, levels: list[str], config: Any, weighted: bool = False
+) -> int:
+    """Weighted value of some levels in a solution (one level: its plain value, unless
+    ``weighted``, as in weighted mode, whose objective is weighted even with one level)."""
+    if len(levels) == 1 and not weighted:
         return _evaluate(dm, solution, levels)
     return sum(config.weight(level) * _evaluate(dm, solution, [level]) for level in levels)
 

@@ -85,6 +85,8 @@ def person_by_person(
     scarcity = 1 + np.round(4 * ratio / max(ratio.max(), 1e-9)).astype(np.int64) if n_classes else []
 
     def one(p: int, seconds: float) -> list[Assignment] | None:
+        if deadline - time.perf_counter() <= 0.05:
+            return None
         ix = build_index(person_problem(problem, p))
         for c, cls in enumerate(ix.classes):
             cls.under_weight = cls.under_weight * scarcity[c]

@@ -185,7 +185,9 @@ def _add_shift_squares(dm: DutyModel, weight: int) -> None:
     for (p, d, s), lit in dm.work.items():
         by_person[p].append(lit)
     for p, lits in sorted(by_person.items()):
-        top = min(len(lits), dm.index.n_days * max(1, dm.index.n_shifts))
+        per_day = dm.index.rules[p].max_shifts_per_day
+        daily = per_day.value if per_day is not None and per_day.hard else dm.index.n_shifts
+        top = min(len(lits), dm.index.n_days * daily)
         steps = [dm.model.new_bool_var("") for _ in range(top)]
         for a, b in zip(steps, steps[1:]):
             dm.model.add_implication(b, a)

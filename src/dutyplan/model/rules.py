@@ -6,6 +6,7 @@ constraints, and registers the cost of soft ones on the ``rules`` level.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from typing import Any
 
@@ -81,6 +82,7 @@ def _one_shift_a_day(rules: Any) -> bool:
 # clique covers by shift timing and rules: people with the same rules share one, and so do
 # the one-person models of dutyplan.start (recomputing it per person cost 1 s on a year)
 _COVERS: dict[tuple[Any, ...], list[list[int]]] = {}
+_COVERS_LOCK = threading.Lock()
 
 
 def add_hard_conflicts(dm: DutyModel) -> None:
@@ -96,20 +98,23 @@ def add_hard_conflicts(dm: DutyModel) -> None:
     their own functions below.
     """
     ix = dm.index
-    timing = (ix.n_shifts, ix.start.tobytes(), ix.end.tobytes())
-    if len(_COVERS) > 32:
-        _COVERS.clear()
+    # shift ids too: successions name shift types by id
+    timing = (tuple(ix.shift_ids), ix.start.tobytes(), ix.end.tobytes())
+    work = dm.work
     for p in range(ix.n_people):
         key = timing + (
             ix.rules[p].model_dump_json(
                 include={"min_rest_hours", "max_shifts_per_day", "forbidden_successions"}
             ),
         )
-        if key not in _COVERS:
-            _COVERS[key] = _clique_cover(_hard_conflicts(dm, p), ix.n_days * ix.n_shifts)
-        cache = _COVERS
-        work = dm.work
-        for clique in cache[key]:
+        cover = _COVERS.get(key)  # one lookup: other threads may evict meanwhile
+        if cover is None:
+            cover = _clique_cover(_hard_conflicts(dm, p), ix.n_days * ix.n_shifts)
+            with _COVERS_LOCK:
+                while len(_COVERS) >= 32:
+                    _COVERS.pop(next(iter(_COVERS)))
+                _COVERS[key] = cover
+        for clique in cover:
             lits = [work.get((p, i // ix.n_shifts, i % ix.n_shifts)) for i in clique]
             lits = [lit for lit in lits if lit is not None]
             if len(lits) > 1:
