@@ -217,3 +217,19 @@ def test_check_exits_1_on_a_hard_violation(tmp_path: Path, capsys) -> None:
     printed = capsys.readouterr().out
     assert "OK, no hard rule broken" in printed
     assert f"Timefold score -{5 - len(plan.assignments)}hard" in printed
+
+
+def test_soft_upper_bound_holds_and_is_reached_when_both_parts_are_at_their_best() -> None:
+    data = tiny()
+    data["employees"].append({"name": "Cy", "skills": ["Doctor", "Nurse"]})
+    data["employees"][1]["unavailable_dates"] = []
+    problem = timefold.loads(json.dumps(data), "tiny")
+    plan = solve(problem, time_limit=10, workers=1, seed=0)
+    prefs = next(lv for lv in plan.result.levels if lv.name == "preferences")
+    bound = timefold.soft_upper_bound(dataset(data), problem, prefs.bound)
+    score = timefold.score(dataset(data), timefold.shift_assignment(dataset(data), plan))
+    assert score.soft <= bound
+    # 5 shifts over 3 people split 2/2/1 at best: the plan's balance is that minimum, and its
+    # preferences are proven optimal, so the bound is the plan's own soft score
+    assert score.breakdown["balance"] == -0.8165
+    assert prefs.optimal and score.soft == bound

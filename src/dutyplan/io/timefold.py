@@ -385,3 +385,21 @@ def shift_assignment(data: Dataset, plan: Plan) -> dict[str, str | None]:
         for shift_id, name in zip(ids, sorted(names)):
             result[shift_id] = name
     return result
+
+
+def soft_upper_bound(data: Dataset, problem: Problem, preferences_bound: int) -> float:
+    """An upper bound on the quickstart's soft score of any plan with no hard violation.
+
+    The soft score is (desired minutes - undesired minutes) - balance. In the problem
+    :func:`to_problem` builds, the preferences level is ``W - (desired - undesired)`` with
+    ``W`` the total weight of the desired-date preferences, so a lower bound on that level
+    (proven with every shift staffed) bounds the first part; the balance is at least that of
+    the most even split of all shifts over all employees.
+    """
+    wanted = sum(p.weight for person in problem.people for p in person.preferences if p.want)
+    shifts, people = len(data.shifts), len(data.employees)
+    mean = shifts / people
+    high = shifts % people  # this many employees get one shift more than the rest
+    low_count = shifts // people
+    spread = high * (low_count + 1 - mean) ** 2 + (people - high) * (low_count - mean) ** 2
+    return round(wanted - preferences_bound - math.sqrt(spread), 5)
