@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import platform
 import resource
+from pathlib import Path
 
 
 def machine() -> str:
@@ -30,3 +32,15 @@ def level_text(result) -> str:
         bound = "?" if lv.bound is None else lv.bound
         parts.append(f"{lv.name} {lv.value}/{bound}{'*' if lv.optimal else ''}")
     return ", ".join(parts)
+
+
+def write_results(prefix: str, rows: list[dict], columns: list[str], markdown: str) -> None:
+    """``PREFIX.csv`` (the given columns of every row) and ``PREFIX.md`` (the given text)."""
+    out = Path(prefix)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_suffix(".csv"), "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    out.with_suffix(".md").write_text(markdown, encoding="utf-8")
+    print(f"\nwritten: {out.with_suffix('.csv')}, {out.with_suffix('.md')}")

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import machine, peak_memory_mb
+from _common import machine, peak_memory_mb, write_results
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "benchmarks" / "curtois"
@@ -134,18 +134,11 @@ def main() -> None:
     table = markdown(rows)
     print("\n" + table)
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out.with_suffix(".csv"), "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-        out.with_suffix(".md").write_text(
+        write_results(
+            args.out, rows, COLUMNS,
             f"Command: `{command}`\n\nMachine: {machine()}; {args.workers} workers, "
             f"{args.time_limit:g} s per instance.\n\n{table}\n",
-            encoding="utf-8",
         )
-        print(f"\nwritten: {out.with_suffix('.csv')}, {out.with_suffix('.md')}")
 
 
 if __name__ == "__main__":

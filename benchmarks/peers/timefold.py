@@ -22,7 +22,6 @@ dutyplan's CP-SAT thread count. ``--out PREFIX`` writes PREFIX.csv and PREFIX.md
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.util
 import json
 import subprocess
@@ -36,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
-from _common import machine, peak_memory_mb  # noqa: E402
+from _common import machine, peak_memory_mb, write_results  # noqa: E402
 
 DEFAULT_DATA = HERE.parent.parent.parent / "shared" / "benchmarks" / "timefold-employee"
 COLUMNS = [
@@ -194,18 +193,11 @@ def main() -> None:
     side = ratios(rows)
     print("\n" + table + ("\n\n" + "\n".join(side) if side else ""))
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out.with_suffix(".csv"), "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-        out.with_suffix(".md").write_text(
+        write_results(
+            args.out, rows, COLUMNS,
             f"Command: `{command}`\n\nMachine: {machine()}.\n\n{table}\n"
             + ("\n" + "\n".join(f"- {line}" for line in side) + "\n" if side else ""),
-            encoding="utf-8",
         )
-        print(f"\nwritten: {out.with_suffix('.csv')}, {out.with_suffix('.md')}")
 
 
 if __name__ == "__main__":

@@ -88,6 +88,17 @@ def _rest_gap(a: Shift, b: Shift) -> int:
     return b.minutes_start - a.minutes_end
 
 
+def _on_dates(factory: ConstraintFactory, dates_of: Any) -> Any:
+    """(shift, date) pairs where the shift's employee lists the date (``dates_of(employee)``)
+    and the shift has minutes on it; each weighs ``shift.date_weights[date]``."""
+    return (
+        factory.for_each(Shift)
+        .join(Employee, Joiners.equal(lambda s: s.employee, lambda e: e))
+        .flatten_last(dates_of)
+        .filter(lambda s, d: d in s.date_weights)
+    )
+
+
 @constraint_provider
 def quickstart_constraints(factory: ConstraintFactory) -> list:
     hard, soft = HardSoftDecimalScore.ONE_HARD, HardSoftDecimalScore.ONE_SOFT
@@ -119,22 +130,13 @@ def quickstart_constraints(factory: ConstraintFactory) -> list:
         )
         .penalize(hard)
         .as_constraint("Max one shift per day"),
-        factory.for_each(Shift)
-        .join(Employee, Joiners.equal(lambda s: s.employee, lambda e: e))
-        .flatten_last(lambda e: e.unavailable_dates)
-        .filter(lambda s, d: d in s.date_weights)
+        _on_dates(factory, lambda e: e.unavailable_dates)
         .penalize(hard, lambda s, d: s.date_weights[d])
         .as_constraint("Unavailable employee"),
-        factory.for_each(Shift)
-        .join(Employee, Joiners.equal(lambda s: s.employee, lambda e: e))
-        .flatten_last(lambda e: e.undesired_dates)
-        .filter(lambda s, d: d in s.date_weights)
+        _on_dates(factory, lambda e: e.undesired_dates)
         .penalize(soft, lambda s, d: s.date_weights[d])
         .as_constraint("Undesired day for employee"),
-        factory.for_each(Shift)
-        .join(Employee, Joiners.equal(lambda s: s.employee, lambda e: e))
-        .flatten_last(lambda e: e.desired_dates)
-        .filter(lambda s, d: d in s.date_weights)
+        _on_dates(factory, lambda e: e.desired_dates)
         .reward(soft, lambda s, d: s.date_weights[d])
         .as_constraint("Desired day for employee"),
         factory.for_each(Shift)

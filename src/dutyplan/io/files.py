@@ -24,15 +24,20 @@ def problem_from_dict(data: Any, source: str = "problem") -> Problem:
         raise
 
 
+def parse_json(text: str, source: str) -> Any:
+    """Parse JSON text, or a :class:`ProblemError` naming ``source`` and where it is malformed."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProblemError(
+            f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+
+
 def problem_from_text(text: str, fmt: Format = "json", source: str = "problem") -> Problem:
     """Parse JSON or TOML text into a :class:`Problem`."""
     if fmt == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ProblemError(
-                f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-            ) from None
+        data = parse_json(text, source)
     elif fmt == "toml":
         try:
             data = tomllib.loads(text)

@@ -38,7 +38,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dutyplan.errors import ProblemError
-from dutyplan.io.files import read_text
+from dutyplan.io.files import parse_json, read_text
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem, validation_details
 
@@ -137,12 +137,7 @@ def read(path: str | Path) -> Dataset:
 
 
 def parse(text: str, source: str = "timefold data") -> Dataset:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ProblemError(
-            f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
+    data = parse_json(text, source)
     try:
         return Dataset.model_validate(data)
     except ValidationError as error:
