@@ -176,29 +176,36 @@ def _add_variables(dm: DutyModel) -> None:
     dm.x_id[tuple(keys.T)] = np.arange(len(keys))
     dm.x_vars = [model.new_bool_var("") for _ in range(len(keys))]
 
-    # work[p, d, s]: one shift instance, whatever the gate
-    groups: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
-    for (p, c, d, s), var in zip(keys.tolist(), dm.x_vars):
-        groups[(p, d, s)].append(var)
-    for key in sorted(groups):
-        options = groups[key]
-        if len(options) == 1:
-            dm.work[key] = options[0]
-        else:
-            w = model.new_bool_var("")
-            model.add(cp_model.LinearExpr.sum(options) == w)
-            dm.work[key] = w
-    for (p, d, s), w in dm.work.items():  # keys were inserted in sorted order
+    # work[p, d, s]: one shift instance, whatever the gate (grouped with numpy: a year of a
+    # large instance has over a million postings)
+    n_days, n_shifts = ix.n_days, ix.n_shifts
+    pds = (keys[:, 0] * n_days + keys[:, 2]) * n_shifts + keys[:, 3]
+    order = np.argsort(pds, kind="stable")
+    firsts, sizes, instances = _groups(pds[order])
+    x_vars = dm.x_vars
+    work_lits = []
+    for first, size in zip(firsts.tolist(), sizes.tolist()):
+        if size == 1:
+            work_lits.append(x_vars[order[first]])
+            continue
+        w = model.new_bool_var("")
+        model.add(cp_model.LinearExpr.sum([x_vars[i] for i in order[first : first + size].tolist()]) == w)
+        work_lits.append(w)
+    w_person = (instances // (n_days * n_shifts)).tolist()
+    w_day = ((instances // n_shifts) % n_days).tolist()
+    w_shift = (instances % n_shifts).tolist()
+    dm.work = dict(zip(zip(w_person, w_day, w_shift), work_lits))
+    for p, d, s, w in zip(w_person, w_day, w_shift, work_lits):
         dm._work_by_person.setdefault(p, []).append((d, s, w))
 
-    # day[p, d]: works that date
-    by_day: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    for (p, d, s), w in dm.work.items():
-        by_day[(p, d)].append(w)
-    for (p, d), shifts in sorted(by_day.items()):
-        if len(shifts) == 1:
-            dm.day[(p, d)] = shifts[0]
+    # day[p, d]: works that date (instances are sorted, so one person-date is one run)
+    firsts, sizes, person_days = _groups(instances // n_shifts)
+    for first, size, pd_flat in zip(firsts.tolist(), sizes.tolist(), person_days.tolist()):
+        p, d = divmod(pd_flat, n_days)
+        if size == 1:
+            dm.day[(p, d)] = work_lits[first]
             continue
+        shifts = work_lits[first : first + size]
         limit = ix.rules[p].max_shifts_per_day
         v = model.new_bool_var("")
         if limit is not None and limit.hard and limit.value <= 1:
@@ -221,6 +228,16 @@ def _add_variables(dm: DutyModel) -> None:
         for var in xs:
             model.add_implication(var, y)
         dm.at_site[(p, k)] = y
+
+
+def _groups(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of equal values in a sorted array: first position, length and value of each."""
+    if len(sorted_keys) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    firsts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[firsts, len(sorted_keys)])
+    return firsts, sizes, sorted_keys[firsts]
 
 
 __all__ = ["LEVELS", "CostTerm", "DutyModel", "build_model"]

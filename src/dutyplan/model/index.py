@@ -198,6 +198,15 @@ def _eligibility(
         day_cap = rule.max_day_minutes
         if day_cap is not None and day_cap.hard:
             shift_ok[p] &= (commute_minutes[p][:, None] + shift_minutes[None, :]) <= day_cap.value
+        # a shift type the person may work no time of (hard max 0 of it, or longer than the
+        # hard horizon total): pruned here, not left for presolve (a third of the postings of
+        # the one-year Curtois instances)
+        for shift_id, limit in rule.max_shifts.items():
+            if limit.hard and limit.value <= 0:
+                shift_ok[p, :, shift_pos[shift_id]] = False
+        total_cap = rule.max_minutes
+        if total_cap is not None and total_cap.hard:
+            shift_ok[p] &= (shift_minutes <= total_cap.value)[None, :]
     ok_pc = role_ok & site_ok[:, class_site]  # [P, C]
     ok_pcs = shift_ok[:, class_site, :]  # [P, C, S]
     return (

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from dutyplan.model.builder import DutyModel
+from dutyplan.model.builder import DutyModel, _groups
 
 
 def add_all(dm: DutyModel) -> None:
@@ -25,9 +25,17 @@ def add_cover(dm: DutyModel) -> None:
     costs are then the cover still missing and the extra people this model's people add.
     """
     ix = dm.index
-    by_class = defaultdict(list)
-    for (p, c, d, s), var in zip(dm.x_keys.tolist(), dm.x_vars):
-        by_class[(c, d, s)].append(var)
+    by_class: dict[tuple[int, int, int], list[Any]] = {}
+    keys = dm.x_keys
+    if len(keys):
+        cds = (keys[:, 1] * ix.n_days + keys[:, 2]) * ix.n_shifts + keys[:, 3]
+        order = np.argsort(cds, kind="stable")
+        firsts, sizes, values = _groups(cds[order])
+        x_vars = dm.x_vars
+        for first, size, flat in zip(firsts.tolist(), sizes.tolist(), values.tolist()):
+            c, rest = divmod(flat, ix.n_days * ix.n_shifts)
+            d, s = divmod(rest, ix.n_shifts)
+            by_class[(c, d, s)] = [x_vars[i] for i in order[first : first + size].tolist()]
     for c, gate_class in enumerate(ix.classes):
         for d, s in np.argwhere(gate_class.open).tolist():
             people = by_class.get((c, d, s), [])
@@ -133,9 +141,9 @@ def add_commute(dm: DutyModel) -> None:
     if not len(dm.x_vars):
         return
     km = ix.km[dm.x_keys[:, 0], ix.class_site[dm.x_keys[:, 1]]]
-    for (p, c, d, s), var, cost in zip(dm.x_keys.tolist(), dm.x_vars, km.tolist()):
-        if cost:
-            dm.cost("commute", "commute_km", int(cost), var, p, d, int(ix.class_site[c]))
+    for i in np.flatnonzero(km).tolist():
+        p, c, d, _ = dm.x_keys[i].tolist()
+        dm.cost("commute", "commute_km", int(km[i]), dm.x_vars[i], p, d, int(ix.class_site[c]))
 
 
 def add_fairness(dm: DutyModel) -> None:

@@ -100,8 +100,9 @@ def add_hard_conflicts(dm: DutyModel) -> None:
     ix = dm.index
     # shift ids too: successions name shift types by id
     timing = (tuple(ix.shift_ids), ix.start.tobytes(), ix.end.tobytes())
-    work = dm.work
+    n_instances = ix.n_days * ix.n_shifts
     for p in range(ix.n_people):
+        whole_days = _one_shift_a_day(ix.rules[p])
         key = timing + (
             ix.rules[p].model_dump_json(
                 include={"min_rest_hours", "max_shifts_per_day", "forbidden_successions"}
@@ -109,16 +110,40 @@ def add_hard_conflicts(dm: DutyModel) -> None:
         )
         cover = _COVERS.get(key)  # one lookup: other threads may evict meanwhile
         if cover is None:
-            cover = _clique_cover(_hard_conflicts(dm, p), ix.n_days * ix.n_shifts)
+            cliques = _clique_cover(_hard_conflicts(dm, p), n_instances)
+            cover = [_by_whole_days(c, ix.n_shifts, whole_days) for c in cliques]
             with _COVERS_LOCK:
                 while len(_COVERS) >= 32:
                     _COVERS.pop(next(iter(_COVERS)))
                 _COVERS[key] = cover
-        for clique in cover:
-            lits = [work.get((p, i // ix.n_shifts, i % ix.n_shifts)) for i in clique]
-            lits = [lit for lit in lits if lit is not None]
+        lit_of: list[Any] = [None] * n_instances  # flat instance -> work literal
+        for d, s, w in dm.person_work(p):
+            lit_of[d * ix.n_shifts + s] = w
+        day = dm.day
+        for days, instances in cover:
+            lits = [day[(p, d)] for d in days if (p, d) in day]
+            lits += [lit_of[i] for i in instances if lit_of[i] is not None]
             if len(lits) > 1:
                 dm.model.add_at_most_one(lits)
+
+
+def _by_whole_days(
+    clique: list[int], n_shifts: int, whole_days: bool
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A clique as (dates it holds every shift type of, its other instances).
+
+    With one shift a day, ``day[p, d]`` is the sum of a person's work literals on date d, so
+    a clique holding every instance of that date may state ``day[p, d]`` instead: a year of
+    32 shift types has cliques of 35 instances that become 4 literals.
+    """
+    if not whole_days:
+        return (), tuple(int(i) for i in clique)
+    per_day: dict[int, list[int]] = defaultdict(list)
+    for i in clique:
+        per_day[int(i) // n_shifts].append(int(i))
+    days = tuple(d for d, members in per_day.items() if len(members) == n_shifts and n_shifts > 1)
+    rest = tuple(i for d, members in per_day.items() if d not in days for i in members)
+    return days, rest
 
 
 def _clique_cover(pairs: set[tuple[int, int]], n: int) -> list[list[int]]:
@@ -378,9 +403,12 @@ def add_horizon_totals(dm: DutyModel) -> None:
             _sum_limit(dm, p, lits, minutes, rules.max_minutes, "max_minutes", None)
         if rules.min_minutes is not None:
             _sum_limit(dm, p, lits, minutes, rules.min_minutes, "min_minutes", None, False)
+        by_type: dict[int, list[Any]] = defaultdict(list)
+        if rules.max_shifts:
+            for _, t, w in items:
+                by_type[t].append(w)
         for shift_id, limit in rules.max_shifts.items():
-            s = ix.shift_position(shift_id)
-            of_type = [w for _, t, w in items if t == s]
+            of_type = by_type.get(ix.shift_position(shift_id), [])
             _sum_limit(dm, p, of_type, [1] * len(of_type), limit, "max_shifts", None)
 
 
@@ -416,7 +444,16 @@ def add_max_weekends(dm: DutyModel) -> None:
 def add_commute_caps(dm: DutyModel) -> None:
     """Soft caps on km and working-day length per duty (hard ones prune eligibility)."""
     ix = dm.index
+    soft = [
+        (r.max_commute_km is not None and not r.max_commute_km.hard)
+        or (r.max_day_minutes is not None and not r.max_day_minutes.hard)
+        for r in ix.rules
+    ]
+    if not any(soft):
+        return
     for (p, c, d, s), var in zip(dm.x_keys.tolist(), dm.x_vars):
+        if not soft[p]:
+            continue
         rules = ix.rules[p]
         k = int(ix.class_site[c])
         cap = rules.max_commute_km
