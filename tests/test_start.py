@@ -75,3 +75,27 @@ def test_does_not_apply_with_hard_roles():
     )
     assert not applies(problem)
     assert applies(make_problem(days=1, people=2))
+
+
+def test_people_one_at_a_time_with_every_thread_when_one_thread_finds_nothing(monkeypatch):
+    import importlib
+
+    from ortools.sat.python import cp_model
+
+    solve_module = importlib.import_module("dutyplan.solve")  # the package exports solve()
+
+    real = solve_module._run_stage
+    threads_used = []
+
+    def one_thread_finds_nothing(dm, expr, hint, hard, soft, workers, *args):
+        threads_used.append(workers)
+        if workers == 1:
+            return cp_model.UNKNOWN, None, None
+        return real(dm, expr, hint, hard, soft, workers, *args)
+
+    monkeypatch.setattr(solve_module, "_run_stage", one_thread_finds_nothing)
+    problem = _two_people_four_days()
+    assignments = person_by_person(problem, time_limit=20, workers=2, seed=0)
+    assert assignments is not None and len({a.date for a in assignments}) == 4
+    # both tried side by side with one thread, then each alone with two
+    assert sorted(threads_used) == [1, 1, 2, 2]

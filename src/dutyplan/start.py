@@ -5,7 +5,8 @@ the whole problem is just one feasible schedule per person. Finding one for each
 is a small model, fast even when the whole model is slow to give its first plan (hard minimum
 hours and run lengths over a year, as in the Curtois & Qu instances 20-24).
 
-People are planned a few at a time (as many as there are workers), most constrained first,
+People are planned a few at a time (as many as there are workers, one solver thread each; one
+at a time with every thread once that fails to give someone a schedule), most constrained first,
 and each sees the cover the people planned before them already give: their own model's cover
 costs are for what is still missing and for the extra people they would add (see
 ``GateClass.taken``), a missing person weighing up to 5 times more at gates few people can
@@ -84,7 +85,7 @@ def person_by_person(
     ratio = need / np.maximum(able, 1)
     scarcity = 1 + np.round(4 * ratio / max(ratio.max(), 1e-9)).astype(np.int64) if n_classes else []
 
-    def one(p: int, seconds: float) -> list[Assignment] | None:
+    def one(p: int, seconds: float, threads: int = 1) -> list[Assignment] | None:
         if deadline - time.perf_counter() <= 0.05:
             return None
         ix = build_index(person_problem(problem, p))
@@ -102,7 +103,7 @@ def person_by_person(
         hard = min(deadline - time.perf_counter(), max(3 * seconds, 5.0))
         if hard <= 0.02:
             return None
-        status, response, _ = _run_stage(dm, expr, None, hard, soft, 1, seed, False, None, 0)
+        status, response, _ = _run_stage(dm, expr, None, hard, soft, threads, seed, False, None, 0)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         return extract_assignments(dm, np.array(response.solution, dtype=np.int64))
@@ -122,16 +123,33 @@ def person_by_person(
 
     schedules: list[list[Assignment]] = []
     done = 0
+    # people side by side, one solver thread each; once someone gets no schedule that way,
+    # one person at a time with every thread (a one-year person with a hard window on total
+    # minutes and 32 shift types, Curtois Instance24: no schedule in 30 s with one thread,
+    # 2-3 s with two, whose second thread runs another kind of search)
+    side_by_side = workers > 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while done < len(order):
-            batch = order[done : done + workers].tolist()
+            batch = order[done : done + (workers if side_by_side else 1)].tolist()
             left = deadline - time.perf_counter()
             seconds = min(MAX_SECONDS_PER_PERSON, left * workers / (len(order) - done))
-            results = list(pool.map(lambda p: one(p, seconds), batch))
+            batch_side_by_side = side_by_side
+            if batch_side_by_side:
+                results = list(pool.map(lambda p: one(p, seconds), batch))
+            else:
+                results = [one(batch[0], seconds / workers, workers)]
             for p, schedule in zip(batch, results):
                 if schedule is not None and not fits(schedule):
                     # planned alongside someone who took the same places: plan again after them
-                    schedule = one(p, seconds)
+                    schedule = one(p, seconds, 1 if side_by_side else workers)
+                if schedule is None and batch_side_by_side:
+                    if side_by_side:
+                        side_by_side = False
+                        logger.info(
+                            "person-by-person start: one person at a time from person %s on",
+                            problem.people[p].id,
+                        )
+                    schedule = one(p, seconds / workers, workers)
                 if schedule is None:
                     logger.info(
                         "person-by-person start: no schedule for person %s in time (%d of %d planned)",
