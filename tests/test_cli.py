@@ -236,3 +236,41 @@ def test_subprocess_solve_and_check(problem_file: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert load_problem(problem_file).name == "cli"
+
+
+# --------------------------------------------------------------------------- export and plot
+
+
+@pytest.fixture(scope="module")
+def solved_plan_file(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "plan.json"
+    assert main(["solve", "shangzhuang", "--time-limit", "3", "--workers", "1", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("fmt, pattern", [("xlsx", "*.xlsx"), ("csv", "*.csv"), ("ics", "*.ics"), ("html", "*.html")])
+def test_export_writes_files(solved_plan_file, tmp_path, capsys, fmt, pattern):
+    pytest.importorskip("pandas")
+    pytest.importorskip("openpyxl")
+    pytest.importorskip("icalendar")
+    code = main(["export", str(solved_plan_file), "--problem", "shangzhuang", "--format", fmt,
+                 "--out", str(tmp_path / fmt)])
+    assert code == 0
+    written = list((tmp_path / fmt).rglob(pattern))
+    assert written
+    printed = capsys.readouterr().out.split()
+    assert sorted(printed) == sorted(str(p) for p in written)
+
+
+@pytest.mark.parametrize("kind", ["map", "gantt", "coverage", "convergence"])
+def test_plot_writes_a_png(solved_plan_file, tmp_path, kind):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / f"{kind}.png"
+    assert main(["plot", str(solved_plan_file), "--problem", "shangzhuang", "--kind", kind, "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_export_refuses_a_plan_of_another_problem(solved_plan_file, tmp_path, capsys):
+    code = main(["export", str(solved_plan_file), "--problem", "yuncheng", "--format", "csv", "--out", str(tmp_path)])
+    assert code == 2
+    assert "does not fit problem" in capsys.readouterr().err

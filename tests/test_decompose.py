@@ -114,3 +114,34 @@ def test_synthetic_district_decomposes_to_a_checked_plan(seed: int) -> None:
     assert report.ok
     assert plan.result.best_bound <= plan.result.objective
     assert np.isfinite(plan.result.gap)
+
+
+def test_site_choice_without_a_solver_answer_sends_people_to_the_nearest_needed_sites(monkeypatch) -> None:
+    # a loaded machine or a short limit: CP-SAT may return no assignment at all
+    import dutyplan.decompose as decompose
+    from ortools.sat.python import cp_model
+
+    class NoAnswer(cp_model.CpSolver):
+        def solve(self, model, *args, **kwargs):
+            super().solve(cp_model.CpModel())  # so wall_time is defined
+            return cp_model.UNKNOWN
+
+    problem = generate(60, 6, 10, 7, seed=3)
+    ix = build_index(problem)
+    monkeypatch.setattr(decompose.cp_model, "CpSolver", NoAnswer)
+    site_of, info = decompose.choose_sites(ix, 1.0, 1, 0)
+    assert info["site_choice_status"] == "nearest"
+    options = decompose._site_options(ix)
+    caps = person_capacity(ix)
+    demand, _ = decompose.site_demand(ix)
+    for p, k in enumerate(site_of.tolist()):
+        assert k == -1 or options[p, k]
+    sent = np.zeros(ix.n_sites, dtype=np.int64)
+    for p, k in enumerate(site_of.tolist()):
+        if k >= 0:
+            sent[k] += caps[p]
+    # every site with demand gets people while someone who could go there is left over
+    idle = [p for p, k in enumerate(site_of.tolist()) if k == -1]
+    for k in range(ix.n_sites):
+        if sent[k] < demand[k]:
+            assert not any(options[p, k] and caps[p] > 0 for p in idle)

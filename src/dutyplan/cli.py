@@ -122,6 +122,51 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok and no_hard is not False else EXIT_VIOLATIONS
 
 
+def _plan_and_problem(args: argparse.Namespace):
+    from dutyplan.plan import Plan
+
+    problem = _load(args.problem, args.problem_format)
+    plan = Plan.from_json(Path(args.plan))
+    plan.ensure_fits(problem)
+    return problem, plan
+
+
+def _export(args: argparse.Namespace) -> int:
+    from dutyplan.export import export
+
+    problem, plan = _plan_and_problem(args)
+    for path in export(problem, plan, args.format, Path(args.out)):
+        print(path)
+    return EXIT_OK
+
+
+PLOT_KINDS = ("map", "gantt", "coverage", "convergence")
+
+
+def _plot(args: argparse.Namespace) -> int:
+    try:
+        import matplotlib
+    except ImportError:
+        raise DutyplanError("plots need matplotlib: pip install 'dutyplan[plots]'") from None
+    matplotlib.use("Agg")  # files only, no window
+    from dutyplan import plots
+
+    problem, plan = _plan_and_problem(args)
+    if args.kind == "map":
+        figure = plots.plot_map(problem, plan, font=args.font)
+    elif args.kind == "gantt":
+        figure = plots.plot_gantt(problem, plan, site=args.site, font=args.font)
+    elif args.kind == "coverage":
+        figure = plots.plot_coverage(problem, plan, font=args.font)
+    else:
+        figure = plots.plot_convergence(plan, font=args.font)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out, dpi=args.dpi)
+    print(out)
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace) -> int:
     from dutyplan.problem import Problem
 
@@ -175,6 +220,32 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("plan")
     c.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     c.set_defaults(run=_check)
+
+    x = sub.add_parser(
+        "export", help="export a plan as an Excel workbook, CSV files, calendars or printable HTML"
+    )
+    x.add_argument("plan", help="plan JSON written by 'dutyplan solve --out'")
+    x.add_argument("--problem", required=True, help="the problem file (or bundled example) it plans")
+    x.add_argument("--problem-format", choices=FORMATS, default="auto", help=FORMAT_HELP)
+    x.add_argument(
+        "--format", choices=("xlsx", "csv", "ics", "html"), default="xlsx",
+        help="xlsx: one workbook (a roster sheet per site, uncovered, people); csv: one file per "
+        "table; ics: a calendar per person; html: printable rosters, a page per site "
+        "(default xlsx)",
+    )
+    x.add_argument("--out", required=True, metavar="DIR", help="directory (or file for xlsx/html)")
+    x.set_defaults(run=_export)
+
+    g = sub.add_parser("plot", help="draw a plan: map, Gantt chart, coverage heat map or convergence")
+    g.add_argument("plan", help="plan JSON written by 'dutyplan solve --out'")
+    g.add_argument("--problem", required=True, help="the problem file (or bundled example) it plans")
+    g.add_argument("--problem-format", choices=FORMATS, default="auto", help=FORMAT_HELP)
+    g.add_argument("--kind", choices=PLOT_KINDS, default="map", help="default: map")
+    g.add_argument("--site", default=None, help="site id for the Gantt chart (default: the first)")
+    g.add_argument("--font", default=None, help="font family for the labels (default: one with the glyphs)")
+    g.add_argument("--dpi", type=int, default=150)
+    g.add_argument("--out", required=True, metavar="FILE.png", help="image file (png, svg or pdf)")
+    g.set_defaults(run=_plot)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a problem file")
     s.set_defaults(run=_schema)

@@ -135,6 +135,23 @@ class _SiteChoice:
         self.model, self.pairs, self.y, self.z, self.u, self.by_site = model, pairs, y, z, u, by_site
 
 
+def _nearest_sites(ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """Greedy site choice: people with the fewest admissible sites first, each to the nearest
+    of them whose demand is not yet met by the capacity already sent (-1: none needed)."""
+    site_of = np.full(ix.n_people, -1, dtype=np.int64)
+    left = demand.astype(np.int64).copy()
+    options: dict[int, list[int]] = {}
+    for p, k in pairs.tolist():
+        options.setdefault(p, []).append(k)
+    for p in sorted(options, key=lambda p: len(options[p])):
+        open_sites = [k for k in options[p] if left[k] > 0]
+        if open_sites:
+            k = min(open_sites, key=lambda k: ix.km[p, k])
+            site_of[p] = k
+            left[k] -= int(caps[p])
+    return site_of
+
+
 def choose_sites(
     ix: Index, time_limit: float, workers: int, seed: int
 ) -> tuple[np.ndarray, dict[str, float]]:
@@ -185,9 +202,13 @@ def choose_sites(
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     status = solver.solve(model)
-    site_of = np.full(ix.n_people, -1, dtype=np.int64)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError("site choice found no assignment")  # cannot happen: all-zero is valid
+        # no assignment within the time (a loaded machine, a short limit): nearest sites
+        logger.info("site choice: no assignment in %.1fs, nearest sites instead", solver.wall_time)
+        site_of = _nearest_sites(ix, pairs, caps, demand)
+        info = {"site_choice_seconds": solver.wall_time, "site_choice_status": "nearest", "headroom": headroom}
+        return site_of, info
+    site_of = np.full(ix.n_people, -1, dtype=np.int64)
     for i, (p, k) in enumerate(pairs.tolist()):
         if solver.boolean_value(y[i]):
             site_of[p] = k

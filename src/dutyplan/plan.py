@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -205,10 +205,59 @@ class Plan(_Out):
         except ValidationError as error:
             raise PlanFileError(format_validation_error(error, "invalid plan")) from None
 
+    def ensure_fits(self, problem: Problem) -> None:
+        """Raise :class:`PlanFileError` when an assignment names a person, site, gate or shift
+        type the problem does not have, or a date outside its horizon (a plan of another
+        problem). Rule violations are the checker's business, not this."""
+        people = {p.id for p in problem.people}
+        gates = {(s.id, g.id) for s in problem.sites for g in s.gates}
+        shifts = {s.id for s in problem.shift_types}
+        dates = set(problem.dates)
+        wrong: list[str] = []
+        for i, a in enumerate(self.assignments):
+            if a.person not in people:
+                wrong.append(f"assignments[{i}].person: unknown person {a.person!r}")
+            if (a.site, a.gate) not in gates:
+                wrong.append(f"assignments[{i}]: unknown site/gate {a.site!r}/{a.gate!r}")
+            if a.shift not in shifts:
+                wrong.append(f"assignments[{i}].shift: unknown shift type {a.shift!r}")
+            if a.date not in dates:
+                wrong.append(f"assignments[{i}].date: {a.date} is outside the horizon")
+        if wrong:
+            more = f" (and {len(wrong) - 5} more)" if len(wrong) > 5 else ""
+            raise PlanFileError(
+                f"the plan does not fit problem {problem.name!r}: " + "; ".join(wrong[:5]) + more
+            )
+
     # ------------------------------------------------------------------ reading
     @property
     def missing_person_shifts(self) -> int:
         return sum(u.missing for u in self.uncovered)
+
+    # ------------------------------------------------------------------ frames (pandas)
+    def to_frame(self, problem: Problem | None = None) -> Any:
+        """One row per assignment (see :func:`dutyplan.frames.assignments_frame`)."""
+        from dutyplan.frames import assignments_frame
+
+        return assignments_frame(self, problem)
+
+    def coverage_frame(self, problem: Problem) -> Any:
+        """Gate x shift instance: demand, assigned, uncovered (:func:`dutyplan.frames.coverage_frame`)."""
+        from dutyplan.frames import coverage_frame
+
+        return coverage_frame(problem, self)
+
+    def people_frame(self) -> Any:
+        """Shifts, hours, nights, weekend shifts, commute km per person."""
+        from dutyplan.frames import people_frame
+
+        return people_frame(self)
+
+    def roster_frame(self, problem: Problem, site: str | None = None) -> Any:
+        """Person x date with shift codes (:func:`dutyplan.frames.roster_frame`)."""
+        from dutyplan.frames import roster_frame
+
+        return roster_frame(problem, self, site)
 
     def summary(self, problem: Problem | None = None, max_rows: int = 40) -> str:
         """A readable text summary (what the command line prints)."""

@@ -456,8 +456,30 @@ class ObjectiveConfig(_Model):
 
 
 class Horizon(_Model):
+    """The planned dates, and the time zone the clock times of shifts are in."""
+
     start: dt.date
     days: int = Field(ge=1, le=3660)
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone of shift clock times, e.g. 'Asia/Shanghai' (calendars "
+        "exported with it); default: local (floating) time. Shift times are wall-clock "
+        "times in this zone: a shift across a daylight-saving change ends at its start clock "
+        "time plus its minutes",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as 'Asia/Shanghai')") from None
+        return value
 
 
 # --------------------------------------------------------------------------- the problem

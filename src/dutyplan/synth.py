@@ -251,7 +251,7 @@ def generate(
 
     data = {
         "name": f"synth-p{people}-s{sites}-g{gates}-d{days}-seed{seed}",
-        "horizon": {"start": start.isoformat(), "days": days},
+        "horizon": {"start": start.isoformat(), "days": days, "timezone": "Asia/Shanghai"},
         "sites": site_dicts,
         "people": person_dicts,
         "rules": {
