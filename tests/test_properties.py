@@ -342,7 +342,7 @@ def assert_solver_consistent(problem: Problem, time_limit: float = 10.0) -> Plan
         assert not check(problem, empty_plan(problem)).ok
         return plan
     assert_agrees(problem, plan)
-    active = [lv for lv in LEVELS if problem.objective.weight(lv) > 0]
+    active = [lv for lv in LEVELS if problem.objective.weight(lv) > 0 and lv != "changes"]  # only in re-plans
     assert [lv.name for lv in result.levels] == active
     assert result.objective == sum(lv.weight * lv.value for lv in result.levels)
     assert result.best_bound is not None and result.best_bound <= result.objective
@@ -431,7 +431,7 @@ def brute_force(problem: Problem) -> tuple[Any, int]:
     active levels in order. Returns (best key or None when nothing is feasible, number of
     feasible plans)."""
     lexicographic = problem.objective.effective_mode == "lexicographic"
-    active = [lv for lv in LEVELS if problem.objective.weight(lv) > 0]
+    active = [lv for lv in LEVELS if problem.objective.weight(lv) > 0 and lv != "changes"]  # only in re-plans
     by_day: list[list[Assignment | None]] = []
     for date in problem.dates:
         row: list[Assignment | None] = [None]

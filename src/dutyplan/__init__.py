@@ -32,6 +32,9 @@ from dutyplan.problem import (
     Succession,
     Unavailable,
 )
+from dutyplan.explain import explain_uncovered, explanation_text
+from dutyplan.replan import Changes, Replan, replan
+from dutyplan.staffing import Staffing, staffing
 from dutyplan.solve import solve
 
 __version__ = "0.1.0"
@@ -39,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "EXAMPLES",
     "Assignment",
+    "Changes",
     "CheckReport",
     "Coordinates",
     "DemandEntry",
@@ -55,18 +59,24 @@ __all__ = [
     "Preference",
     "Problem",
     "ProblemError",
+    "Replan",
     "Result",
     "RoleRequirement",
     "Rules",
     "ShiftType",
     "Site",
+    "Staffing",
     "Succession",
     "Unavailable",
     "UncoveredShift",
     "Violation",
     "check",
+    "explain_uncovered",
+    "explanation_text",
     "load_example",
     "load_problem",
+    "replan",
     "save_problem",
     "solve",
+    "staffing",
 ]

@@ -25,6 +25,12 @@ always-hard check):
   calendar date on which the short pieces start.
 * Every time is measured in whole minutes from the horizon start, from the shift types (the
   ``start``/``end`` written in an assignment are only compared, under ``times``).
+
+Many small checks of one problem (e.g. :mod:`dutyplan.explain`, which asks for every uncovered
+gate-shift and every person what adding that duty would break) share the per-problem set-up
+through a :class:`CheckContext`, and :func:`check_people` checks only what depends on some
+people's own duties (every per-person rule, the per-duty always-hard checks, commute, and with
+a base plan the team costs their duties change), not the cover of the whole plan.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from dutyplan.problem import (
     ShiftType,
 )
 
-__all__ = ["CheckReport", "Penalty", "Violation", "check"]
+__all__ = ["CheckContext", "CheckReport", "Penalty", "Violation", "check", "check_people"]
 
 logger = logging.getLogger(__name__)
 
@@ -243,15 +249,23 @@ def _hm(minutes: int) -> str:
     return f"{hours} h" if rest == 0 else f"{hours} h {rest:02d} min"
 
 
-# =========================================================================== the checker
+# =========================================================================== shared set-up
+
+#: An instance named in a finding: ``(day index, shift type id)``.
+InstanceKey = tuple[int, str]
 
 
-class _Checker:
-    """Holds the problem's lookups and the findings while one plan is checked."""
+class CheckContext:
+    """The per-problem set-up of the checker, built once and shared by many checks of one
+    problem: lookups, commute in whole km and minutes, effective rules per person, the resolved
+    demand of every gate-shift and (on first use) the people eligible for fairness.
 
-    def __init__(self, problem: Problem, plan: Plan) -> None:
+    ``check(problem, plan, context=ctx)`` gives exactly what ``check(problem, plan)`` gives;
+    the context only saves the set-up. It must not outlive a change of the problem.
+    """
+
+    def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        self.plan = plan
         self.dates = problem.dates
         self.n_days = len(self.dates)
         self.day_labels = [day.isoformat() for day in self.dates]
@@ -263,9 +277,6 @@ class _Checker:
         self.round_km = np.floor(problem.commute_km_matrix() + 0.5).astype(np.int64)
         self.commute_min = np.floor(problem.commute_minutes_matrix() + 0.5).astype(np.int64)
         self.rules = [problem.effective_rules(p) for p in problem.people]
-        self.violations: list[Violation] = []
-        self.penalties: list[Penalty] = []
-        self.levels = dict.fromkeys(LEVELS, 0)
         # resolved demand of every gate-shift: (site, gate, day, shift id) -> entry or None
         self.demand: dict[tuple[int, int, int, str], DemandEntry | None] = {}
         for si, site in enumerate(problem.sites):
@@ -273,6 +284,76 @@ class _Checker:
                 for d, day in enumerate(self.dates):
                     for shift in problem.shift_types:
                         self.demand[(si, gi, d, shift.id)] = problem.demand(si, gi, day, shift.id)
+        self.eligible: list[int] | None = None  # filled by the first fairness check
+        self._team: tuple[list[Assignment], _Team] | None = None  # of the last base plan
+
+    def team(self, assignments: list[Assignment]) -> _Team:
+        """The team figures of a base plan (cached for the last list of assignments seen)."""
+        if self._team is None or self._team[0] is not assignments:
+            checker = _Checker(self.problem, assignments, self)
+            checker.read_assignments()
+            self._team = (assignments, checker.team_figures())
+        return self._team[1]
+
+
+@dataclass(slots=True)
+class _Team:
+    """What the team-level costs need from a base plan, per person: the sites worked and the
+    fairness figures (nights, weekend shifts, minutes)."""
+
+    sites: list[set[int]]
+    figures: list[tuple[int, int, int]]
+    columns: dict[str, list[int]] | None = None  # figures of the eligible people, by name
+
+    def eligible_columns(self, eligible: list[int]) -> dict[str, list[int]]:
+        if self.columns is None:
+            self.columns = {
+                name: [self.figures[p][k] for p in eligible]
+                for k, name in enumerate(("nights", "weekends", "minutes"))
+            }
+        return self.columns
+
+
+# =========================================================================== the checker
+
+
+class _Checker:
+    """Holds the problem's lookups and the findings while one plan is checked.
+
+    Next to every violation and penalty it keeps the shift instances the finding is about
+    (``violation_refs``, ``penalty_refs``: overlap, rest, shifts per day, successions,
+    duplicates), so that a caller can name the other duty involved.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        assignments: Sequence[Assignment],
+        context: CheckContext | None = None,
+    ) -> None:
+        ctx = context if context is not None else CheckContext(problem)
+        if ctx.problem is not problem:
+            raise ValueError("the check context was built for another problem")
+        self.problem = problem
+        self.context = ctx
+        self.assignments = assignments
+        self.dates = ctx.dates
+        self.n_days = ctx.n_days
+        self.day_labels = ctx.day_labels
+        self.origin = ctx.origin
+        self.shifts = ctx.shifts
+        self.person_index = ctx.person_index
+        self.site_index = ctx.site_index
+        self.gate_index = ctx.gate_index
+        self.round_km = ctx.round_km
+        self.commute_min = ctx.commute_min
+        self.rules = ctx.rules
+        self.demand = ctx.demand
+        self.violations: list[Violation] = []
+        self.penalties: list[Penalty] = []
+        self.violation_refs: list[tuple[InstanceKey, ...]] = []
+        self.penalty_refs: list[tuple[InstanceKey, ...]] = []
+        self.levels = dict.fromkeys(LEVELS, 0)
         self.duties: list[_Duty] = []
         self.by_person: list[list[_Duty]] = [[] for _ in problem.people]
         self.instances: list[list[_Instance]] = [[] for _ in problem.people]
@@ -285,7 +366,9 @@ class _Checker:
         person: int | None = None,
         day: int | dt.date | None = None,
         site: int | None = None,
+        refs: tuple[InstanceKey, ...] = (),
     ) -> None:
+        self.violation_refs.append(refs)
         self.violations.append(
             Violation(
                 rule=rule,
@@ -305,10 +388,12 @@ class _Checker:
         person: int | None = None,
         day: int | dt.date | None = None,
         site: int | None = None,
+        refs: tuple[InstanceKey, ...] = (),
     ) -> None:
         if cost == 0:
             return
         self.levels[level] += int(cost)
+        self.penalty_refs.append(refs)
         self.penalties.append(
             Penalty(
                 level=level,
@@ -330,15 +415,16 @@ class _Checker:
         person: int | None = None,
         day: int | dt.date | None = None,
         site: int | None = None,
+        refs: tuple[InstanceKey, ...] = (),
     ) -> None:
         """Record ``excess`` units of a Limit: a violation if hard, a rules cost if soft."""
         if limit is None or excess <= 0:
             return
         if limit.weight is None:
-            self.violate(rule, what, person, day, site)
+            self.violate(rule, what, person, day, site, refs)
         else:
             detail = f"{what} (cost {limit.weight} x {excess})"
-            self.penalise("rules", rule, limit.weight * excess, detail, person, day, site)
+            self.penalise("rules", rule, limit.weight * excess, detail, person, day, site, refs)
 
     # ------------------------------------------------------------------ labels
     def _date(self, day: int | dt.date | None) -> dt.date | None:
@@ -384,11 +470,35 @@ class _Checker:
         self.check_commute()
         self.check_fairness()
 
+    def run_people(self, people: Sequence[int], team: _Team | None) -> None:
+        """Only what depends on the duties of ``people`` (``self.assignments`` holds all of
+        their duties): the per-duty always-hard checks (not cover or ``over_cover``), every
+        per-person rule and preference, commute, ``fairness_shift_squares``; with ``team`` (the
+        base plan's figures), ``unit_sites_weight`` and the fairness ranges over the base plan
+        with these people's duties in place of theirs. Not ``roles``: more people on duty
+        never make a role shortfall worse."""
+        self.read_assignments()
+        self.check_duties_at_gates()
+        for p in people:
+            self.check_person(p)
+        if team is not None:
+            self.check_units(team, people)
+        self.check_commute()
+        self.check_fairness(team, people)
+
+    def team_figures(self) -> _Team:
+        """Per person: the sites worked and the fairness figures (after read_assignments)."""
+        sites: list[set[int]] = [set() for _ in self.problem.people]
+        for duty in self.duties:
+            sites[duty.person].add(duty.site)
+        figures = [self._figures(p) for p in range(len(self.problem.people))]
+        return _Team(sites, figures)
+
     def read_assignments(self) -> None:
         """``unknown`` and ``times``; builds the duties and each person's worked instances."""
         problem = self.problem
         first, last = problem.horizon.start, problem.last_date
-        for a in self.plan.assignments:
+        for a in self.assignments:
             wrong: list[str] = []
             p = self.person_index.get(a.person)
             s = self.site_index.get(a.site)
@@ -405,6 +515,7 @@ class _Checker:
             if not first <= a.date <= last:
                 wrong.append(f"date {a.date} outside the horizon {first}..{last}")
             if wrong:
+                self.violation_refs.append(())
                 self.violations.append(
                     Violation(
                         rule="unknown",
@@ -436,8 +547,9 @@ class _Checker:
                     d,
                     s,
                 )
-        # worked instances and duplicates
-        for p, duties in enumerate(self.by_person):
+        # worked instances and duplicates (people without duties have none)
+        for p in sorted({duty.person for duty in self.duties}):
+            duties = self.by_person[p]
             seen: dict[tuple[int, str], list[_Duty]] = {}
             for duty in duties:
                 seen.setdefault((duty.day, duty.shift.id), []).append(duty)
@@ -454,19 +566,26 @@ class _Checker:
                         f"{self.inst(shift, d)} ({places})",
                         p,
                         d,
+                        refs=((d, shift.id),),
                     )
             self.instances[p].sort(key=lambda i: (i.start, i.end, i.shift.id))
 
     def check_gate_shifts(self) -> None:
         """``closed_gate``, ``gate_role``, ``unavailable``, ``over_cover`` and the cover level."""
+        people_at = self.check_duties_at_gates()
+        self.check_cover(people_at)
+
+    def check_duties_at_gates(self) -> dict[tuple[int, int, int, str], set[int]]:
+        """``closed_gate``, ``gate_role``, ``unavailable`` per duty; the people at each
+        gate-shift."""
         problem = self.problem
         people_at: dict[tuple[int, int, int, str], set[int]] = defaultdict(set)
         for duty in self.duties:
             key = (duty.site, duty.gate, duty.day, duty.shift.id)
             person = problem.people[duty.person]
             gate = problem.sites[duty.site].gates[duty.gate]
-            label = f"{self.who(duty.person)} at {self.where(duty.site, duty.gate)}"
             if self.demand[key] is None:
+                label = f"{self.who(duty.person)} at {self.where(duty.site, duty.gate)}"
                 self.violate(
                     "closed_gate",
                     f"{label}: the gate is closed for {self.inst(duty.shift, duty.day)}",
@@ -476,6 +595,7 @@ class _Checker:
                 )
             people_at[key].add(duty.person)
             if gate.role is not None and gate.role not in person.roles:
+                label = f"{self.who(duty.person)} at {self.where(duty.site, duty.gate)}"
                 self.violate(
                     "gate_role",
                     f"{label} on {self.inst(duty.shift, duty.day)}: the gate needs role "
@@ -485,6 +605,7 @@ class _Checker:
                     duty.site,
                 )
             if self._unavailable(person, duty.assignment.date, duty.shift.id):
+                label = f"{self.who(duty.person)} at {self.where(duty.site, duty.gate)}"
                 self.violate(
                     "unavailable",
                     f"{label} on {self.inst(duty.shift, duty.day)}, when this person is "
@@ -493,6 +614,10 @@ class _Checker:
                     duty.day,
                     duty.site,
                 )
+        return people_at
+
+    def check_cover(self, people_at: dict[tuple[int, int, int, str], set[int]]) -> None:
+        """``over_cover`` and the cover level, from the people at each gate-shift."""
         for (s, g, d, shift_id), entry in self.demand.items():
             if entry is None:
                 continue
@@ -565,11 +690,14 @@ class _Checker:
                     f"{self.inst(b.shift, b.day)} ({self.span(b.start, b.end)}), which overlap",
                     p,
                     a.day,
+                    refs=((a.day, a.shift.id), (b.day, b.shift.id)),
                 )
 
         limit = rules.max_shifts_per_day
         if limit is not None:
             for d, count in enumerate(days.shifts):
+                if count <= limit.value:
+                    continue  # nothing to record
                 self.limit(
                     "max_shifts_per_day",
                     limit,
@@ -578,6 +706,7 @@ class _Checker:
                     f"more than {limit.value}",
                     p,
                     d,
+                    refs=tuple((i.day, i.shift.id) for i in instances if i.day == d),
                 )
 
         # min_rest_hours: ordered pairs with 0 <= start_j - end_i < 60 v
@@ -598,6 +727,7 @@ class _Checker:
                         f"(starts {self.clock(b.start)}), less than {limit.value} h",
                         p,
                         a.day,
+                        refs=((a.day, a.shift.id), (b.day, b.shift.id)),
                     )
 
     def _check_successions(self, p: int, rules: Rules, days: _Days) -> None:
@@ -611,8 +741,9 @@ class _Checker:
                         f"{who} works {self.inst(first, d)} then {self.inst(then, d + 1)} "
                         f"(forbidden succession {succ.first} -> {succ.then})"
                     )
+                    refs = ((d, succ.first), (d + 1, succ.then))
                     if succ.weight is None:
-                        self.violate("forbidden_successions", what, p, d)
+                        self.violate("forbidden_successions", what, p, d, refs=refs)
                     else:
                         self.penalise(
                             "rules",
@@ -621,6 +752,7 @@ class _Checker:
                             f"{what} (cost {succ.weight} x 1)",
                             p,
                             d,
+                            refs=refs,
                         )
 
     def _check_runs(self, p: int, rules: Rules, days: _Days) -> None:
@@ -754,6 +886,13 @@ class _Checker:
         for duty in self.by_person[p]:
             km = int(self.round_km[p, duty.site])
             cmin = int(self.commute_min[p, duty.site])
+            day_minutes = duty.shift.minutes + cmin
+            over_km = rules.max_commute_km is not None and km > rules.max_commute_km.value
+            over_day = (
+                rules.max_day_minutes is not None and day_minutes > rules.max_day_minutes.value
+            )
+            if not (over_km or over_day):
+                continue  # nothing to record
             at = f"{who} at {self.where(duty.site)} on {self.inst(duty.shift, duty.day)}"
             if rules.max_commute_km is not None:
                 self.limit(
@@ -766,7 +905,6 @@ class _Checker:
                     duty.site,
                 )
             if rules.max_day_minutes is not None:
-                day_minutes = duty.shift.minutes + cmin
                 self.limit(
                     "max_day_minutes",
                     rules.max_day_minutes,
@@ -836,8 +974,9 @@ class _Checker:
                 )
 
     # ------------------------------------------------------------------ team rules
-    def check_units(self) -> None:
-        """``unit_sites_weight``: sites used by a unit beyond the first."""
+    def check_units(self, team: _Team | None = None, people: Sequence[int] = ()) -> None:
+        """``unit_sites_weight``: sites used by a unit beyond the first. With ``team``: the
+        duties checked for ``people``, and the base plan's for everyone else."""
         weight = self.problem.rules.unit_sites_weight
         if weight is None:
             return
@@ -846,6 +985,12 @@ class _Checker:
             unit = self.problem.people[duty.person].unit
             if unit is not None:
                 sites[unit].add(duty.site)
+        if team is not None:
+            checked = set(people)
+            units = {self.problem.people[p].unit for p in checked} - {None}
+            for q, person in enumerate(self.problem.people):
+                if person.unit in units and q not in checked and team.sites[q]:
+                    sites[person.unit].update(team.sites[q])  # type: ignore[index]
         for unit, used in sorted(sites.items()):
             extra = len(used) - 1
             if extra > 0:
@@ -966,7 +1111,13 @@ class _Checker:
             )
 
     def eligible(self) -> list[int]:
-        """People with at least one admissible duty (see the fairness level in the rules)."""
+        """People with at least one admissible duty (see the fairness level in the rules);
+        worked out once per context (it depends on the problem only)."""
+        if self.context.eligible is None:
+            self.context.eligible = self._eligible()
+        return self.context.eligible
+
+    def _eligible(self) -> list[int]:
         problem = self.problem
         # open dates of each (site, gate, shift)
         open_days: dict[tuple[int, int, str], list[int]] = defaultdict(list)
@@ -1003,12 +1154,24 @@ class _Checker:
                 result.append(p)
         return result
 
-    def check_fairness(self) -> None:
+    def _figures(self, p: int) -> tuple[int, int, int]:
+        """Night shifts, weekend shifts and minutes worked by one person."""
+        instances = self.instances[p]
+        return (
+            sum(1 for i in instances if i.shift.is_night),
+            sum(1 for i in instances if self.problem.is_weekend(self.dates[i.day])),
+            sum(i.shift.minutes for i in instances),
+        )
+
+    def check_fairness(
+        self, team: _Team | None = None, people: Sequence[int] | None = None
+    ) -> None:
         """The fairness level: weighted ranges of nights, weekend shifts and minutes; the
-        weighted sum of squared shift counts."""
+        weighted sum of squared shift counts. With ``people``: only their squared counts, and
+        the ranges only with ``team`` (the base plan's figures for everyone else)."""
         objective = self.problem.objective
         if objective.fairness_shift_squares:
-            for p in range(len(self.problem.people)):
+            for p in range(len(self.problem.people)) if people is None else people:
                 count = len(self.instances[p])
                 if count:
                     self.penalise(
@@ -1019,31 +1182,42 @@ class _Checker:
                         f"{objective.fairness_shift_squares} x {count}^2)",
                         p,
                     )
-        people = self.eligible()
-        if len(people) < 2:
+        if people is not None and team is None:
+            return
+        checked: set[int] = set() if people is None else set(people)
+        eligible = self.eligible()
+        if len(eligible) < 2:
             return
         figures: dict[str, list[int]] = {"nights": [], "weekends": [], "minutes": []}
-        for p in people:
-            instances = self.instances[p]
-            figures["nights"].append(sum(1 for i in instances if i.shift.is_night))
-            figures["weekends"].append(
-                sum(1 for i in instances if self.problem.is_weekend(self.dates[i.day]))
-            )
-            figures["minutes"].append(sum(i.shift.minutes for i in instances))
+        if team is None:
+            for p in eligible:
+                nights, weekends, minutes = self._figures(p)
+                figures["nights"].append(nights)
+                figures["weekends"].append(weekends)
+                figures["minutes"].append(minutes)
+        else:  # the base plan's figures, with the checked people's own
+            figures = {name: list(v) for name, v in team.eligible_columns(eligible).items()}
+            for k, p in enumerate(eligible):
+                if p in checked:
+                    own = self._figures(p)
+                    for j, name in enumerate(("nights", "weekends", "minutes")):
+                        figures[name][k] = own[j]
         for name, noun, weight in (
             ("nights", "night shifts", objective.fairness_nights),
             ("weekends", "weekend shifts", objective.fairness_weekends),
             ("minutes", "minutes worked", objective.fairness_minutes),
         ):
             values = figures[name]
-            hi, lo = int(np.argmax(values)), int(np.argmin(values))
+            # the first largest and the first smallest, as numpy's argmax and argmin
+            hi = max(range(len(values)), key=values.__getitem__)
+            lo = min(range(len(values)), key=values.__getitem__)
             spread = values[hi] - values[lo]
             self.penalise(
                 "fairness",
                 f"fairness_{name}",
                 weight * spread,
-                f"{noun} range over {len(people)} eligible people: {values[hi]} "
-                f"({self.who(people[hi])}) - {values[lo]} ({self.who(people[lo])}) = {spread} "
+                f"{noun} range over {len(eligible)} eligible people: {values[hi]} "
+                f"({self.who(eligible[hi])}) - {values[lo]} ({self.who(eligible[lo])}) = {spread} "
                 f"(cost {weight} x {spread})",
             )
 
@@ -1051,13 +1225,26 @@ class _Checker:
 # =========================================================================== entry point
 
 
-def check(problem: Problem, plan: Plan) -> CheckReport:
+def check(
+    problem: Problem,
+    plan: Plan,
+    context: CheckContext | None = None,
+    published: Plan | None = None,
+    freeze_until: dt.datetime | None = None,
+) -> CheckReport:
     """Check ``plan`` against ``problem`` following docs/rules.md, without the solver.
 
     Never raises on a bad plan: unknown ids and dates are reported as ``unknown`` violations.
+    ``context`` (a :class:`CheckContext` of this problem) saves the set-up when many plans of
+    one problem are checked; the report is the same with or without it. ``published`` (with
+    ``freeze_until``, default the horizon start) checks a re-plan: duties starting before the
+    freeze must be exactly the published ones (``frozen``, hard) and the ``changes`` level is
+    recomputed (docs/rules.md, "Re-planning").
     """
-    checker = _Checker(problem, plan)
+    checker = _Checker(problem, plan.assignments, context)
     checker.run()
+    if published is not None:
+        _check_changes(checker, published, freeze_until)
     weights = {level: problem.objective.weight(level) for level in LEVELS}
     objective = sum(weights[level] * checker.levels[level] for level in LEVELS)
     reported = plan.result.objective
@@ -1076,4 +1263,99 @@ def check(problem: Problem, plan: Plan) -> CheckReport:
         objective=objective,
         plan_objective=reported,
         objective_matches=None if reported is None else reported == objective,
+    )
+
+
+def _check_changes(checker: _Checker, published: Plan, freeze_until: dt.datetime | None) -> None:
+    """The re-plan rules: a frozen past, and the cost of each changed duty after it."""
+    problem = checker.problem
+    moment = freeze_until or dt.datetime.combine(problem.horizon.start, dt.time(0))
+    moment = moment.replace(tzinfo=None)
+    person = {p.id: i for i, p in enumerate(problem.people)}
+
+    def duty(a: Assignment) -> tuple[str, dt.date, str, str, str]:
+        return (a.person, a.date, a.shift, a.site, a.gate)
+
+    clock = {s.id: s.start for s in problem.shift_types}
+
+    def start(a: Assignment) -> dt.datetime:  # from the shift type, as every other check
+        return dt.datetime.combine(a.date, clock[a.shift])
+
+    old = {duty(a): a for a in published.assignments if a.shift in clock}
+    new = {duty(a): a for a in checker.assignments if a.shift in clock}
+    before_old = {k for k, a in old.items() if start(a) < moment}
+    before_new = {k for k, a in new.items() if start(a) < moment}
+    for key in sorted(before_old - before_new, key=str):
+        checker.violate("frozen", f"published duty {key[2]} at {key[3]}/{key[4]} before the "
+                        f"freeze ({moment:%Y-%m-%d %H:%M}) is gone", person.get(key[0]), key[1])
+    for key in sorted(before_new - before_old, key=str):
+        checker.violate("frozen", f"new duty {key[2]} at {key[3]}/{key[4]} before the freeze "
+                        f"({moment:%Y-%m-%d %H:%M})", person.get(key[0]), key[1])
+    after_old = set(old) - before_old
+    after_new = set(new) - before_new
+    sites_of: dict[str, set[str]] = defaultdict(set)
+    for who, _, _, site, _ in after_old:
+        sites_of[who].add(site)
+    site_index = {s.id: i for i, s in enumerate(problem.sites)}
+
+    def weight(day: dt.date) -> int:  # days to the end of the horizon: sooner weighs more
+        return max(1, problem.horizon.days - (day - problem.horizon.start).days)
+
+    for who, day, shift, site, gate in sorted(after_old - after_new, key=str):
+        checker.penalise("changes", "dropped_duty", weight(day), f"published {shift} at {site}/{gate} dropped",
+                         person.get(who), day, site_index.get(site))
+    for who, day, shift, site, gate in sorted(after_new - after_old, key=str):
+        factor = 1 if site in sites_of[who] else 2
+        checker.penalise("changes", "added_duty", factor * weight(day),
+                         f"new {shift} at {site}/{gate}" + ("" if factor == 1 else " (a site new to them)"),
+                         person.get(who), day, site_index.get(site))
+
+
+def _check_people(
+    problem: Problem,
+    assignments: Sequence[Assignment],
+    people: Sequence[int],
+    context: CheckContext | None = None,
+    base: Plan | None = None,
+) -> _Checker:
+    """Run the checker on the duties of ``people`` only (see :func:`check_people`)."""
+    ctx = context if context is not None else CheckContext(problem)
+    team = None if base is None else ctx.team(base.assignments)
+    checker = _Checker(problem, assignments, ctx)
+    checker.run_people(people, team)
+    return checker
+
+
+def check_people(
+    problem: Problem,
+    assignments: Sequence[Assignment],
+    people: Sequence[str] | None = None,
+    context: CheckContext | None = None,
+    base: Plan | None = None,
+) -> CheckReport:
+    """Check only what depends on the own duties of some people: ``assignments`` are all the
+    duties of ``people`` (default: the people they name).
+
+    Reported: the always-hard checks of each assignment (``unknown``, ``times``,
+    ``duplicate``, ``overlap``, ``closed_gate``, ``gate_role``, ``unavailable``), every
+    per-person rule and preference, their commute and ``fairness_shift_squares``. Not
+    reported: cover, ``over_cover`` and ``roles`` (they depend on everybody at a gate-shift or
+    site). With ``base``, a plan of the problem, also ``unit_sites_weight`` and the fairness
+    ranges of ``base`` with these people's duties in place of theirs there (other people as
+    in ``base``). Comparing two such checks of one person, with and without a duty, tells what
+    that duty would break or cost; :func:`check` of a whole plan is unchanged by all this.
+    """
+    ctx = context if context is not None else CheckContext(problem)
+    if people is None:
+        people = list(dict.fromkeys(a.person for a in assignments))
+    indices = [ctx.person_index[p] for p in people if p in ctx.person_index]
+    checker = _check_people(problem, assignments, indices, ctx, base)
+    weights = {level: problem.objective.weight(level) for level in LEVELS}
+    return CheckReport(
+        problem=problem.name,
+        violations=checker.violations,
+        penalties=checker.penalties,
+        levels=checker.levels,
+        weights=weights,
+        objective=sum(weights[level] * checker.levels[level] for level in LEVELS),
     )

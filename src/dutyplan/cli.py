@@ -122,10 +122,70 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok and no_hard is not False else EXIT_VIOLATIONS
 
 
+def _replan(args: argparse.Namespace) -> int:
+    from dutyplan.checker import check
+    from dutyplan.io.files import parse_json, read_text
+    from dutyplan.plan import Plan
+    from dutyplan.replan import replan
+
+    problem = _load(args.problem, args.format)
+    published = Plan.from_json(Path(args.plan))
+    changes = parse_json(read_text(Path(args.changes), "changes file"), args.changes) if args.changes else None
+    result = replan(problem, published, changes, freeze_until=args.freeze_until,
+                    time_limit=args.time_limit, workers=args.workers, seed=args.seed)
+    plan = result.plan
+    if plan.result.status in ("infeasible", "unknown"):
+        print(f"no re-plan for {problem.name}: {plan.result.status}", file=sys.stderr)
+        return EXIT_NO_PLAN
+    print(result.summary())
+    report = check(result.problem, plan, published=published, freeze_until=result.freeze_until)
+    verdict = "passes" if report.ok else f"FAILS with {len(report.violations)} violation(s)"
+    print(f"\nindependent check (frozen past, changes): {verdict}; recomputed objective {report.objective}")
+    if args.out:
+        plan.to_json(args.out)
+        print(f"plan written to {args.out}")
+    if not report.ok:
+        print(report.summary(), file=sys.stderr)
+        return EXIT_VIOLATIONS
+    return EXIT_OK
+
+
+def _staffing(args: argparse.Namespace) -> int:
+    from dutyplan.io.files import parse_json, read_text
+    from dutyplan.staffing import staffing
+
+    problem = _load(args.problem, args.format)
+    pool = parse_json(read_text(Path(args.pool), "pool file"), args.pool) if args.pool else None
+    if pool is not None and not isinstance(pool, list):
+        raise DutyplanError(f"{args.pool}: a pool is a JSON list of people")
+    answer = staffing(problem, pool=pool, per_site=args.per_site, time_limit=args.time_limit,
+                      workers=args.workers, seed=args.seed)
+    print(answer.summary())
+    if args.out and answer.plan is not None:
+        answer.plan.to_json(args.out)
+        print(f"plan with the extra people written to {args.out}")
+    return EXIT_OK if answer.possible else EXIT_NO_PLAN
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from dutyplan.explain import explain_uncovered, explanation_text
+
+    problem, plan = _plan_and_problem(args)
+    people = args.people.split(",") if args.people else None
+    explanations = explain_uncovered(problem, plan, people=people, limit=args.limit)
+    if args.json:
+        print(json.dumps([e.model_dump(mode="json") for e in explanations], indent=2, ensure_ascii=False))
+    elif not explanations:
+        print("nothing is uncovered")
+    else:
+        print(explanation_text(explanations, max_people=args.max_people))
+    return EXIT_OK
+
+
 def _plan_and_problem(args: argparse.Namespace):
     from dutyplan.plan import Plan
 
-    problem = _load(args.problem, args.problem_format)
+    problem = _load(args.problem, getattr(args, "problem_format", None) or args.format)
     plan = Plan.from_json(Path(args.plan))
     plan.ensure_fits(problem)
     return problem, plan
@@ -220,6 +280,42 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("plan")
     c.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     c.set_defaults(run=_check)
+
+    r = sub.add_parser("replan", help="re-plan a published plan after changes, changing as little as possible")
+    r.add_argument("problem", help="the problem the plan was published for")
+    r.add_argument("plan", help="the published plan (JSON)")
+    r.add_argument("--changes", metavar="CHANGES.json",
+                   help="away, remove_people, add_people, demand, add_sites, add_gates (see README)")
+    r.add_argument("--freeze-until", metavar="DATE[THH:MM]", default=None,
+                   help="nothing starting before this moves (default: the horizon start)")
+    r.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
+    r.add_argument("--time-limit", type=float, default=30.0, metavar="S")
+    r.add_argument("--workers", type=int, default=None, metavar="N")
+    r.add_argument("--seed", type=int, default=0, metavar="N")
+    r.add_argument("--out", metavar="PLAN.json", help="write the new plan as JSON")
+    r.set_defaults(run=_replan)
+
+    f = sub.add_parser("staffing", help="fewest extra people for full cover, and cover with 0, 1, 2... extra")
+    f.add_argument("problem")
+    f.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
+    f.add_argument("--pool", metavar="POOL.json", help="candidate people (JSON list; default: per site and role)")
+    f.add_argument("--per-site", type=int, default=None, metavar="N", help="generated candidates per site and role")
+    f.add_argument("--time-limit", type=float, default=30.0, metavar="S")
+    f.add_argument("--workers", type=int, default=None, metavar="N")
+    f.add_argument("--seed", type=int, default=0, metavar="N")
+    f.add_argument("--out", metavar="PLAN.json", help="write a fully covered plan with the extra people")
+    f.set_defaults(run=_staffing)
+
+    w = sub.add_parser("explain", help="for each uncovered gate-shift of a plan: who could have stood there, "
+                       "and which rule stopped each of the others")
+    w.add_argument("problem")
+    w.add_argument("plan")
+    w.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
+    w.add_argument("--people", default=None, help="comma-separated person ids (default: everyone)")
+    w.add_argument("--limit", type=int, default=None, help="explain the first N uncovered gate-shifts")
+    w.add_argument("--max-people", type=int, default=5, help="names listed per reason")
+    w.add_argument("--json", action="store_true", help="print the explanations as JSON")
+    w.set_defaults(run=_explain)
 
     x = sub.add_parser(
         "export", help="export a plan as an Excel workbook, CSV files, calendars or printable HTML"

@@ -39,8 +39,9 @@ from dutyplan.errors import ProblemError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-LEVELS = ("cover", "rules", "preferences", "commute", "fairness")
-Level = Literal["cover", "rules", "preferences", "commute", "fairness"]
+# "changes" is only in play when re-planning (dutyplan.replan): duties moved from a published plan
+LEVELS = ("cover", "changes", "rules", "preferences", "commute", "fairness")
+Level = Literal["cover", "changes", "rules", "preferences", "commute", "fairness"]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 NIGHT_WINDOW = (0, 5 * 60)  # a shift touching 00:00-05:00 is a night shift by default
 

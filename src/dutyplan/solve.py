@@ -24,7 +24,7 @@ from dutyplan.problem import LEVELS, Problem
 logger = logging.getLogger("dutyplan")
 
 # Relative share of the time limit each lexicographic stage gets (unused time rolls over).
-STAGE_SHARE = {"cover": 4, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1, "weighted": 1}
+STAGE_SHARE = {"cover": 4, "changes": 3, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1, "weighted": 1}
 
 
 @dataclass
@@ -174,8 +174,12 @@ def solve_model(
     initial: np.ndarray | None = None,
     stage_share: dict[str, int] | None = None,
     started: float | None = None,
+    order: list[str] | None = None,
 ) -> Plan:
     """Optimise an already built model; see :func:`solve`.
+
+    ``order``: the lexicographic order of the levels (default: ``LEVELS``; a re-plan puts
+    ``changes`` first once cover is capped, see :mod:`dutyplan.replan`).
 
     ``initial``: a complete solution of the model to start from (kept if nothing better).
     With ``initial`` and ``time_limit=0`` the solution is only evaluated. ``started``: the
@@ -187,7 +191,12 @@ def solve_model(
     config = problem.objective
     mode = config.effective_mode
     weighted = mode == "weighted"
-    active = [level for level in LEVELS if config.weight(level) > 0]
+    active = [
+        level for level in LEVELS
+        if config.weight(level) > 0 and (level != "changes" or dm.uses_level(level))
+    ]
+    if order is not None:
+        active.sort(key=order.index)
     t0 = time.perf_counter()
     origin = started if started is not None else t0 - dm.build_seconds
     deadline = t0 + time_limit

@@ -109,6 +109,10 @@ class DutyModel:
         values = self.model.proto.variables[var.index].domain
         return int(values[0]), int(values[len(values) - 1])
 
+    def uses_level(self, level: str) -> bool:
+        """Some cost (a variable or a constant) is registered under ``level``."""
+        return any(t.level == level for t in self.terms)
+
     def has_level(self, level: str) -> bool:
         return any(t.level == level and t.var is not None for t in self.terms)
 

@@ -1,0 +1,367 @@
+"""How many people are missing: the fewest extra people for full cover, and the cover curve.
+
+:func:`staffing` adds candidate people to a problem and asks CP-SAT two things:
+
+1. **the fewest extra people** (by site and role) with whom every gate-shift can be fully
+   covered under the hard rules (proven minimal when the status is optimal);
+2. **the cover curve**: the fewest uncovered person-shifts with 0, 1, 2 ... extra people, up to
+   that minimum (a curve a planner can plot).
+
+Candidates are a given ``pool`` (people with their homes or commutes, who may work at any site
+their rules allow), or, by default, generated: for each site and each role its gates need (or
+no role when none do), up to ``per_site`` people who live at the site and work only there.
+Identical generated candidates are used in order (symmetry breaking), so the minimum is proven
+quickly. Existing people keep every rule; extra people follow the problem's rules.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+from pydantic import BaseModel, ConfigDict, Field
+
+from dutyplan.errors import DutyplanError, ProblemError
+from dutyplan.plan import Plan, Result
+from dutyplan.problem import Problem
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExtraPeople(_Out):
+    site: str | None = Field(description="the site they work at (None: a pool person, anywhere)")
+    role: str | None = None
+    count: int
+    people: list[str] = Field(default_factory=list, description="ids of the candidates used")
+
+
+class CurvePoint(_Out):
+    extra: int = Field(description="at most this many extra people")
+    uncovered: int | None = Field(description="fewest uncovered person-shifts found (None: no plan in time)")
+    proven: bool = False
+
+
+class Staffing(_Out):
+    """The answer: the fewest extra people for full cover, which ones, and the cover curve."""
+
+    minimum: int | None = Field(description="fewest extra people for full cover (None: not found)")
+    proven: bool = Field(description="the minimum is proven (no fewer can do)")
+    bound: int = Field(0, description="no fewer than this many extra people can give full cover")
+    possible: bool = Field(description="full cover is possible with the candidates at all")
+    extra: list[ExtraPeople] = Field(default_factory=list)
+    curve: list[CurvePoint] = Field(default_factory=list)
+    candidates: int = 0
+    minimum_seconds: float = Field(0.0, description="seconds to the minimum (model build included)")
+    seconds: float = Field(0.0, description="seconds in all, curve included")
+    plan: Plan | None = Field(None, description="a fully covered plan with the extra people")
+    problem: Problem | None = Field(None, description="the problem with the extra people used")
+    reason: str = ""
+
+    def summary(self) -> str:
+        if not self.possible:
+            return f"full cover is not possible with these candidates: {self.reason}"
+        head = (
+            f"full cover needs {self.minimum} extra people"
+            + (" (proven minimal)" if self.proven else f" (at least {self.bound})")
+        )
+        lines = [head]
+        for e in self.extra:
+            lines.append(f"  {e.count} at {e.site or 'any site'}" + (f" with role {e.role}" if e.role else ""))
+        lines.append("extra people -> uncovered person-shifts: " + ", ".join(
+            f"{p.extra}: {'?' if p.uncovered is None else p.uncovered}{'' if p.proven else '~'}" for p in self.curve
+        ))
+        return "\n".join(lines)
+
+
+def _site_roles(problem: Problem, k: int) -> list[str | None]:
+    site = problem.sites[k]
+    roles: list[str | None] = sorted({g.role for g in site.gates if g.role is not None})
+    for requirement in problem.rules.roles:
+        if requirement.sites is None or site.id in requirement.sites:
+            if requirement.role not in roles:
+                roles.append(requirement.role)
+    return roles or [None]
+
+
+def _generated(problem: Problem, per_site: int | None) -> list[tuple[dict[str, Any], int | None, str | None]]:
+    """(person document, site index, role) of each generated candidate."""
+    from dutyplan.synth import site_demand  # person-shifts per site and date
+
+    demand = site_demand(problem).sum(axis=1)
+    km = problem.commute_km_matrix()
+    far = float(km.max(initial=0.0)) + 1.0
+    far_minutes = float(problem.commute_minutes_matrix().max(initial=0.0)) + 1.0
+    candidates = []
+    for k, site in enumerate(problem.sites):
+        roles = _site_roles(problem, k)
+        # enough to staff the site alone: 6 shifts a week each, plus one
+        count = per_site if per_site is not None else min(40, math.ceil(demand[k] * 7 / (6 * problem.horizon.days)) + 1)
+        for role in roles:
+            for i in range(count):
+                doc: dict[str, Any] = {
+                    "id": f"extra-{site.id}-{role or 'any'}-{i + 1}",
+                    "name": f"extra {i + 1} at {site.label}" + (f" ({role})" if role else ""),
+                    "unit": "extra",
+                    "roles": [role] if role else [],
+                }
+                if site.location is not None:
+                    doc["home"] = site.location.model_dump()
+                doc["commute_km"] = {s.id: (0.0 if j == k else far) for j, s in enumerate(problem.sites)}
+                if problem.commute_minutes is not None:
+                    doc["commute_minutes"] = {s.id: (0.0 if j == k else far_minutes) for j, s in enumerate(problem.sites)}
+                candidates.append((doc, k, role))
+    return candidates
+
+
+def _site_count_bound(
+    ix: Any, capacity: np.ndarray, n0: int, site_need: np.ndarray | None, workers: int, seed: int, seconds: float
+) -> int:
+    """A lower bound on the extra people for full cover, from counting alone: the people
+    placed at a site (one site each, when the rules say so) must have the capacity for its
+    person-shifts, and an extra person adds one capacity at one site. Shift times, roles and
+    rest are relaxed, so the bound holds for the full problem. 0 when it cannot be had."""
+    if site_need is None or not (seconds > 0.05):
+        return 0
+    from dutyplan.decompose import _site_options
+
+    options = _site_options(ix)
+    model = cp_model.CpModel()
+    load: list[list[Any]] = [[] for _ in range(ix.n_sites)]
+    # people with one site each, the same capacity and the same sites are counted together
+    # (no symmetry to search through): n[g, k] of group g at site k
+    groups: dict[tuple[int, bytes], int] = {}
+    for p in range(n0):
+        if capacity[p] <= 0 or not options[p].any():
+            continue
+        if ix.rules[p].keep_one_site:
+            key = (int(capacity[p]), options[p].tobytes())
+            groups[key] = groups.get(key, 0) + 1
+            continue
+        zs = []
+        for k in np.flatnonzero(options[p]).tolist():
+            z = model.new_int_var(0, int(capacity[p]), "")
+            load[k].append(z)
+            zs.append(z)
+        model.add(sum(zs) <= int(capacity[p]))
+    for (cap, row), size in groups.items():
+        counts = []
+        for k in np.flatnonzero(np.frombuffer(row, dtype=bool)).tolist():
+            n = model.new_int_var(0, size, "")
+            load[k].append(cap * n)
+            counts.append(n)
+        model.add(sum(counts) <= size)
+    extra_capacity = int(capacity[n0:].max(initial=0))
+    if extra_capacity <= 0:
+        return 0
+    extras = []
+    for k in range(ix.n_sites):
+        e = model.new_int_var(0, int(site_need[k]), "")
+        model.add(sum(load[k]) + extra_capacity * e >= int(site_need[k]))
+        extras.append(e)
+    model.minimize(sum(extras))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return 0
+    return max(0, int(math.ceil(solver.best_objective_bound - 1e-6)))
+
+
+def staffing(
+    problem: Problem,
+    pool: list[dict[str, Any]] | None = None,
+    per_site: int | None = None,
+    time_limit: float = 30.0,
+    workers: int | None = None,
+    seed: int = 0,
+) -> Staffing:
+    """The fewest extra people for full cover, and the cover with 0, 1, 2 ... extra people.
+
+    ``pool``: candidate people (as in a problem file; with a commute matrix, each with
+    ``commute_km`` per site id); default: generated per site and role (see the module).
+    ``per_site``: generated candidates per site and role (default: enough to staff the site
+    alone). Half the time goes to the minimum, the rest to the curve.
+    """
+    from dutyplan.model import build_model
+    from dutyplan.replan import Changes, apply_changes
+    from dutyplan.solve import extract_assignments
+
+    if not time_limit > 0:
+        raise DutyplanError(f"time_limit must be > 0 seconds, got {time_limit}")
+    started = time.perf_counter()
+    workers = workers or os.cpu_count() or 1
+    docs = [(dict(doc), None, None) for doc in pool] if pool is not None else _generated(problem, per_site)
+    for matrix in ("commute_km", "commute_minutes"):  # only where the problem has that matrix
+        if getattr(problem, matrix) is None:
+            for doc, _, _ in docs:
+                doc.pop(matrix, None)
+    try:
+        changes = Changes.model_validate({"add_people": [doc for doc, _, _ in docs]})
+    except Exception as error:
+        raise ProblemError(f"invalid staffing pool: {error}") from None
+    extended = apply_changes(problem, changes)
+    n0, n = len(problem.people), len(extended.people)
+    allowed = np.ones((n, len(extended.sites)), dtype=bool)
+    for j, (_, k, _) in enumerate(docs):
+        if k is not None:
+            allowed[n0 + j] = False
+            allowed[n0 + j, k] = True
+    dm = build_model(extended, site_allowed=allowed)
+    model = dm.model
+
+    under = [t for t in dm.terms if t.rule == "under_cover"]
+    impossible = sum(t.coef for t in under if t.var is None)
+    shortfall = [t.var for t in under if t.var is not None]
+    # the person-shifts missing (a cover term's variable is the number missing there)
+    uncovered = cp_model.LinearExpr.sum(shortfall) if shortfall else 0
+    from dutyplan.decompose import person_capacity
+
+    capacity = person_capacity(dm.index)  # most duties anyone can work in the horizon
+    use = []
+    for j in range(n - n0):
+        u = model.new_bool_var("")
+        lo, hi = dm.x_range(n0 + j)
+        # a candidate works only if used, at most their capacity: stated once, aggregated, so
+        # the linear relaxation bounds the people needed by (demand - others' capacity) /
+        # capacity (per-posting implications instead give presolve a reason to drop it)
+        model.add(cp_model.LinearExpr.sum(dm.x_vars[lo:hi]) <= int(capacity[n0 + j]) * u)
+        use.append(u)
+    for j in range(1, len(docs)):  # identical generated candidates are used in order
+        if docs[j][1] is not None and docs[j][1:] == docs[j - 1][1:]:
+            model.add_implication(use[j], use[j - 1])
+    used = cp_model.LinearExpr.sum(use) if use else 0
+    answer = Staffing(minimum=None, proven=False, possible=True, candidates=len(docs))
+    if impossible:
+        answer.possible = False
+        answer.reason = "some gate-shifts have nobody who could stand there, candidates included"
+
+    # full cover stated directly on the postings too (a strong linear relaxation: the bound on
+    # extra people is about demand minus what the others can work, over capacity)
+    keys = dm.x_keys
+    posted: dict[tuple[int, int, int], list[Any]] = {}
+    for i, (_, c, d, s) in enumerate(keys.tolist()):
+        posted.setdefault((c, d, s), []).append(dm.x_vars[i])
+    full_cover = []
+    for c, gate_class in enumerate(dm.index.classes):
+        for d, s in np.argwhere(gate_class.open & (gate_class.need > 0)).tolist():
+            need = int(gate_class.need[d, s]) * gate_class.size
+            full_cover.append((posted.get((c, d, s), []), need))
+
+    # with one site per person, a site needing N person-shifts needs people whose capacities
+    # add up to N: with equal capacities, presolve rounds this to a whole number of people
+    site_cuts = []
+    if dm.at_site:
+        site_need = np.zeros(len(extended.sites), dtype=np.int64)
+        for gate_class in dm.index.classes:
+            site_need[gate_class.site] += int((gate_class.need * gate_class.size * gate_class.open).sum())
+        for k in range(len(extended.sites)):
+            terms = [(int(capacity[p]), y) for (p, site_k), y in dm.at_site.items() if site_k == k]
+            if site_need[k] > 0 and terms:
+                site_cuts.append((terms, int(site_need[k])))
+
+    def run(extra_cap: int | None, objective: Any, seconds: float, hint: np.ndarray | None, full: bool,
+            params: dict[str, Any] | None = None):
+        trial = model.clone()
+        if extra_cap is not None:
+            trial.add(used <= extra_cap)
+        if full:
+            trial.add(uncovered == 0)
+            for xs, need in full_cover:
+                trial.add(cp_model.LinearExpr.sum(xs) >= need)
+            for terms, need in site_cuts:
+                trial.add(cp_model.LinearExpr.weighted_sum([y for _, y in terms], [c for c, _ in terms]) >= need)
+        trial.minimize(objective)
+        if hint is not None:
+            trial.clear_hints()
+            for i, value in enumerate(hint.tolist()[: len(trial.proto.variables)]):
+                trial.proto.solution_hint.vars.append(i)
+                trial.proto.solution_hint.values.append(value)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.1, seconds)
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        solver.parameters.linearization_level = 2  # the bound on people comes from the LP
+        for key, value in (params or {}).items():
+            if key == "subsolvers":
+                solver.parameters.subsolvers.extend(value)
+            else:
+                setattr(solver.parameters, key, value)
+        status = solver.solve(trial)
+        return status, solver
+
+    deadline = started + time_limit
+    best = None
+    if answer.possible and pool is None:
+        floor = _site_count_bound(dm.index, capacity, n0, site_need if dm.at_site else None, workers, seed,
+                                  min(10.0, 0.25 * (deadline - time.perf_counter())))
+        if floor:  # valid under full cover only: in the minimum's model, not the curve's
+            site_cuts.append(([(1, u) for u in use], floor))
+    if answer.possible:
+        # an LP-based worker and a core-based one prove bounds on a count of people
+        bounding = {"subsolvers": ["max_lp", "core"]} if workers >= 2 else None
+        status, solver = run(None, used, 0.5 * (deadline - time.perf_counter()), None, True, bounding)
+        answer.minimum_seconds = round(time.perf_counter() - started, 3)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            answer.minimum = int(round(solver.objective_value))
+            answer.bound = int(math.ceil(solver.best_objective_bound - 1e-6))
+            answer.proven = status == cp_model.OPTIMAL
+            best = np.array(solver.response_proto.solution, dtype=np.int64)
+        elif status == cp_model.INFEASIBLE:
+            answer.possible = False
+            answer.reason = (
+                f"even with all {len(docs)} candidates some gate-shift stays short under the hard rules"
+            )
+        else:
+            answer.reason = "no fully covered plan found in time"
+
+    # the curve: fewest uncovered person-shifts with at most e extra people
+    top = answer.minimum if answer.minimum is not None else min(len(docs), 10)
+    points = list(range(top + 1))
+    hint = None
+    for e in points:
+        if e == answer.minimum:  # known: full cover
+            answer.curve.append(CurvePoint(extra=e, uncovered=0, proven=True))
+            break
+        seconds = (deadline - time.perf_counter()) / (len(points) - e)
+        status, solver = run(e, uncovered, seconds, hint, False)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            hint = np.array(solver.response_proto.solution, dtype=np.int64)
+            answer.curve.append(CurvePoint(extra=e, uncovered=int(round(solver.objective_value)),
+                                           proven=status == cp_model.OPTIMAL))
+        else:
+            answer.curve.append(CurvePoint(extra=e, uncovered=None))
+
+    if best is not None:
+        assignments = extract_assignments(dm, best)
+        chosen = {a.person for a in assignments}
+        extra_ids = [extended.people[n0 + j].id for j in range(len(docs))]
+        used_ids = [pid for pid in extra_ids if pid in chosen]
+        groups: dict[tuple[str | None, str | None], list[str]] = {}
+        for j, pid in enumerate(extra_ids):
+            if pid in chosen:
+                k, role = docs[j][1], docs[j][2]
+                groups.setdefault((None if k is None else problem.sites[k].id, role), []).append(pid)
+        answer.extra = [ExtraPeople(site=s, role=r, count=len(ids), people=ids) for (s, r), ids in groups.items()]
+        keep = {p.id for p in problem.people} | set(used_ids)
+        trimmed = extended.model_copy(update={"people": [p for p in extended.people if p.id in keep]})
+        if extended.commute_km is not None:
+            rows = [row for p, row in zip(extended.people, extended.commute_km) if p.id in keep]
+            trimmed = trimmed.model_copy(update={"commute_km": rows})
+        if extended.commute_minutes is not None:
+            rows = [row for p, row in zip(extended.people, extended.commute_minutes) if p.id in keep]
+            trimmed = trimmed.model_copy(update={"commute_minutes": rows})
+        answer.problem = Problem.model_validate(trimmed.model_dump())
+        answer.plan = Plan.build(answer.problem, assignments, Result(status="feasible"))
+    answer.seconds = round(time.perf_counter() - started, 3)
+    return answer
+
+
+__all__ = ["CurvePoint", "ExtraPeople", "Staffing", "staffing"]
