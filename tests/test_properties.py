@@ -256,6 +256,14 @@ def person(
     if chance(draw, 0.25):
         name = draw(st.sampled_from(PERSON_RULES))
         result["rules"] = {name: rule_value(draw, name, shifts)}
+    if chance(draw, 0.3):  # shifts worked before the horizon, up to 8 days back
+        back = draw(st.integers(1, 8))
+        worked = draw(st.lists(st.tuples(st.integers(1, back), st.sampled_from(shifts)), max_size=4))
+        result["history"] = [
+            {"date": (dates[0] - dt.timedelta(days=d)).isoformat(), "shift": s} for d, s in worked
+        ]
+        if draw(st.booleans()):
+            result["history_from"] = (dates[0] - dt.timedelta(days=back)).isoformat()
     return result
 
 

@@ -227,6 +227,16 @@ class _Days:
         return days
 
 
+@dataclass(slots=True)
+class _Past:
+    """A person's known dates before the horizon, oldest first (``Person.history``)."""
+
+    worked: list[bool]
+    night: list[bool]
+    minutes: list[int]
+    instances: list[_Instance]  # day < 0, minutes from the horizon start (negative)
+
+
 def _runs(flags: Sequence[bool], value: bool = True) -> list[tuple[int, int]]:
     """``(first index, length)`` of each maximal run of ``value`` in ``flags``."""
     runs: list[tuple[int, int]] = []
@@ -668,10 +678,12 @@ class _Checker:
         """Every per-person rule (effective rules), overlap, and the preferences."""
         days = _Days.of(self.instances[p], self.n_days)
         rules = self.rules[p]
+        past = self._past(p)
         self._check_overlap_and_rest(p, rules, days)
         self._check_successions(p, rules, days)
-        self._check_runs(p, rules, days)
-        self._check_windows(p, rules, days)
+        self._check_seam(p, rules, days, past)
+        self._check_runs(p, rules, days, past)
+        self._check_windows(p, rules, days, past)
         self._check_totals(p, rules, days)
         self._check_duties(p, rules)
         self.check_preferences(p, days)
@@ -755,21 +767,80 @@ class _Checker:
                             refs=refs,
                         )
 
-    def _check_runs(self, p: int, rules: Rules, days: _Days) -> None:
-        """Runs of worked dates, days off and night dates (Curtois convention)."""
+    def _past(self, p: int) -> _Past:
+        """The person's known dates before the horizon, oldest first (``Person.history``)."""
+        person = self.problem.people[p]
+        first = self.problem.horizon.start
+        known_from = person.history_from or min((h.date for h in person.history), default=first)
+        n = (first - min(known_from, first)).days
+        past = _Past([False] * n, [False] * n, [0] * n, [])
+        for item in person.history:
+            shift = self.shifts.get(item.shift)
+            if shift is None:
+                continue
+            d = (item.date - first).days
+            past.worked[n + d] = True
+            past.night[n + d] = past.night[n + d] or shift.is_night
+            past.minutes[n + d] += shift.minutes
+            begin = d * DAY_MINUTES + shift.start.hour * 60 + shift.start.minute
+            past.instances.append(_Instance(d, shift, begin, begin + shift.minutes))
+        return past
+
+    def _check_seam(self, p: int, rules: Rules, days: _Days, past: _Past) -> None:
+        """Shifts worked before the horizon against those in it: ``overlap``,
+        ``min_rest_hours`` and ``forbidden_successions`` across the horizon start."""
         who = self.who(p)
-        last = self.n_days - 1
+        rest = rules.min_rest_hours
+        for a in past.instances:
+            done = f"{a.shift.id} on {self.problem.horizon.start + dt.timedelta(days=a.day)} (before the horizon)"
+            for b in days.instances:
+                if b.start < a.end:
+                    self.violate("overlap", f"{who} works {self.inst(b.shift, b.day)}, which overlaps "
+                                 f"{done}", p, b.day)
+                    continue
+                if rest is not None and rest.value > 0 and b.start - a.end < 60 * rest.value:
+                    self.limit("min_rest_hours", rest, 1, f"{who} rests {_hm(b.start - a.end)} between "
+                               f"{done} and {self.inst(b.shift, b.day)}, less than {rest.value} h", p, b.day)
+                for succ in rules.forbidden_successions:
+                    if a.day == -1 and b.day == 0 and a.shift.id == succ.first and b.shift.id == succ.then:
+                        what = (f"{who} works {done} then {self.inst(b.shift, 0)} "
+                                f"(forbidden succession {succ.first} -> {succ.then})")
+                        if succ.weight is None:
+                            self.violate("forbidden_successions", what, p, 0)
+                        else:
+                            self.penalise("rules", "forbidden_successions", succ.weight,
+                                          f"{what} (cost {succ.weight} x 1)", p, 0)
+
+    def _check_runs(self, p: int, rules: Rules, days: _Days, past: _Past) -> None:
+        """Runs of worked dates, days off and night dates (Curtois convention), the known
+        dates before the horizon included: a run too long counts when it reaches into the
+        horizon, a run too short when the day that ends it is in the horizon, and one touching
+        the first known date or the horizon's last is never too short."""
+        who = self.who(p)
+        before = len(past.worked)
+        worked = past.worked + days.worked
+        last = len(worked) - 1
+
+        def date(i: int) -> str:
+            return self.problem.horizon.start.__add__(dt.timedelta(days=i - before)).isoformat()
+
+        def over(start: int, length: int, most: int) -> int:
+            """Dates of a run beyond ``most`` in a row that fall in the horizon."""
+            return start + length - max(start + most, before)
+
         limit = rules.max_consecutive_days
         if limit is not None:
-            for start, length in _runs(days.worked, True):
+            for start, length in _runs(worked, True):
+                if start + length - 1 < before:
+                    continue  # all before the horizon
                 self.limit(
                     "max_consecutive_days",
                     limit,
-                    length - limit.value,
-                    f"{who} works {length} consecutive days {self.day(start)}.."
-                    f"{self.day(start + length - 1)}, more than {limit.value}",
+                    over(start, length, limit.value),
+                    f"{who} works {length} consecutive days {date(start)}.."
+                    f"{date(start + length - 1)}, more than {limit.value}",
                     p,
-                    start,
+                    max(0, start - before),
                 )
         for rule, value, noun in (
             ("min_consecutive_days", True, "consecutive days worked"),
@@ -778,58 +849,66 @@ class _Checker:
             limit = getattr(rules, rule)
             if limit is None:
                 continue
-            for start, length in _runs(days.worked, value):
-                if start == 0 or start + length - 1 == last:
-                    continue  # a run touching the horizon's ends is never too short
+            for start, length in _runs(worked, value):
+                if start == 0 or start + length - 1 == last or start + length < before:
+                    continue  # touching the known calendar's ends, or ended before the horizon
                 self.limit(
                     rule,
                     limit,
                     limit.value - length,
-                    f"{who} has only {length} {noun} {self.day(start)}.."
-                    f"{self.day(start + length - 1)}, fewer than {limit.value}",
+                    f"{who} has only {length} {noun} {date(start)}.."
+                    f"{date(start + length - 1)}, fewer than {limit.value}",
                     p,
-                    start,
+                    max(0, start - before),
                 )
         limit = rules.max_consecutive_nights
         if limit is not None:
-            for start, length in _runs(days.night, True):
+            for start, length in _runs(past.night + days.night, True):
+                if start + length - 1 < before:
+                    continue
                 self.limit(
                     "max_consecutive_nights",
                     limit,
-                    length - limit.value,
-                    f"{who} works {length} consecutive night dates {self.day(start)}.."
-                    f"{self.day(start + length - 1)}, more than {limit.value}",
+                    over(start, length, limit.value),
+                    f"{who} works {length} consecutive night dates {date(start)}.."
+                    f"{date(start + length - 1)}, more than {limit.value}",
                     p,
-                    start,
+                    max(0, start - before),
                 )
 
-    def _check_windows(self, p: int, rules: Rules, days: _Days) -> None:
-        """Every window of 7 consecutive horizon dates (none if the horizon is shorter)."""
+    def _check_windows(self, p: int, rules: Rules, days: _Days, past: _Past) -> None:
+        """Every window of 7 consecutive known dates with at least one in the horizon (the
+        dates before it from the history; none if fewer than 7 are known)."""
         who = self.who(p)
         limit_off, limit_hours = rules.min_days_off_per_7, rules.max_hours_per_7
         if limit_off is None and limit_hours is None:
             return
-        for w in range(self.n_days - 6):
-            window = f"{self.day(w)}..{self.day(w + 6)}"
+        before = len(past.worked)
+        worked = past.worked + days.worked
+        minutes_by_date = past.minutes + days.minutes
+        for i in range(max(0, before - 6), before + self.n_days - 6):
+            w = i - before  # the window's first date, as a horizon day index (< 0: before it)
+            first = self.problem.horizon.start + dt.timedelta(days=w)
+            window = f"{first}..{first + dt.timedelta(days=6)}"
             if limit_off is not None:
-                off = 7 - sum(days.worked[w : w + 7])
+                off = 7 - sum(worked[i : i + 7])
                 self.limit(
                     "min_days_off_per_7",
                     limit_off,
                     limit_off.value - off,
                     f"{who} has {off} day(s) off in {window}, fewer than {limit_off.value}",
                     p,
-                    w,
+                    max(0, w),
                 )
             if limit_hours is not None:
-                minutes = sum(days.minutes[w : w + 7])
+                minutes = sum(minutes_by_date[i : i + 7])
                 self.limit(
                     "max_hours_per_7",
                     limit_hours,
                     minutes - 60 * limit_hours.value,
                     f"{who} works {_hm(minutes)} in {window}, more than {limit_hours.value} h",
                     p,
-                    w,
+                    max(0, w),
                 )
 
     def _check_totals(self, p: int, rules: Rules, days: _Days) -> None:

@@ -384,6 +384,13 @@ class Rules(_Model):
 PERSON_ONLY_FORBIDDEN = ("unit_sites_weight", "roles")
 
 
+class PastDuty(_Model):
+    """A shift a person worked before the horizon (for rules across the seam)."""
+
+    date: dt.date
+    shift: str
+
+
 class Person(_Model):
     """Someone who can be posted: a cadre, community worker, grid worker, volunteer..."""
 
@@ -400,10 +407,26 @@ class Person(_Model):
         default=None,
         description="overrides of the global rules: only the fields given here (null switches a rule off)",
     )
+    history: list[PastDuty] = Field(
+        default_factory=list,
+        description="shifts worked before the horizon; rest, successions, runs and 7-day "
+        "windows count them (see docs/rules.md, 'History')",
+    )
+    history_from: dt.date | None = Field(
+        default=None,
+        description="first date the history is complete from (dates from it to the horizon "
+        "start without a duty were off); default: the earliest history date",
+    )
 
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    def history_start(self, horizon_start: dt.date) -> dt.date:
+        """First date of the known history (the horizon start when there is none)."""
+        if self.history_from is not None:
+            return min(self.history_from, horizon_start)
+        return min((d.date for d in self.history), default=horizon_start)
 
     @field_serializer("rules")
     def _overrides_only(self, value: Rules | None) -> dict[str, Any] | None:
@@ -548,6 +571,14 @@ class Problem(_Model):
                 in_horizon(item.date, f"{where}.unavailable[{ui}]")
                 if item.shift is not None:
                     known_shift(item.shift, f"{where}.unavailable[{ui}]")
+            for hi, past in enumerate(person.history):
+                if past.date >= first:
+                    raise ValueError(f"{where}.history[{hi}]: date {past.date} is not before the horizon start {first}")
+                if person.history_from is not None and past.date < person.history_from:
+                    raise ValueError(f"{where}.history[{hi}]: date {past.date} is before history_from {person.history_from}")
+                known_shift(past.shift, f"{where}.history[{hi}]")
+            if person.history_from is not None and person.history_from > first:
+                raise ValueError(f"{where}.history_from: {person.history_from} is after the horizon start {first}")
             for ki, pref in enumerate(person.preferences):
                 w = f"{where}.preferences[{ki}]"
                 if pref.site is not None and pref.site not in sites:

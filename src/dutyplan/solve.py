@@ -50,9 +50,10 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         now = time.perf_counter()
         if self.first_at is None:
             self.first_at = now
-        self.points.append(
-            (now, int(round(self.objective_value)), int(np.ceil(self.best_objective_bound - 1e-6)))
-        )
+        bound = int(np.ceil(self.best_objective_bound - 1e-6))
+        if self.floor is not None:  # a stage's own bound (e.g. 0) can be better than CP-SAT's
+            bound = max(bound, self.floor)
+        self.points.append((now, int(round(self.objective_value)), bound))
         if self.floor is not None and self.objective_value <= self.floor + 1e-9:
             self.stop_search()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ LEVEL = "rules"
 
 def add_all(dm: DutyModel) -> None:
     add_hard_conflicts(dm)
+    add_history_seam(dm)
     add_max_shifts_per_day(dm)
     add_min_rest(dm)
     add_forbidden_successions(dm)
@@ -72,6 +74,66 @@ def _hard_conflicts(dm: DutyModel, p: int) -> set[tuple[int, int]]:
             s1, s2 = ix.shift_position(succ.first), ix.shift_position(succ.then)
             pairs |= {(flat(d, s1), flat(d + 1, s2)) for d in range(ix.n_days - 1)}
     return {(min(a, b), max(a, b)) for a, b in pairs if a != b}
+
+
+@dataclass
+class PastCalendar:
+    """A person's known days before the horizon, oldest first (from ``Person.history``)."""
+
+    worked: list[bool]
+    night: list[bool]
+    minutes: list[int]
+    instances: list[tuple[int, int, int, str]]  # (day index < 0, start, end minute, shift id)
+
+
+def past_calendar(ix: Any, p: int) -> PastCalendar:
+    problem = ix.problem
+    person = problem.people[p]
+    start = problem.horizon.start
+    before = (start - person.history_start(start)).days
+    calendar = PastCalendar([False] * before, [False] * before, [0] * before, [])
+    shifts = {s.id: s for s in problem.shift_types}
+    for duty in person.history:
+        d = (duty.date - start).days  # negative
+        shift = shifts[duty.shift]
+        i = before + d
+        calendar.worked[i] = True
+        calendar.night[i] = calendar.night[i] or shift.is_night
+        calendar.minutes[i] += shift.minutes
+        begin = d * 24 * 60 + shift.start_minute
+        calendar.instances.append((d, begin, begin + shift.minutes, shift.id))
+    return calendar
+
+
+def add_history_seam(dm: DutyModel) -> None:
+    """Shifts worked before the horizon against the first ones in it: overlap (always hard),
+    minimum rest and forbidden successions (hard: the horizon shift is ruled out; soft: its
+    cost). Runs and 7-day windows count the history where they are stated."""
+    ix = dm.index
+    for p in range(ix.n_people):
+        if not ix.problem.people[p].history:
+            continue
+        rules = ix.rules[p]
+        past = past_calendar(ix, p)
+        rest = rules.min_rest_hours
+        rest_minutes = rest.value * 60 if rest is not None else 0
+        for d, s, w in dm.person_work(p):
+            begin = int(ix.start[d, s])
+            for day, _, end, first_id in past.instances:
+                if begin < end:
+                    dm.model.add(w == 0)  # overlaps a shift worked before the horizon
+                    continue
+                if rest_minutes and begin - end < rest_minutes:
+                    if rest.hard:
+                        dm.model.add(w == 0)
+                    else:
+                        dm.cost(LEVEL, "min_rest_hours", rest.weight, w, p, 0)
+                for succ in rules.forbidden_successions:
+                    if day == -1 and d == 0 and succ.first == first_id and succ.then == ix.shift_ids[s]:
+                        if succ.weight is None:
+                            dm.model.add(w == 0)
+                        else:
+                            dm.cost(LEVEL, "forbidden_successions", succ.weight, w, p, 0)
 
 
 def _one_shift_a_day(rules: Any) -> bool:
@@ -241,11 +303,13 @@ def add_runs(dm: DutyModel) -> None:
     ix = dm.index
     for p in range(ix.n_people):
         rules = ix.rules[p]
-        days = [dm.day.get((p, d)) for d in range(ix.n_days)]
+        past = past_calendar(ix, p)
+        before = len(past.worked)  # known days before the horizon: constants in front
+        days = [dm.true if w else None for w in past.worked] + [dm.day.get((p, d)) for d in range(ix.n_days)]
         if rules.max_consecutive_days is not None:
-            _max_run(dm, p, days, rules.max_consecutive_days, "max_consecutive_days")
+            _max_run(dm, p, days, rules.max_consecutive_days, "max_consecutive_days", before)
         if rules.max_consecutive_nights is not None:
-            nights = []
+            nights = [dm.true if n else None for n in past.night]
             for d in range(ix.n_days):
                 lits = [
                     dm.work[(p, d, s)]
@@ -253,11 +317,11 @@ def add_runs(dm: DutyModel) -> None:
                     if ix.shift_night[s] and (p, d, s) in dm.work
                 ]
                 nights.append(_any(dm, lits, rules.max_shifts_per_day))
-            _max_run(dm, p, nights, rules.max_consecutive_nights, "max_consecutive_nights")
+            _max_run(dm, p, nights, rules.max_consecutive_nights, "max_consecutive_nights", before)
         if rules.min_consecutive_days is not None:
-            _min_run(dm, p, days, rules.min_consecutive_days, "min_consecutive_days", True)
+            _min_run(dm, p, days, rules.min_consecutive_days, "min_consecutive_days", True, before)
         if rules.min_consecutive_days_off is not None:
-            _min_run(dm, p, days, rules.min_consecutive_days_off, "min_consecutive_days_off", False)
+            _min_run(dm, p, days, rules.min_consecutive_days_off, "min_consecutive_days_off", False, before)
 
 
 def _any(dm: DutyModel, lits: list[Any], per_day: Limit | None) -> Any | None:
@@ -273,26 +337,43 @@ def _any(dm: DutyModel, lits: list[Any], per_day: Limit | None) -> Any | None:
     return v
 
 
-def _max_run(dm: DutyModel, p: int, lits: list[Any | None], limit: Limit, rule: str) -> None:
-    """At most ``limit.value`` consecutive true literals; soft: cost per day over."""
+def _max_run(
+    dm: DutyModel, p: int, lits: list[Any | None], limit: Limit, rule: str, before: int = 0
+) -> None:
+    """At most ``limit.value`` consecutive true literals; soft: cost per day over.
+
+    The first ``before`` literals are the known days before the horizon (``dm.true`` or
+    None): only windows ending in the horizon count.
+    """
     span = limit.value + 1
-    for start in range(len(lits) - span + 1):
+    for start in range(max(0, before - span + 1), len(lits) - span + 1):
         window = lits[start : start + span]
         if any(lit is None for lit in window):
             continue
         if limit.hard:
-            dm.model.add_bool_or([lit.Not() for lit in window])
+            dm.model.add_bool_or([lit.Not() for lit in window if lit is not dm.true])
         else:
-            dm.cost(LEVEL, rule, limit.weight, dm.all_of(window), person=p, day=start + span - 1)
+            day = start + span - 1 - before
+            dm.cost(LEVEL, rule, limit.weight, dm.all_of([lit for lit in window if lit is not dm.true]), person=p, day=day)
 
 
 def _min_run(
-    dm: DutyModel, p: int, lits: list[Any | None], limit: Limit, rule: str, positive: bool
+    dm: DutyModel,
+    p: int,
+    lits: list[Any | None],
+    limit: Limit,
+    rule: str,
+    positive: bool,
+    before: int = 0,
 ) -> None:
-    """No maximal run shorter than ``limit.value`` unless it touches either end of the horizon.
+    """No maximal run shorter than ``limit.value`` unless it touches either end of the known
+    calendar (the first of the ``before`` known days before the horizon, or the horizon's
+    last day); runs that history alone ends (the day after them is before the horizon too)
+    are not its business.
 
     ``positive``: runs of true literals (worked days); otherwise runs of false (days off).
-    A missing literal is a constant false (the person cannot work that day).
+    A missing literal is a constant false (the person cannot work that day); ``dm.true`` a
+    constant true (a day worked before the horizon).
     """
     n = len(lits)
 
@@ -300,8 +381,8 @@ def _min_run(
         """Literal that is true when day d is in (or out of) a run; or a constant."""
         lit = lits[d]
         in_run_when_true = positive
-        if lit is None:  # constant: not worked
-            value = not in_run_when_true
+        if lit is None or lit is dm.true:  # constant: not worked / worked
+            value = (lit is not None) == in_run_when_true
             return value if want_in_run else not value
         if want_in_run == in_run_when_true:
             return lit
@@ -310,6 +391,8 @@ def _min_run(
     for length in range(1, limit.value):
         for first in range(1, n - length):
             last = first + length - 1  # last + 1 <= n - 1: the run ends inside the horizon
+            if last + 1 < before:
+                continue  # the run and the day that ends it are all before the horizon
             pattern = [state(first - 1, False)]
             pattern += [state(d, True) for d in range(first, last + 1)]
             pattern.append(state(last + 1, False))
@@ -317,16 +400,17 @@ def _min_run(
                 continue
             literals = [item for item in pattern if item is not True]
             shortfall = limit.value - length
+            day = max(0, first - before)  # reported on the run's first horizon date
             if not literals:  # the pattern is certain: a constant violation
                 if limit.hard:
                     dm.model.add_bool_or([])  # infeasible, as the data forces it
                 else:
-                    dm.cost(LEVEL, rule, limit.weight * shortfall, None, person=p, day=first)
+                    dm.cost(LEVEL, rule, limit.weight * shortfall, None, person=p, day=day)
                 continue
             if limit.hard:
                 dm.model.add_bool_or([lit.Not() for lit in literals])
             else:
-                dm.cost(LEVEL, rule, limit.weight * shortfall, dm.all_of(literals), p, first)
+                dm.cost(LEVEL, rule, limit.weight * shortfall, dm.all_of(literals), p, day)
 
 
 # --------------------------------------------------------------------------- sums
@@ -369,27 +453,31 @@ def _sum_limit(
 def add_rolling_week(dm: DutyModel) -> None:
     """Every 7 consecutive dates: days off at least v, minutes at most 60 v."""
     ix = dm.index
-    if ix.n_days < 7:
-        return
     for p in range(ix.n_people):
         rules = ix.rules[p]
         off = rules.min_days_off_per_7
         hours = rules.max_hours_per_7
-        for first in range(ix.n_days - 6):
-            week = range(first, first + 7)
+        if off is None and hours is None:
+            continue
+        past = past_calendar(ix, p)
+        before = len(past.worked)
+        # windows of 7 known dates with at least one in the horizon (dates before the horizon
+        # count with what the history says)
+        for first in range(-min(6, before), ix.n_days - 6):
+            week = range(max(0, first), first + 7)
+            past_days = range(before + first, before) if first < 0 else range(0)
             if off is not None:
                 # days off >= v  <=>  worked dates <= 7 - v
                 lits = [dm.day[(p, d)] for d in week if (p, d) in dm.day]
-                if 7 - off.value < 0 and not lits:
-                    lits, coefs = [dm.true], [0]
-                else:
-                    coefs = [1] * len(lits)
-                _sum_limit(dm, p, lits, coefs, off, "min_days_off_per_7", first, bound=7 - off.value)
+                coefs = [1] * len(lits)
+                worked_before = sum(past.worked[i] for i in past_days)
+                lits, coefs = lits + [dm.true], coefs + [worked_before]
+                _sum_limit(dm, p, lits, coefs, off, "min_days_off_per_7", max(0, first), bound=7 - off.value)
             if hours is not None:
                 keys = [(d, s) for d in week for s in range(ix.n_shifts) if (p, d, s) in dm.work]
-                lits = [dm.work[(p, d, s)] for d, s in keys]
-                coefs = [int(ix.shift_minutes[s]) for _, s in keys]
-                _sum_limit(dm, p, lits, coefs, hours, "max_hours_per_7", first, bound=hours.value * 60)
+                lits = [dm.work[(p, d, s)] for d, s in keys] + [dm.true]
+                coefs = [int(ix.shift_minutes[s]) for _, s in keys] + [sum(past.minutes[i] for i in past_days)]
+                _sum_limit(dm, p, lits, coefs, hours, "max_hours_per_7", max(0, first), bound=hours.value * 60)
 
 
 def add_horizon_totals(dm: DutyModel) -> None:
