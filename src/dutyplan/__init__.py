@@ -32,7 +32,8 @@ from dutyplan.problem import (
     Succession,
     Unavailable,
 )
-from dutyplan.explain import explain_uncovered, explanation_text
+from dutyplan.uncovered import explain_uncovered, explanation_text
+from dutyplan.infeasible import Explanation, explain
 from dutyplan.replan import Changes, Replan, replan
 from dutyplan.staffing import Staffing, staffing
 from dutyplan.solve import solve
@@ -47,6 +48,7 @@ __all__ = [
     "Coordinates",
     "DemandEntry",
     "DutyplanError",
+    "Explanation",
     "Gate",
     "Horizon",
     "LevelResult",
@@ -71,6 +73,7 @@ __all__ = [
     "UncoveredShift",
     "Violation",
     "check",
+    "explain",
     "explain_uncovered",
     "explanation_text",
     "load_example",

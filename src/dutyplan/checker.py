@@ -26,7 +26,7 @@ always-hard check):
 * Every time is measured in whole minutes from the horizon start, from the shift types (the
   ``start``/``end`` written in an assignment are only compared, under ``times``).
 
-Many small checks of one problem (e.g. :mod:`dutyplan.explain`, which asks for every uncovered
+Many small checks of one problem (e.g. :mod:`dutyplan.uncovered`, which asks for every uncovered
 gate-shift and every person what adding that duty would break) share the per-problem set-up
 through a :class:`CheckContext`, and :func:`check_people` checks only what depends on some
 people's own duties (every per-person rule, the per-duty always-hard checks, commute, and with

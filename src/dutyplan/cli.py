@@ -91,6 +91,8 @@ def _solve(args: argparse.Namespace) -> int:
             else f"no plan found within {args.time_limit:g}s"
         )
         print(f"no plan for {problem.name}: {why}", file=sys.stderr)
+        if plan.result.status == "infeasible":
+            print(f"run 'dutyplan explain {args.problem}' to see which rules conflict", file=sys.stderr)
         if args.out:
             plan.to_json(args.out)
         return EXIT_NO_PLAN
@@ -168,8 +170,15 @@ def _staffing(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from dutyplan.explain import explain_uncovered, explanation_text
+    from dutyplan.uncovered import explain_uncovered, explanation_text
 
+    if args.plan is None:  # no plan: why the hard rules admit none
+        from dutyplan.infeasible import explain
+
+        problem = _load(args.problem, args.format)
+        answer = explain(problem, time_limit=args.time_limit)
+        print(answer.model_dump_json(indent=2) if args.json else answer.summary())
+        return EXIT_OK if answer.feasible or answer.parts else EXIT_NO_PLAN
     problem, plan = _plan_and_problem(args)
     people = args.people.split(",") if args.people else None
     explanations = explain_uncovered(problem, plan, people=people, limit=args.limit)
@@ -306,10 +315,11 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--out", metavar="PLAN.json", help="write a fully covered plan with the extra people")
     f.set_defaults(run=_staffing)
 
-    w = sub.add_parser("explain", help="for each uncovered gate-shift of a plan: who could have stood there, "
-                       "and which rule stopped each of the others")
+    w = sub.add_parser("explain", help="no plan: which rules cannot hold together; with a plan: for each "
+                       "uncovered gate-shift, who could have stood there and which rule stopped the others")
     w.add_argument("problem")
-    w.add_argument("plan")
+    w.add_argument("plan", nargs="?", default=None)
+    w.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="for an infeasible problem")
     w.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     w.add_argument("--people", default=None, help="comma-separated person ids (default: everyone)")
     w.add_argument("--limit", type=int, default=None, help="explain the first N uncovered gate-shifts")

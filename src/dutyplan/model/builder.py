@@ -53,6 +53,10 @@ class DutyModel:
     at_site: dict[tuple[int, int], Any] = field(default_factory=dict)
     terms: list[CostTerm] = field(default_factory=list)
     build_seconds: float = 0.0
+    # explain mode (dutyplan.infeasible): every hard rule is enforced by a guard literal per
+    # (rule, subject), so CP-SAT can name a set of rules that cannot hold together
+    explain: bool = False
+    guards: dict[tuple, Any] = field(default_factory=dict)
     _true: Any = None
     _work_by_person: dict[int, list[tuple[int, int, Any]]] = field(default_factory=dict)
 
@@ -62,6 +66,26 @@ class DutyModel:
         if self._true is None:
             self._true = self.model.new_constant(1)
         return self._true
+
+    def guard(self, key: tuple) -> Any:
+        """The literal that switches the hard rule ``key`` (rule name, subject...) on."""
+        lit = self.guards.get(key)
+        if lit is None:
+            lit = self.guards[key] = self.model.new_bool_var(str(key))
+        return lit
+
+    def hard(self, constraint: Any, key: tuple) -> Any:
+        """A hard rule's constraint; in explain mode, enforced by the guard of ``key``."""
+        if self.explain:
+            constraint.only_enforce_if(self.guard(key))
+        return constraint
+
+    def at_most_one(self, lits: list[Any], key: tuple) -> None:
+        """At most one true literal, guarded in explain mode (as a linear constraint)."""
+        if self.explain:
+            self.model.add(cp_model.LinearExpr.sum(lits) <= 1).only_enforce_if(self.guard(key))
+        else:
+            self.model.add_at_most_one(lits)
 
     def cost(
         self,
@@ -151,24 +175,63 @@ class DutyModel:
 
 
 def build_model(
-    problem: Problem, site_allowed: np.ndarray | None = None, index: Index | None = None
+    problem: Problem,
+    site_allowed: np.ndarray | None = None,
+    index: Index | None = None,
+    explain: bool | str = False,
 ) -> DutyModel:
     """Build the full CP-SAT model of a problem (variables, every rule, every level).
 
     ``site_allowed[p, k]`` restricts where people may work; ``index`` reuses a compiled index
-    (built without restriction).
+    (built without restriction). ``explain``: the hard rules only, each guarded by a literal
+    per rule and subject (``dm.guards``), and no objective (see :mod:`dutyplan.infeasible`);
+    ``"all"`` guards the rules that prune postings too (availability, gate roles, hard caps),
+    ``True`` keeps them as facts (a model no larger than the solver's).
     """
     from dutyplan.model import objective, rules
 
     started = time.perf_counter()
-    if index is None or site_allowed is not None:
+    if explain == "all":
+        index = build_index(problem, site_allowed, relaxed=True)
+    elif index is None or site_allowed is not None:
         index = build_index(problem, site_allowed)
-    dm = DutyModel(index=index)
+    dm = DutyModel(index=index, explain=bool(explain))
     _add_variables(dm)
+    if explain == "all":
+        _add_pruning_guards(dm)
     rules.add_all(dm)
-    objective.add_all(dm)
+    if explain:
+        objective.add_no_extra_guards(dm)
+    else:
+        objective.add_all(dm)
     dm.build_seconds = time.perf_counter() - started
     return dm
+
+
+def _add_pruning_guards(dm: DutyModel) -> None:
+    """Explain mode: the postings a hard rule rules out (availability, gate roles, hard caps
+    on commute, day length, shifts of a type and total minutes) are forbidden under that
+    rule's guard instead of having no variable."""
+    from dutyplan.model.index import pruning_reasons
+
+    ix = dm.index
+    reasons = pruning_reasons(ix)
+    keys = dm.x_keys
+    if not len(keys):
+        return
+    p, c, d, s = keys[:, 0], keys[:, 1], keys[:, 2], keys[:, 3]
+    k = ix.class_site[c]
+    checks = [
+        ("unavailable", ~reasons["available"][p, d, s], lambda i: (int(p[i]),)),
+        ("gate_role", ~reasons["role_ok"][p, c], lambda i: (int(ix.class_site[c[i]]), ix.classes[c[i]].role)),
+        ("max_commute_km", ~reasons["commute_ok"][p, k], lambda i: (int(p[i]),)),
+        ("max_day_minutes", ~reasons["day_ok"][p, k, s], lambda i: (int(p[i]),)),
+        ("max_shifts", ~reasons["type_ok"][p, s], lambda i: (int(p[i]), ix.shift_ids[s[i]])),
+        ("max_minutes", ~reasons["length_ok"][p, s], lambda i: (int(p[i]),)),
+    ]
+    for rule, ruled_out, subject in checks:
+        for i in np.flatnonzero(ruled_out).tolist():
+            dm.hard(dm.model.add(dm.x_vars[i] == 0), (rule, *subject(i)))
 
 
 def _add_variables(dm: DutyModel) -> None:
@@ -212,7 +275,7 @@ def _add_variables(dm: DutyModel) -> None:
         shifts = work_lits[first : first + size]
         limit = ix.rules[p].max_shifts_per_day
         v = model.new_bool_var("")
-        if limit is not None and limit.hard and limit.value <= 1:
+        if limit is not None and limit.hard and limit.value <= 1 and not dm.explain:
             model.add(cp_model.LinearExpr.sum(shifts) == v)
         else:
             model.add_max_equality(v, shifts)

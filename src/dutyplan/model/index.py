@@ -72,8 +72,10 @@ class Index:
         return self.shift_ids.index(shift_id)
 
 
-def build_index(problem: Problem, site_allowed: np.ndarray | None = None) -> Index:
-    """Compile a problem. ``site_allowed[p, k]`` can restrict who may work where."""
+def build_index(problem: Problem, site_allowed: np.ndarray | None = None, relaxed: bool = False) -> Index:
+    """Compile a problem. ``site_allowed[p, k]`` can restrict who may work where.
+    ``relaxed``: eligibility from open gate-shifts alone (explain mode states the rest as
+    guarded constraints, see :func:`pruning_reasons`)."""
     dates = problem.dates
     n_days, n_shifts = len(dates), len(problem.shift_types)
     n_people, n_sites = len(problem.people), len(problem.sites)
@@ -95,9 +97,8 @@ def build_index(problem: Problem, site_allowed: np.ndarray | None = None) -> Ind
     commute_minutes = np.floor(problem.commute_minutes_matrix() + 0.5).astype(np.int64)
     rules = [problem.effective_rules(p) for p in problem.people]
     everywhere = np.ones((n_people, n_sites), dtype=bool)
-    eligible = _eligibility(
-        problem, classes, class_site, km, commute_minutes, minutes, rules, everywhere, dates
-    )
+    masks = _eligibility_masks(problem, classes, class_site, km, commute_minutes, minutes, rules, everywhere)
+    eligible = _combine(masks, class_site, only_open=relaxed)
     could_work = eligible.reshape(n_people, -1).any(axis=1)
     if site_allowed is None:
         site_allowed = everywhere
@@ -157,7 +158,7 @@ def _gate_classes(problem: Problem, dates: list[dt.date]) -> list[GateClass]:
     return classes
 
 
-def _eligibility(
+def _eligibility_masks(
     problem: Problem,
     classes: list[GateClass],
     class_site: np.ndarray,
@@ -166,14 +167,13 @@ def _eligibility(
     shift_minutes: np.ndarray,
     rules: list[Rules],
     site_allowed: np.ndarray,
-    dates: list[dt.date],
-) -> np.ndarray:
-    n_people, n_days, n_shifts = len(problem.people), len(dates), len(problem.shift_types)
-    n_classes = len(classes)
-    if n_classes == 0:
-        return np.zeros((n_people, 0, n_days, n_shifts), dtype=bool)
-    open_cds = np.stack([c.open for c in classes])  # [C, D, S]
-    # available[p, d, s]
+) -> dict[str, np.ndarray]:
+    """Why a person may or may not be posted somewhere, one mask per reason."""
+    n_people, n_days, n_shifts = len(problem.people), problem.horizon.days, len(problem.shift_types)
+    n_sites = len(problem.sites)
+    open_cds = (
+        np.stack([c.open for c in classes]) if classes else np.zeros((0, n_days, n_shifts), dtype=bool)
+    )  # [C, D, S]
     available = np.ones((n_people, n_days, n_shifts), dtype=bool)
     shift_pos = {s.id: i for i, s in enumerate(problem.shift_types)}
     for p, person in enumerate(problem.people):
@@ -183,35 +183,57 @@ def _eligibility(
                 available[p, d, :] = False
             else:
                 available[p, d, shift_pos[item.shift]] = False
-    # role[p, c]
-    role_ok = np.ones((n_people, n_classes), dtype=bool)
+    role_ok = np.ones((n_people, len(classes)), dtype=bool)
     for c, gate_class in enumerate(classes):
         if gate_class.role is not None:
             role_ok[:, c] = [gate_class.role in person.roles for person in problem.people]
-    # hard caps on commute and working-day length, per person and site (and shift length)
-    site_ok = site_allowed.copy()
-    shift_ok = np.ones((n_people, len(problem.sites), n_shifts), dtype=bool)
+    # hard caps on commute and working-day length, per person and site (and shift length);
+    # shift types a person may work no time of (hard max 0 of it, or longer than the hard
+    # horizon total): pruned here, not left for presolve (a third of the postings of the
+    # one-year Curtois instances)
+    commute_ok = site_allowed.copy()
+    day_ok = np.ones((n_people, n_sites, n_shifts), dtype=bool)
+    type_ok = np.ones((n_people, n_shifts), dtype=bool)
+    length_ok = np.ones((n_people, n_shifts), dtype=bool)
     for p, rule in enumerate(rules):
         cap = rule.max_commute_km
         if cap is not None and cap.hard:
-            site_ok[p] &= km[p] <= cap.value
+            commute_ok[p] &= km[p] <= cap.value
         day_cap = rule.max_day_minutes
         if day_cap is not None and day_cap.hard:
-            shift_ok[p] &= (commute_minutes[p][:, None] + shift_minutes[None, :]) <= day_cap.value
-        # a shift type the person may work no time of (hard max 0 of it, or longer than the
-        # hard horizon total): pruned here, not left for presolve (a third of the postings of
-        # the one-year Curtois instances)
+            day_ok[p] &= (commute_minutes[p][:, None] + shift_minutes[None, :]) <= day_cap.value
         for shift_id, limit in rule.max_shifts.items():
             if limit.hard and limit.value <= 0:
-                shift_ok[p, :, shift_pos[shift_id]] = False
+                type_ok[p, shift_pos[shift_id]] = False
         total_cap = rule.max_minutes
         if total_cap is not None and total_cap.hard:
-            shift_ok[p] &= (shift_minutes <= total_cap.value)[None, :]
-    ok_pc = role_ok & site_ok[:, class_site]  # [P, C]
-    ok_pcs = shift_ok[:, class_site, :]  # [P, C, S]
+            length_ok[p] &= shift_minutes <= total_cap.value
+    return {
+        "open": open_cds, "available": available, "role_ok": role_ok, "commute_ok": commute_ok,
+        "day_ok": day_ok, "type_ok": type_ok, "length_ok": length_ok,
+    }
+
+
+def _combine(masks: dict[str, np.ndarray], class_site: np.ndarray, only_open: bool = False) -> np.ndarray:
+    """eligible[p, c, d, s] from the masks (only the open gate-shifts when ``only_open``)."""
+    n_people = masks["available"].shape[0]
+    open_cds = masks["open"]
+    if only_open:
+        return np.broadcast_to(open_cds[None], (n_people, *open_cds.shape)).copy()
+    ok_pc = masks["role_ok"] & masks["commute_ok"][:, class_site]  # [P, C]
+    ok_pcs = masks["day_ok"][:, class_site, :] & masks["type_ok"][:, None, :] & masks["length_ok"][:, None, :]
     return (
         ok_pc[:, :, None, None]
         & open_cds[None, :, :, :]
-        & available[:, None, :, :]
+        & masks["available"][:, None, :, :]
         & ok_pcs[:, :, None, :]
+    )
+
+
+def pruning_reasons(ix: Index) -> dict[str, np.ndarray]:
+    """The masks behind eligibility, per reason (for explain mode)."""
+    problem = ix.problem
+    everywhere = np.ones((ix.n_people, ix.n_sites), dtype=bool)
+    return _eligibility_masks(
+        problem, ix.classes, ix.class_site, ix.km, ix.commute_minutes, ix.shift_minutes, ix.rules, everywhere
     )

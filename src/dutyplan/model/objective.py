@@ -18,6 +18,23 @@ def add_all(dm: DutyModel) -> None:
     add_fairness(dm)
 
 
+def add_no_extra_guards(dm: DutyModel) -> None:
+    """Explain mode: a gate-shift that takes no extra people takes at most its need (the only
+    hard part of cover), under the guard ``("no_extra", site, gate ids)``."""
+    ix = dm.index
+    by_class: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
+    for (p, c, d, s), var in zip(dm.x_keys.tolist(), dm.x_vars):
+        by_class[(c, d, s)].append(var)
+    for c, gate_class in enumerate(ix.classes):
+        gates = tuple(ix.problem.sites[gate_class.site].gates[g].id for g in gate_class.gates)
+        for d, s in np.argwhere(gate_class.open & (gate_class.over_weight < 0)).tolist():
+            people = by_class.get((c, d, s), [])
+            need = int(gate_class.need[d, s]) * gate_class.size
+            if len(people) > need:
+                dm.hard(dm.model.add(cp_model.LinearExpr.sum(people) <= need),
+                        ("no_extra", gate_class.site, gates))
+
+
 def add_cover(dm: DutyModel) -> None:
     """Per gate class and shift instance: missing people and extra people, both exact.
 

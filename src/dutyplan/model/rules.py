@@ -120,18 +120,18 @@ def add_history_seam(dm: DutyModel) -> None:
         for d, s, w in dm.person_work(p):
             begin = int(ix.start[d, s])
             for day, _, end, first_id in past.instances:
-                if begin < end:
-                    dm.model.add(w == 0)  # overlaps a shift worked before the horizon
+                if begin < end:  # overlaps a shift worked before the horizon
+                    dm.hard(dm.model.add(w == 0), ("history", p))
                     continue
                 if rest_minutes and begin - end < rest_minutes:
                     if rest.hard:
-                        dm.model.add(w == 0)
+                        dm.hard(dm.model.add(w == 0), ("min_rest_hours", p))
                     else:
                         dm.cost(LEVEL, "min_rest_hours", rest.weight, w, p, 0)
                 for succ in rules.forbidden_successions:
                     if day == -1 and d == 0 and succ.first == first_id and succ.then == ix.shift_ids[s]:
                         if succ.weight is None:
-                            dm.model.add(w == 0)
+                            dm.hard(dm.model.add(w == 0), ("forbidden_successions", p))
                         else:
                             dm.cost(LEVEL, "forbidden_successions", succ.weight, w, p, 0)
 
@@ -160,6 +160,9 @@ def add_hard_conflicts(dm: DutyModel) -> None:
     their own functions below.
     """
     ix = dm.index
+    if dm.explain:
+        _add_guarded_conflicts(dm)
+        return
     # shift ids too: successions name shift types by id
     timing = (tuple(ix.shift_ids), ix.start.tobytes(), ix.end.tobytes())
     n_instances = ix.n_days * ix.n_shifts
@@ -187,6 +190,37 @@ def add_hard_conflicts(dm: DutyModel) -> None:
             lits += [lit_of[i] for i in instances if lit_of[i] is not None]
             if len(lits) > 1:
                 dm.model.add_at_most_one(lits)
+
+
+def _add_guarded_conflicts(dm: DutyModel) -> None:
+    """Explain mode: the pairs of each rule family on their own, under that rule's guard
+    (overlap is a fact, never guarded)."""
+    ix = dm.index
+    flat = lambda d, s: d * ix.n_shifts + s  # noqa: E731
+    overlap = {(flat(a, b), flat(c, d)) for a, b, c, d in _instance_pairs(dm, 0)}
+    for p in range(ix.n_people):
+        rules = ix.rules[p]
+        families: list[tuple[tuple, set[tuple[int, int]]]] = [(("overlap", p), overlap)]
+        rest = rules.min_rest_hours
+        if rest is not None and rest.hard and rest.value:
+            pairs = {(flat(a, b), flat(c, d)) for a, b, c, d in _instance_pairs(dm, rest.value * 60)}
+            families.append((("min_rest_hours", p), pairs - overlap))
+        if _one_shift_a_day(rules):
+            pairs = {(flat(d, a), flat(d, b)) for d in range(ix.n_days)
+                     for a in range(ix.n_shifts) for b in range(a + 1, ix.n_shifts)}
+            families.append((("max_shifts_per_day", p), pairs))
+        for succ in rules.forbidden_successions:
+            if succ.weight is None:
+                s1, s2 = ix.shift_position(succ.first), ix.shift_position(succ.then)
+                pairs = {(flat(d, s1), flat(d + 1, s2)) for d in range(ix.n_days - 1)}
+                families.append((("forbidden_successions", p), pairs))
+        lit_of = {flat(d, s): w for d, s, w in dm.person_work(p)}
+        for key, pairs in families:
+            for a, b in sorted(pairs):
+                if a != b and a in lit_of and b in lit_of:
+                    constraint = dm.model.add_bool_or([lit_of[a].Not(), lit_of[b].Not()])
+                    if key[0] != "overlap":
+                        dm.hard(constraint, key)
 
 
 def _by_whole_days(
@@ -252,7 +286,7 @@ def add_max_shifts_per_day(dm: DutyModel) -> None:
                 continue
             total = cp_model.LinearExpr.sum(shifts)
             if limit.hard:
-                dm.model.add(total <= limit.value)
+                dm.hard(dm.model.add(total <= limit.value), ("max_shifts_per_day", p))
             else:
                 over = dm.excess(total, limit.value, len(shifts))
                 dm.cost(LEVEL, "max_shifts_per_day", limit.weight, over, person=p, day=d)
@@ -351,7 +385,7 @@ def _max_run(
         if any(lit is None for lit in window):
             continue
         if limit.hard:
-            dm.model.add_bool_or([lit.Not() for lit in window if lit is not dm.true])
+            dm.hard(dm.model.add_bool_or([lit.Not() for lit in window if lit is not dm.true]), (rule, p))
         else:
             day = start + span - 1 - before
             dm.cost(LEVEL, rule, limit.weight, dm.all_of([lit for lit in window if lit is not dm.true]), person=p, day=day)
@@ -403,12 +437,12 @@ def _min_run(
             day = max(0, first - before)  # reported on the run's first horizon date
             if not literals:  # the pattern is certain: a constant violation
                 if limit.hard:
-                    dm.model.add_bool_or([])  # infeasible, as the data forces it
+                    dm.hard(dm.model.add_bool_or([]), (rule, p))  # infeasible, as the data forces it
                 else:
                     dm.cost(LEVEL, rule, limit.weight * shortfall, None, person=p, day=day)
                 continue
             if limit.hard:
-                dm.model.add_bool_or([lit.Not() for lit in literals])
+                dm.hard(dm.model.add_bool_or([lit.Not() for lit in literals]), (rule, p))
             else:
                 dm.cost(LEVEL, rule, limit.weight * shortfall, dm.all_of(literals), p, day)
 
@@ -426,11 +460,14 @@ def _sum_limit(
     day: int | None,
     upper: bool = True,
     bound: int | None = None,
+    key: tuple | None = None,
 ) -> None:
     """``sum(coefs * lits) <= bound`` (``>=`` when not ``upper``), hard or soft per ``limit``.
 
     ``bound`` defaults to ``limit.value``; soft costs ``limit.weight`` per unit over (under).
+    ``key``: the guard of a hard one in explain mode (default ``(rule, p)``).
     """
+    key = (rule, p) if key is None else key
     bound = limit.value if bound is None else bound
     total = cp_model.LinearExpr.weighted_sum(lits, coefs)
     top = int(sum(coefs))
@@ -438,14 +475,14 @@ def _sum_limit(
         if top <= bound:
             return
         if limit.hard:
-            dm.model.add(total <= bound)
+            dm.hard(dm.model.add(total <= bound), key)
         else:
             dm.cost(LEVEL, rule, limit.weight, dm.excess(total, bound, top), p, day)
     else:
         if bound <= 0:
             return
         if limit.hard:
-            dm.model.add(total >= bound)
+            dm.hard(dm.model.add(total >= bound), key)
         else:
             dm.cost(LEVEL, rule, limit.weight, dm.shortfall(total, bound), p, day)
 
@@ -497,7 +534,7 @@ def add_horizon_totals(dm: DutyModel) -> None:
                 by_type[t].append(w)
         for shift_id, limit in rules.max_shifts.items():
             of_type = by_type.get(ix.shift_position(shift_id), [])
-            _sum_limit(dm, p, of_type, [1] * len(of_type), limit, "max_shifts", None)
+            _sum_limit(dm, p, of_type, [1] * len(of_type), limit, "max_shifts", None, key=("max_shifts", p, shift_id))
 
 
 def add_max_weekends(dm: DutyModel) -> None:
@@ -564,7 +601,7 @@ def add_keep_one_site(dm: DutyModel) -> None:
         by_person[p].append(y)
     for p, ys in by_person.items():
         if ix.rules[p].keep_one_site and len(ys) > 1:
-            dm.model.add_at_most_one(ys)
+            dm.at_most_one(ys, ("keep_one_site", p))
 
 
 def add_unit_sites(dm: DutyModel) -> None:
@@ -643,7 +680,7 @@ def _role_at_site(dm: DutyModel, k: int, requirement: Any, has_role: np.ndarray)
         present = cp_model.LinearExpr.sum(lits)
         first_day = int(covering[0][0]) if covering else None
         if requirement.weight is None:
-            dm.model.add(present >= requirement.count)
+            dm.hard(dm.model.add(present >= requirement.count), ("roles", k, requirement.role))
         else:
             short = dm.shortfall(present, requirement.count)
             dm.cost(LEVEL, "roles", requirement.weight * piece_minutes, short, None, first_day, k)

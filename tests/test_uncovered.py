@@ -1,4 +1,4 @@
-"""Tests of dutyplan.explain: why each uncovered gate-shift is uncovered, person by person.
+"""Tests of dutyplan.uncovered: why each uncovered gate-shift is uncovered, person by person.
 
 Each small test builds a tiny problem and a hand-made plan in which exactly one rule stops a
 person (``a``) from taking the uncovered duty, and another person (``b``) is free. The
@@ -18,7 +18,7 @@ import pytest
 from dutyplan.checker import CheckContext, check, check_people
 from dutyplan.errors import PlanFileError, ProblemError
 from dutyplan.examples import load_example
-from dutyplan.explain import (
+from dutyplan.uncovered import (
     CandidateReason,
     UncoveredExplanation,
     explain_uncovered,
