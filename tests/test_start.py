@@ -6,7 +6,6 @@ from _helpers import make_problem
 
 from dutyplan.checker import check
 from dutyplan.model import build_index, build_model
-from dutyplan.plan import Plan, Result
 from dutyplan.solve import solution_from_assignments, solve_model
 from dutyplan.start import applies, person_by_person
 

@@ -18,7 +18,6 @@ way rosters are printed). :class:`~dutyplan.plan.Plan` has the same as methods.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
