@@ -1022,3 +1022,16 @@ def test_clique_covers_are_not_shared_between_shift_types_with_swapped_ids() -> 
         assert report.ok
         done = worked(plan, "a")
         assert not ((0, "N") in done and (1, "D") in done)
+
+
+def test_fairness_counts_a_person_pruned_by_a_hard_zero_total():
+    # found by hypothesis: a hard max_minutes of 0 prunes every posting of p1, yet p1 has an
+    # admissible duty as docs/rules.md defines it, so the minutes range counts them (at 0)
+    problem = make_problem(
+        days=2, people=[{"id": "a"}, {"id": "b", "rules": {"max_minutes": 0}}],
+        shifts=[{"id": "A", "start": "00:00", "minutes": 120}],
+        sites=[{"id": "S1", "gates": [{"id": "G1", "demand": {"A": 1}}]}],
+        objective={"fairness_nights": 0, "fairness_weekends": 0, "fairness_minutes": 1},
+    )
+    plan, report = solve_ok(problem)
+    assert report.levels["fairness"] == 240

@@ -140,7 +140,9 @@ def solve(
             # (without it the one-year Curtois instances 22-24 have no plan at all: give it
             # the time it needs; measured, 120 s was too little for Instance23's 100 people,
             # and Instance24's 150 take 2-3 s each)
-            budget = 0.8 * (deadline - bound_time - time.perf_counter())
+            # (0.6 of the time left, up to 0.8 when that leaves the whole model a minute)
+            left = deadline - bound_time - time.perf_counter()
+            budget = min(0.8 * left, max(0.6 * left, left - 60.0))
             assignments = start.person_by_person(problem, budget, workers, seed, index=index)
             if assignments is not None:
                 left = deadline - bound_time - time.perf_counter()

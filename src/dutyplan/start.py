@@ -128,8 +128,19 @@ def person_by_person(
     # minutes and 32 shift types, Curtois Instance24: no schedule in 30 s with one thread,
     # 2-3 s with two, whose second thread runs another kind of search)
     side_by_side = workers > 1
+    begun = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while done < len(order):
+            # give up early when the pace so far cannot plan everyone in time: the whole
+            # model gets the time instead (a 3 s limit for 60 people)
+            if done >= max(2 * workers, len(order) // 10):
+                pace = (time.perf_counter() - begun) / done
+                if pace * len(order) > 1.5 * time_limit:
+                    logger.info(
+                        "person-by-person start: %d of %d planned in %.2fs, too slow for %.2fs",
+                        done, len(order), time.perf_counter() - begun, time_limit,
+                    )
+                    return None
             batch = order[done : done + (workers if side_by_side else 1)].tolist()
             left = deadline - time.perf_counter()
             seconds = min(MAX_SECONDS_PER_PERSON, left * workers / (len(order) - done))

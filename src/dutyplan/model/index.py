@@ -99,7 +99,10 @@ def build_index(problem: Problem, site_allowed: np.ndarray | None = None, relaxe
     everywhere = np.ones((n_people, n_sites), dtype=bool)
     masks = _eligibility_masks(problem, classes, class_site, km, commute_minutes, minutes, rules, everywhere)
     eligible = _combine(masks, class_site, only_open=relaxed)
-    could_work = eligible.reshape(n_people, -1).any(axis=1)
+    # an admissible duty as docs/rules.md defines it for fairness (open, role, available, hard
+    # commute and day caps), whatever the pruning by shift types and horizon totals
+    documented = {**masks, "type_ok": np.ones_like(masks["type_ok"]), "length_ok": np.ones_like(masks["length_ok"])}
+    could_work = _combine(documented, class_site).reshape(n_people, -1).any(axis=1)
     if site_allowed is None:
         site_allowed = everywhere
     else:
