@@ -125,7 +125,6 @@ class Replan(_In):
 def apply_changes(problem: Problem, changes: Changes, freeze_until: dt.datetime | None = None) -> Problem:
     """The problem after ``changes`` (people removed are away from ``freeze_until`` on)."""
     data = problem.model_dump(mode="json", exclude_unset=True)
-    data.setdefault("people", [p.model_dump(mode="json", exclude_unset=True) for p in problem.people])
     people = {p["id"]: p for p in data["people"]}
     sites = {s["id"]: s for s in data["sites"]}
     shift_ids = {s.id for s in problem.shift_types}
