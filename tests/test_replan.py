@@ -166,3 +166,22 @@ def test_replan_from_the_command_line(published, tmp_path, capsys):
     assert "independent check (frozen past, changes): passes" in out
     new = dutyplan.Plan.from_json(tmp_path / "new.json")
     assert not [a for a in new.assignments if a.person == ill and a.date >= day(3)]
+
+
+def test_people_keep_their_published_gate_among_interchangeable_gates():
+    from dutyplan.plan import Assignment, Plan, Result
+
+    two_gates = [{"id": "S1", "gates": [{"id": "G1", "demand": {"D": 1}}, {"id": "G2", "demand": {"D": 1}}]}]
+    problem = make_problem(days=2, people=2, sites=two_gates)
+
+    def duty(person, offset, gate):
+        start = dt.datetime.combine(day(offset), dt.time(8))
+        return Assignment(person=person, date=day(offset), shift="D", start=start,
+                          end=start + dt.timedelta(hours=8), site="S1", gate=gate)
+
+    # the opposite of filling G1 first with the first person
+    published = Plan.build(problem, [duty("a", d, "G2") for d in (0, 1)] + [duty("b", d, "G1") for d in (0, 1)],
+                           Result(status="feasible"))
+    result = replan(problem, published, None, time_limit=5, workers=1)
+    assert keys(result.plan.assignments) == keys(published.assignments)
+    assert result.changed_assignments == 0

@@ -771,8 +771,7 @@ class _Checker:
         """The person's known dates before the horizon, oldest first (``Person.history``)."""
         person = self.problem.people[p]
         first = self.problem.horizon.start
-        known_from = person.history_from or min((h.date for h in person.history), default=first)
-        n = (first - min(known_from, first)).days
+        n = (first - person.history_start(first)).days
         past = _Past([False] * n, [False] * n, [0] * n, [])
         for item in person.history:
             shift = self.shifts.get(item.shift)

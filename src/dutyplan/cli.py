@@ -99,9 +99,15 @@ def _solve(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(plan.summary(problem, max_rows=args.rows))
     report = check(problem, plan)
+    return _checked_plan_out(args, plan, report, "independent check", lambda: _timefold_score(args, plan))
+
+
+def _checked_plan_out(args: argparse.Namespace, plan, report, what: str, also=None) -> int:
+    """Print the checker's verdict, write the plan (``--out``), and exit 1 on violations."""
     verdict = "passes" if report.ok else f"FAILS with {len(report.violations)} violation(s)"
-    print(f"\nindependent check: {verdict}; recomputed objective {report.objective}")
-    _timefold_score(args, plan)
+    print(f"\n{what}: {verdict}; recomputed objective {report.objective}")
+    if also is not None:
+        also()
     if args.out:
         plan.to_json(args.out)
         print(f"plan written to {args.out}")
@@ -141,15 +147,7 @@ def _replan(args: argparse.Namespace) -> int:
         return EXIT_NO_PLAN
     print(result.summary())
     report = check(result.problem, plan, published=published, freeze_until=result.freeze_until)
-    verdict = "passes" if report.ok else f"FAILS with {len(report.violations)} violation(s)"
-    print(f"\nindependent check (frozen past, changes): {verdict}; recomputed objective {report.objective}")
-    if args.out:
-        plan.to_json(args.out)
-        print(f"plan written to {args.out}")
-    if not report.ok:
-        print(report.summary(), file=sys.stderr)
-        return EXIT_VIOLATIONS
-    return EXIT_OK
+    return _checked_plan_out(args, plan, report, "independent check (frozen past, changes)")
 
 
 def _staffing(args: argparse.Namespace) -> int:

@@ -298,18 +298,13 @@ def _recount_changes(problem: Problem, plan: Plan, published: list[Assignment], 
             result.status = "feasible"
 
 
-def _keep_published_gates(problem: Problem, plan: Plan, published: Plan) -> Plan:
+def _keep_published_gates(ix: Any, plan: Plan, published: Plan) -> Plan:
     """The same plan with people moved between interchangeable gates (same site, date, shift,
     demand, role and weights: one gate class) so that as many as possible keep the gate the
     published plan gave them. Costs and rules are unchanged by such swaps."""
-    from dutyplan.model.index import build_index
-
-    ix = build_index(problem)
-    class_of = {
-        (problem.sites[cls.site].id, problem.sites[cls.site].gates[g].id): c
-        for c, cls in enumerate(ix.classes) for g in cls.gates
-    }
-    was = {(a.person, a.date, a.shift, a.site): a.gate for a in published.assignments}
+    class_of = ix.class_of_gate()
+    duty = lambda a: (a.person, a.date, a.shift, a.site)  # noqa: E731 (the gate is what may move)
+    was = {duty(a): a.gate for a in published.assignments}
     groups: dict[tuple[int, dt.date, str], list[int]] = defaultdict(list)
     for i, a in enumerate(plan.assignments):
         groups[(class_of[(a.site, a.gate)], a.date, a.shift)].append(i)
@@ -318,7 +313,7 @@ def _keep_published_gates(problem: Problem, plan: Plan, published: Plan) -> Plan
         slots = [plan.assignments[i].gate for i in members]  # the gates this group fills
         keep, rest = [], []
         for i in members:
-            gate = was.get(_key(plan.assignments[i]))
+            gate = was.get(duty(plan.assignments[i]))
             if gate is not None and gate in slots:
                 slots.remove(gate)
                 keep.append((i, gate))
@@ -328,7 +323,7 @@ def _keep_published_gates(problem: Problem, plan: Plan, published: Plan) -> Plan
             moved[i] = plan.assignments[i].model_copy(update={"gate": gate})
     if moved == plan.assignments:
         return plan
-    return Plan.build(problem, moved, plan.result)
+    return Plan.build(ix.problem, moved, plan.result)
 
 
 def _moment(problem: Problem, freeze_until: dt.datetime | dt.date | str | None) -> dt.datetime:
@@ -379,18 +374,14 @@ def replan(
     person = {p.id: i for i, p in enumerate(changed.people)}
     site = {s.id: i for i, s in enumerate(changed.sites)}
     shift = {s: i for i, s in enumerate(ix.shift_ids)}
-    class_of = {(cls.site, changed.sites[cls.site].gates[g].id): c for c, cls in enumerate(ix.classes) for g in cls.gates}
-
-    def x_index(a: Assignment) -> int:
-        key = (person[a.person], class_of[(site[a.site], a.gate)], changed.day_index(a.date), shift[a.shift])
-        return int(dm.x_id[key])
+    class_of = ix.class_of_gate()
 
     keys = dm.x_keys
     starts = ix.start[keys[:, 2], keys[:, 3]] if len(keys) else np.zeros(0, dtype=np.int64)
     freeze_minute = int((moment - dt.datetime.combine(changed.horizon.start, dt.time(0))).total_seconds() // 60)
     fixed = np.zeros(len(dm.x_vars), dtype=bool)
     for a in frozen:
-        i = x_index(a)
+        i = dm.posting(a)
         if i < 0:
             raise ProblemError(
                 f"the published duty of {a.person!r} on {a.date} {a.shift} at {a.site}/{a.gate} is "
@@ -408,7 +399,7 @@ def replan(
     published_keys: dict[tuple[int, int, int, int], int] = defaultdict(int)
     sites_of: dict[int, set[int]] = defaultdict(set)
     for a in later:
-        c = class_of[(site[a.site], a.gate)]
+        c = class_of[(a.site, a.gate)]
         published_keys[(person[a.person], changed.day_index(a.date), shift[a.shift], c)] += 1
         sites_of[person[a.person]].add(site[a.site])
     weight = lambda d: max(1, ix.n_days - d)  # noqa: E731 (same as day_weight)
@@ -426,12 +417,12 @@ def replan(
 
     # start from what of the published plan still holds
     workers = workers or os.cpu_count() or 1
-    admissible = [a for a in published.assignments if a.person in person and x_index(a) >= 0]
+    admissible = [a for a in published.assignments if dm.posting(a) >= 0]
     left = started + time_limit - time.perf_counter()
     initial = solution_from_assignments(dm, admissible, time_limit=0.2 * left)
     hint = np.zeros(len(dm.x_vars), dtype=np.int64)
     for a in admissible:
-        hint[x_index(a)] = 1
+        hint[dm.posting(a)] = 1
 
     # cover first, but never aim beyond what the published plan had: minimise
     # max(cover, published cover), cap cover there, then fewest changes, then the rest
@@ -456,7 +447,7 @@ def replan(
     plan = solve_model(dm, seconds, workers, seed, initial=initial, started=started, order=order)
     plan.result.solve_seconds = round(time.perf_counter() - started - dm.build_seconds, 4)
     plan.result.time_limit = time_limit
-    plan = _keep_published_gates(changed, plan, published)
+    plan = _keep_published_gates(ix, plan, published)
     _recount_changes(changed, plan, published.assignments, moment)
     diff = plan_diff(changed, published, plan)
     count = sum(len(d.dropped) + len(d.added) for d in diff)

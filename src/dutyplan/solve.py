@@ -523,29 +523,12 @@ def solution_from_assignments(
     None when an assignment has no posting variable (not admissible) or when the postings
     break a hard rule. Auxiliary variables are completed by a (propagation-only) solve.
     """
-    ix = dm.index
-    problem = ix.problem
-    person = {p.id: i for i, p in enumerate(problem.people)}
-    site = {s.id: i for i, s in enumerate(problem.sites)}
-    shift = {s: i for i, s in enumerate(ix.shift_ids)}
-    gate_class = {}
-    for c, cls in enumerate(ix.classes):
-        for g in cls.gates:
-            gate_class[(cls.site, problem.sites[cls.site].gates[g].id)] = c
     chosen = np.zeros(len(dm.x_vars), dtype=bool)
     for a in assignments:
-        try:
-            key = (
-                person[a.person],
-                gate_class[(site[a.site], a.gate)],
-                problem.day_index(a.date),
-                shift[a.shift],
-            )
-        except KeyError:
+        row = dm.posting(a)
+        if row < 0:
             return None
-        if not 0 <= key[2] < ix.n_days or dm.x_id[key] < 0:
-            return None
-        chosen[dm.x_id[key]] = True
+        chosen[row] = True
     model = dm.model.clone()
     for var, value in zip(dm.x_vars, chosen.tolist()):
         model.add(model.get_bool_var_from_proto_index(var.index) == int(value))

@@ -245,10 +245,7 @@ def staffing(
 
     # full cover stated directly on the postings too (a strong linear relaxation: the bound on
     # extra people is about demand minus what the others can work, over capacity)
-    keys = dm.x_keys
-    posted: dict[tuple[int, int, int], list[Any]] = {}
-    for i, (_, c, d, s) in enumerate(keys.tolist()):
-        posted.setdefault((c, d, s), []).append(dm.x_vars[i])
+    posted = dm.postings_by_class()
     full_cover = []
     for c, gate_class in enumerate(dm.index.classes):
         for d, s in np.argwhere(gate_class.open & (gate_class.need > 0)).tolist():

@@ -69,11 +69,7 @@ def person_by_person(
     whole = index if index is not None else build_index(problem)
     n_classes = len(whole.classes)
     taken = np.zeros((n_classes, whole.n_days, whole.n_shifts), dtype=np.int64)
-    class_of = {
-        (problem.sites[cls.site].id, problem.sites[cls.site].gates[g].id): c
-        for c, cls in enumerate(whole.classes)
-        for g in cls.gates
-    }
+    class_of = whole.class_of_gate()
     shift_pos = {s: i for i, s in enumerate(whole.shift_ids)}
     # most constrained first: fewest admissible postings
     order = np.argsort(whole.eligible.reshape(whole.n_people, -1).sum(axis=1), kind="stable")

@@ -58,6 +58,7 @@ class DutyModel:
     explain: bool = False
     guards: dict[tuple, Any] = field(default_factory=dict)
     _true: Any = None
+    _posting_keys: tuple | None = None
     _work_by_person: dict[int, list[tuple[int, int, Any]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ helpers
@@ -167,6 +168,40 @@ class DutyModel:
     def person_work(self, p: int) -> list[tuple[int, int, Any]]:
         """(day, shift, work literal) of a person, ordered by day and shift."""
         return self._work_by_person.get(p, [])
+
+    def posting(self, a: Any) -> int:
+        """Row of ``x_vars`` of an assignment (person, site/gate, date, shift); -1 when the
+        model has no such posting (not admissible, or an id or date it does not know)."""
+        ix = self.index
+        if self._posting_keys is None:
+            self._posting_keys = (
+                {p.id: i for i, p in enumerate(ix.problem.people)},
+                ix.class_of_gate(),
+                {s: i for i, s in enumerate(ix.shift_ids)},
+            )
+        person, class_of, shift = self._posting_keys
+        d = ix.problem.day_index(a.date)
+        try:
+            key = (person[a.person], class_of[(a.site, a.gate)], d, shift[a.shift])
+        except KeyError:
+            return -1
+        return int(self.x_id[key]) if 0 <= d < ix.n_days else -1
+
+    def postings_by_class(self) -> dict[tuple[int, int, int], list[Any]]:
+        """Posting variables per (gate class, date, shift), grouped with numpy."""
+        ix = self.index
+        keys = self.x_keys
+        groups: dict[tuple[int, int, int], list[Any]] = {}
+        if keys is None or not len(keys):
+            return groups
+        cds = (keys[:, 1] * ix.n_days + keys[:, 2]) * ix.n_shifts + keys[:, 3]
+        order = np.argsort(cds, kind="stable")
+        firsts, sizes, values = _groups(cds[order])
+        for first, size, flat in zip(firsts.tolist(), sizes.tolist(), values.tolist()):
+            c, rest = divmod(flat, ix.n_days * ix.n_shifts)
+            d, s = divmod(rest, ix.n_shifts)
+            groups[(c, d, s)] = [self.x_vars[i] for i in order[first : first + size].tolist()]
+        return groups
 
     def x_range(self, p: int) -> tuple[int, int]:
         """Rows ``lo:hi`` of ``x_keys``/``x_vars`` that belong to person p."""

@@ -71,6 +71,15 @@ class Index:
     def shift_position(self, shift_id: str) -> int:
         return self.shift_ids.index(shift_id)
 
+    def class_of_gate(self) -> dict[tuple[str, str], int]:
+        """The gate class of each gate, by (site id, gate id)."""
+        sites = self.problem.sites
+        return {
+            (sites[cls.site].id, sites[cls.site].gates[g].id): c
+            for c, cls in enumerate(self.classes)
+            for g in cls.gates
+        }
+
 
 def build_index(problem: Problem, site_allowed: np.ndarray | None = None, relaxed: bool = False) -> Index:
     """Compile a problem. ``site_allowed[p, k]`` can restrict who may work where.

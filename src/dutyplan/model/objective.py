@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from dutyplan.model.builder import DutyModel, _groups
+from dutyplan.model.builder import DutyModel
 
 
 def add_all(dm: DutyModel) -> None:
@@ -22,9 +22,7 @@ def add_no_extra_guards(dm: DutyModel) -> None:
     """Explain mode: a gate-shift that takes no extra people takes at most its need (the only
     hard part of cover), under the guard ``("no_extra", site, gate ids)``."""
     ix = dm.index
-    by_class: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
-    for (p, c, d, s), var in zip(dm.x_keys.tolist(), dm.x_vars):
-        by_class[(c, d, s)].append(var)
+    by_class = dm.postings_by_class()
     for c, gate_class in enumerate(ix.classes):
         gates = tuple(ix.problem.sites[gate_class.site].gates[g].id for g in gate_class.gates)
         for d, s in np.argwhere(gate_class.open & (gate_class.over_weight < 0)).tolist():
@@ -42,17 +40,7 @@ def add_cover(dm: DutyModel) -> None:
     costs are then the cover still missing and the extra people this model's people add.
     """
     ix = dm.index
-    by_class: dict[tuple[int, int, int], list[Any]] = {}
-    keys = dm.x_keys
-    if len(keys):
-        cds = (keys[:, 1] * ix.n_days + keys[:, 2]) * ix.n_shifts + keys[:, 3]
-        order = np.argsort(cds, kind="stable")
-        firsts, sizes, values = _groups(cds[order])
-        x_vars = dm.x_vars
-        for first, size, flat in zip(firsts.tolist(), sizes.tolist(), values.tolist()):
-            c, rest = divmod(flat, ix.n_days * ix.n_shifts)
-            d, s = divmod(rest, ix.n_shifts)
-            by_class[(c, d, s)] = [x_vars[i] for i in order[first : first + size].tolist()]
+    by_class = dm.postings_by_class()
     for c, gate_class in enumerate(ix.classes):
         for d, s in np.argwhere(gate_class.open).tolist():
             people = by_class.get((c, d, s), [])
