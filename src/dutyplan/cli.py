@@ -8,6 +8,7 @@ found within the time limit).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -83,7 +84,12 @@ def _solve(args: argparse.Namespace) -> int:
     from dutyplan.solve import solve
 
     problem = _load(args.problem, args.format)
-    plan = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, log=args.log)
+    with _executor(args.dask) as executor:
+        plan = solve(
+            problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, log=args.log,
+            strategy=args.strategy, executor=executor, checkpoint_dir=args.checkpoint,
+            progress=not args.quiet,
+        )
     if plan.result.status in ("infeasible", "unknown"):
         why = (
             "the hard rules cannot all hold together"
@@ -100,6 +106,36 @@ def _solve(args: argparse.Namespace) -> int:
         print(plan.summary(problem, max_rows=args.rows))
     report = check(problem, plan)
     return _checked_plan_out(args, plan, report, "independent check", lambda: _timefold_score(args, plan))
+
+
+@contextlib.contextmanager
+def _executor(address: str | None):  # noqa: ANN202
+    """The executor sites are rostered on: None (a local process pool), or a Dask cluster
+    (``local``: a LocalCluster of one worker process per core, else a scheduler address)."""
+    if address is None:
+        yield None
+        return
+    try:
+        import distributed
+    except ImportError:
+        raise DutyplanError("--dask needs Dask: pip install 'dutyplan[dask]'") from None
+    if address == "local":
+        cluster = distributed.LocalCluster(threads_per_worker=1, processes=True, dashboard_address=None)
+        client = distributed.Client(cluster)
+    else:
+        cluster, client = None, distributed.Client(address)
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from dutyplan import synth
+
+    return synth.main(args.args)
 
 
 def _checked_plan_out(args: argparse.Namespace, plan, report, what: str, also=None) -> int:
@@ -278,8 +314,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     p.add_argument("--out", metavar="PLAN.json", help="write the plan as JSON")
     p.add_argument("--rows", type=int, default=40, help="rows per table in the summary")
-    p.add_argument("--quiet", action="store_true", help="print only the check verdict")
+    p.add_argument("--quiet", action="store_true", help="print only the check verdict (no progress bar)")
     p.add_argument("--log", action="store_true", help="log the CP-SAT search")
+    p.add_argument("--strategy", choices=("auto", "single", "decompose"), default="auto",
+                   help="one model, or sites first then rosters (default: by size)")
+    p.add_argument("--checkpoint", metavar="DIR", default=None,
+                   help="keep finished site plans in DIR; a rerun with DIR resumes (decomposed solves)")
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="roster sites on a Dask cluster: a scheduler address, or 'local'")
     p.set_defaults(run=_solve)
 
     c = sub.add_parser("check", help="check a plan against a problem (exit 1 on violations)")
@@ -353,6 +395,11 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="print the JSON Schema of a problem file")
     s.set_defaults(run=_schema)
+
+    y = sub.add_parser("synth", help="write a synthetic problem: 'dutyplan synth city --people N --sites N "
+                       "--days N [--roles] --out FILE' (or the district generator's options)", add_help=False)
+    y.add_argument("args", nargs=argparse.REMAINDER)
+    y.set_defaults(run=_synth)
 
     e = sub.add_parser("example", help="print a bundled example problem as JSON (no name: list them)")
     e.add_argument("name", nargs="?")

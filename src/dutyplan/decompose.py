@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -379,6 +382,7 @@ def site_problem(problem: Problem, k: int, members: list[int]) -> Problem:
     )
 
 
+MIN_SITE_SECONDS = 1.0
 # Rostering one site is cover first: it gets most of each site's time.
 SITE_STAGE_SHARE = {"cover": 12, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1}
 
@@ -487,108 +491,414 @@ def solve_decomposed(
     params: dict | None = None,
     index: Index | None = None,
     started: float | None = None,
+    executor: Executor | None = None,
+    checkpoint_dir: str | Path | None = None,
+    progress: Any = None,
 ) -> Plan:
-    """Site choice, per-site rosters (in parallel, in rounds), exact evaluation, honest bound.
+    """Site choice, per-site rosters on an executor, repair, merge, honest bound.
 
-    ``started``: ``time.perf_counter()`` when the caller's clock started (the time limit
-    counts from there).
+    ``index``: the whole problem's index when it is small enough to build (then the site
+    choice is the CP-SAT model, the merged plan is polished on the whole model restricted to
+    the chosen sites and the bounds come from :func:`improve_bounds`); without it the problem
+    is treated at city scale (:mod:`dutyplan.city`: min-cost-flow site choice, levels summed
+    over sites, bound from the transportation dual). ``executor``: where sites are rostered
+    (default: a process pool of ``workers`` processes). ``checkpoint_dir``: finished work is
+    kept there and taken back by a rerun (see :class:`dutyplan.sites.Checkpoint`).
+    ``progress``: see :func:`dutyplan.progress.make_progress`. ``started``:
+    ``time.perf_counter()`` when the caller's clock started (the time limit counts from there).
     """
-    from dutyplan.solve import solution_from_assignments, solve, solve_model
+    from dutyplan import city
+    from dutyplan.progress import make_progress
+    from dutyplan.sites import Checkpoint
 
     t0 = started if started is not None else time.perf_counter()
     deadline = t0 + time_limit
-    full = index if index is not None else build_index(problem)
-    site_of, info = choose_sites(full, min(0.1 * time_limit, 30.0), workers, seed)
+    bar = make_progress(progress, len(problem.sites))
+    checkpoint = Checkpoint(checkpoint_dir, problem) if checkpoint_dir is not None else None
+    bar.update(0, 0, 0, stage="site choice")
+    site_of = checkpoint.load_site_choice() if checkpoint is not None else None
+    info: dict[str, Any] = {"resumed": site_of is not None}
+    view = pairs = None
+    if index is not None:
+        options = _site_options(index) & (person_capacity(index)[:, None] > 0)
+        km_of = index.km
+        if site_of is None:
+            site_of, found = choose_sites(index, min(0.1 * time_limit, 30.0), workers, seed)
+            info.update(found)
+    else:
+        view = city.city_view(problem)
+        pairs = city.candidate_pairs(view)
+        options = None
+        km_of = None
+        logger.info("city view and %d candidate pairs at %.2fs", len(pairs[0]), time.perf_counter() - t0)
+        if site_of is None:
+            headroom = min(MAX_HEADROOM, 0.95 * int(view.caps.sum()) / max(1, view.total_demand))
+            site_of, found = city.flow_site_choice(view, pairs, headroom)
+            info.update(found)
+    if checkpoint is not None and not info["resumed"]:
+        checkpoint.save_site_choice(site_of)
     logger.info("sites chosen at %.2fs: %s", time.perf_counter() - t0, info)
 
-    # the whole problem with people restricted to their sites: built now, so that its build
-    # time is known before the rounds share out the time left; it evaluates the merged plan
-    allowed = np.zeros((full.n_people, full.n_sites), dtype=bool)
+    # time kept for the end: merging, evaluating, bounds (measured shares, see benchmarks)
+    reserve = min(0.05 * time_limit, 5.0) if index is not None else min(0.15 * time_limit, 120.0)
+    runner = _SiteRunner(
+        problem, site_of, executor, workers, seed, params, checkpoint, bar, deadline - reserve
+    )
+    try:
+        runner.first_round(fraction=0.6)
+        rounds = _repair(runner, problem, options, pairs, km_of, view)
+        runner.improve()
+    finally:
+        runner.close()
+    bar.update(len(problem.sites), runner.people_placed(), runner.uncovered(), stage="merging")
+    assignments = [a for k in sorted(runner.plans) for a in runner.plans[k].assignments]
+    if index is not None:
+        plan = _polish(problem, runner.site_of, assignments, index, deadline, workers, seed, log, params, t0)
+    else:
+        plan = _city_plan(problem, view, pairs, runner, assignments, deadline, t0)
+    result = plan.result
+    result.mode = f"{result.mode}, decomposed"
+    result.first_plan_seconds = runner.first_plan_at
+    result.time_limit = time_limit
+    logger.info(
+        "decomposed: %d sites rostered (%d resumed), %d repair rounds, objective %s, bound %s at %.2fs",
+        len(runner.plans), runner.resumed, rounds, result.objective, result.best_bound,
+        time.perf_counter() - t0,
+    )
+    bar.update(len(problem.sites), runner.people_placed(), len(plan.uncovered), stage="done")
+    bar.close()
+    return plan
+
+
+class _SiteRunner:
+    """The site plans of a run: who is where, which sites have a plan, and the executor."""
+
+    def __init__(
+        self, problem: Problem, site_of: np.ndarray, executor: Executor | None, workers: int,
+        seed: int, params: dict | None, checkpoint: Any, bar: Any, stop: float,
+    ) -> None:
+        self.problem, self.site_of, self.workers, self.seed = problem, site_of.copy(), workers, seed
+        self.params = dict(params or {})
+        self.checkpoint, self.bar, self.stop = checkpoint, bar, stop
+        self.own_executor = executor is None
+        self.executor = executor
+        self.plans: dict[int, Plan] = {}
+        self.resumed = 0
+        self.first_plan_at: float | None = None
+        self.started = time.perf_counter()
+        self.overhead = 0.3  # seconds a site job takes beyond its solve (measured per round)
+        self._uncovered: dict[int, int] = {}
+
+    # ------------------------------------------------------------------ bookkeeping
+    def members(self, k: int) -> list[int]:
+        return np.flatnonzero(self.site_of == k).tolist()
+
+    def member_ids(self, k: int) -> list[str]:
+        return [self.problem.people[p].id for p in self.members(k)]
+
+    def people_placed(self) -> int:
+        return sum(len(self.members(k)) for k in self.plans) if len(self.plans) < 64 else int(
+            np.isin(self.site_of, list(self.plans)).sum()
+        )
+
+    def uncovered(self) -> int:
+        return sum(self._uncovered.values())
+
+    def needed_sites(self) -> list[int]:
+        """Sites with people (a site with nobody is left uncovered, with no job)."""
+        return sorted(set(self.site_of[self.site_of >= 0].tolist()))
+
+    def _executor(self) -> Executor:
+        if self.executor is None:
+            # the platform's default start method: fork on Linux (no CP-SAT thread outlives
+            # its solve, and scripts need no ``if __name__ == "__main__"`` guard), spawn elsewhere
+            self.executor = ProcessPoolExecutor(max_workers=self.workers)
+        return self.executor
+
+    def close(self) -> None:
+        if self.own_executor and self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    # ------------------------------------------------------------------ rounds
+    def run(self, seconds: dict[int, float], hints: bool) -> None:
+        """Roster the given sites (each with its own seconds), as they finish: keep, save,
+        report. Jobs that could not start before the stop time keep their previous plan."""
+        from dutyplan.sites import SiteJob, roster_site
+
+        if not seconds:
+            return
+        wall_stop = time.time() + (self.stop - time.perf_counter())
+        jobs = []
+        for k in sorted(seconds, key=lambda k: -seconds[k]):
+            sub = site_problem(self.problem, k, self.members(k))
+            hint = self.plans.get(k) if hints else None
+            jobs.append(SiteJob(
+                site=k, problem_json=sub.model_dump_json(), seconds=seconds[k], deadline=wall_stop,
+                seed=self.seed, params=self.params, stage_share=SITE_STAGE_SHARE,
+                hint_json=hint.model_dump_json() if hint is not None else None,
+            ))
+        pool = self._executor()
+        futures = [pool.submit(roster_site, job) for job in jobs]
+        beyond = []
+        try:
+            for future in as_completed(futures):
+                k, plan_json, used = future.result()
+                if plan_json is None:
+                    continue
+                beyond.append(max(0.0, used - seconds[k]))
+                plan = Plan.model_validate_json(plan_json)
+                if k not in self.plans or _better(plan, self.plans[k]):
+                    self.plans[k] = plan
+                    self._uncovered[k] = len(plan.uncovered)
+                    if self.checkpoint is not None:
+                        self.checkpoint.save_site(k, self.member_ids(k), plan_json)
+                self.bar.update(len(self.plans), self.people_placed(), self.uncovered(), stage=self.stage)
+                if time.perf_counter() > self.stop + 1.0:
+                    break  # the rest finish or give up on their own deadline
+        finally:
+            for future in futures:
+                future.cancel()
+        if beyond:
+            self.overhead = max(0.05, float(np.mean(beyond)))
+
+    def first_round(self, fraction: float) -> None:
+        """Every needed site: from the checkpoint when it was made for the same people, else
+        solved with a share of the time by its size."""
+        self.stage = "rostering"
+        todo = []
+        for k in self.needed_sites():
+            saved = self.checkpoint.load_site(k, self.member_ids(k)) if self.checkpoint else None
+            if saved is not None:
+                self.plans[k] = saved
+                self._uncovered[k] = len(saved.uncovered)
+                self.resumed += 1
+            else:
+                todo.append(k)
+        self.bar.update(len(self.plans), self.people_placed(), self.uncovered(), stage=self.stage)
+        self.run(self._shares(todo, fraction), hints=False)
+        if len(self.plans) == len(self.needed_sites()):
+            self.first_plan_at = round(time.perf_counter() - self.started, 4)
+
+    def _shares(self, sites: list[int], fraction: float) -> dict[int, float]:
+        if not sites:
+            return {}
+        budget = (self.stop - time.perf_counter()) * self.workers - self.overhead * len(sites)
+        sizes = {k: max(1, len(self.members(k))) for k in sites}
+        total = sum(sizes.values())
+        # below about a second a site's CP-SAT often has no plan at all (measured on
+        # synthetic districts: full cover of a 13-person site after 0.9-1.7 s)
+        return {k: max(MIN_SITE_SECONDS, fraction * budget * sizes[k] / total) for k in sites}
+
+    def improve(self) -> None:
+        """Rounds on the sites not proven optimal, most important unproven level first."""
+        self.stage = "improving"
+        while time.perf_counter() < self.stop - 1.0:
+            rank = {k: _unproven_rank(self.plans.get(k)) for k in self.needed_sites()}
+            if not rank:
+                return
+            first = min(rank.values())
+            if first >= len(LEVELS):
+                return
+            todo = [k for k in rank if rank[k] == first]
+            budget = (self.stop - time.perf_counter()) * self.workers - self.overhead * len(todo)
+            if budget < max(1.0, 0.2 * len(todo)):
+                return
+            self.run(self._shares(todo, 0.95), hints=True)
+            if all(_unproven_rank(self.plans.get(k)) == first for k in todo):
+                return  # nothing was proven: more of the same would not help
+
+
+def _better(new: Plan, old: Plan) -> bool:
+    """Lexicographically better level values (the hint makes a re-solve never worse)."""
+    return [lv.value for lv in new.result.levels] <= [lv.value for lv in old.result.levels]
+
+
+def _missing(plan: Plan) -> int:
+    return sum(u.missing for u in plan.uncovered)
+
+
+def _repair(runner: _SiteRunner, problem: Problem, options: np.ndarray | None, pairs: Any,
+            km_of: np.ndarray | None, view: Any) -> int:
+    """Sites left short borrow idle people (placed nowhere, or with no duty at their site)
+    who may work there, nearest first, and are solved again; until no site is short, nobody
+    idle can help, or time is up. Returns the number of rounds."""
+    runner.stage = "repair"
+    reach: dict[int, list[tuple[int, int]]] = defaultdict(list)  # site -> [(km, person)]
+    if options is not None:
+        for p, k in np.argwhere(options).tolist():
+            reach[k].append((int(km_of[p, k]), p))
+        caps = None
+    else:
+        people, sites, km = pairs
+        for p, k, d in zip(people.tolist(), sites.tolist(), km.tolist()):
+            reach[k].append((d, p))
+        caps = view.caps
+    for k in reach:
+        reach[k].sort()
+    rounds = 0
+    tried: set[int] = set()
+    while time.perf_counter() < runner.stop - 2.0:
+        unplanned = [k for k in runner.needed_sites() if k not in runner.plans]
+        if unplanned:  # no plan in their time: once more, with more time
+            before = len(runner.plans)
+            runner.run(runner._shares(unplanned, 0.5), hints=False)
+            if len(runner.plans) == before:
+                break
+            continue
+        short = {k: _missing(runner.plans[k]) for k in runner.plans if _missing(runner.plans[k]) > 0}
+        # sites with demand and nobody at all
+        for k in range(len(problem.sites)):
+            if k not in runner.plans and k not in short and reach.get(k):
+                short[k] = 1
+        short = {k: v for k, v in short.items() if k not in tried}
+        if not short:
+            break
+        busy = set()
+        for plan in runner.plans.values():
+            busy.update(a.person for a in plan.assignments)
+        index_of = {p.id: i for i, p in enumerate(problem.people)}
+        busy_idx = {index_of[pid] for pid in busy}
+        idle = np.ones(len(problem.people), dtype=bool)
+        idle[list(busy_idx)] = False
+        moved: dict[int, list[int]] = {}
+        for k in sorted(short, key=lambda k: -short[k]):
+            tried.add(k)
+            want = short[k]
+            got: list[int] = []
+            for _, p in reach.get(k, []):
+                if want <= 0:
+                    break
+                if idle[p] and runner.site_of[p] != k:
+                    idle[p] = False
+                    got.append(p)
+                    want -= int(caps[p]) if caps is not None else max(1, short[k] // 2)
+            if got:
+                moved[k] = got
+        if not moved:
+            break
+        rounds += 1
+        for k, got in moved.items():
+            runner.site_of[got] = k
+        if runner.checkpoint is not None:
+            runner.checkpoint.save_site_choice(runner.site_of)
+        logger.info("repair round %d: %d people to %d short sites", rounds, sum(map(len, moved.values())), len(moved))
+        # the donors lose only people with no duty: their plans stand as they are
+        runner.run(runner._shares(list(moved), 0.5), hints=False)
+    return rounds
+
+
+def _polish(problem, site_of, assignments, index, deadline, workers, seed, log, params, t0) -> Plan:  # noqa: ANN001
+    """Small problems: the whole model restricted to the chosen sites, started from the merged
+    plan (exact levels, and what time is left to improve it), then bounds of the whole."""
+    from dutyplan.solve import solution_from_assignments, solve_model
+
+    allowed = np.zeros((index.n_people, index.n_sites), dtype=bool)
     placed = site_of >= 0
     allowed[np.flatnonzero(placed), site_of[placed]] = True
     dm = build_model(problem, site_allowed=allowed)
-    build_seconds = dm.build_seconds
-
-    members = {k: np.flatnonzero(site_of == k).tolist() for k in range(full.n_sites)}
-    members = {k: m for k, m in members.items() if m}
-    subproblems = {k: site_problem(problem, k, m) for k, m in members.items()}
-    sizes = {k: max(1, int(full.eligible[m][:, full.class_site == k].sum())) for k, m in members.items()}
-    # one CP-SAT worker per site, as many sites at once as workers (CP-SAT frees the GIL);
-    # the first round leaves time for a second one on the sites not yet proven optimal
-    site_params = dict(params or {})
-    plans: dict[int, Plan] = {}
-    bound_time = min(0.05 * time_limit, 5.0)
-    # evaluating the merged plan costs about one pass over the model per level
-    evaluation_time = min(0.05 * time_limit, 5.0) + 2 * build_seconds
-    overhead = 0.05  # seconds a site's solve takes beyond its limit (measured in each round)
-
-    def roster(k: int, seconds: float) -> tuple[int, Plan, float]:
-        begun = time.perf_counter()
-        plan = solve(
-            subproblems[k], time_limit=max(0.05, seconds), workers=1, seed=seed,
-            params=site_params, strategy="single", hint=plans.get(k), stage_share=SITE_STAGE_SHARE,
-        )
-        return k, plan, time.perf_counter() - begun - max(0.05, seconds)
-
-    round_number = 0
-    first_plan_at: float | None = None  # every site has a roster
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        while True:
-            # sites whose most important unproven level comes first (no plan yet: first of all)
-            rank = {k: _unproven_rank(plans.get(k)) for k in members}
-            first = min(rank.values())
-            todo = [k for k in members if rank[k] == first] if first < len(LEVELS) else []
-            budget = deadline - evaluation_time - bound_time - time.perf_counter()
-            # what the round's fixed costs take, spread over the workers
-            budget -= overhead * len(todo) / workers
-            if not todo or budget < 0.2 or (round_number > 0 and budget < 1.0):
-                break
-            round_number += 1
-            total = sum(sizes[k] for k in todo)
-            fraction = 0.6 if round_number == 1 else 0.95
-            jobs = [
-                pool.submit(roster, k, fraction * budget * workers * sizes[k] / total)
-                for k in sorted(todo, key=lambda k: -sizes[k])
-            ]
-            excess = []
-            for job in jobs:
-                k, plan, beyond = job.result()
-                excess.append(beyond)
-                if plan.result.objective is not None:
-                    plans[k] = plan
-            overhead = max(0.05, float(np.mean(excess)))
-            if logger.isEnabledFor(logging.DEBUG):
-                for k in todo:
-                    r = plans[k].result if k in plans else None
-                    logger.debug("site %d: %s", k, None if r is None else (r.status, [(lv.name, lv.value, lv.bound) for lv in r.levels]))
-            if first_plan_at is None and len(plans) == len(members):
-                first_plan_at = time.perf_counter() - t0
-            logger.info(
-                "round %d done at %.2fs: %d of %d sites proven optimal (%.2fs per site beyond its limit)",
-                round_number, time.perf_counter() - t0,
-                sum(p.result.status == "optimal" for p in plans.values()), len(members), overhead,
-            )
-    assignments = [a for plan in plans.values() for a in plan.assignments]
-
-    start_solution = solution_from_assignments(
-        dm, assignments, time_limit=max(1.0, deadline - bound_time - time.perf_counter())
-    )
+    bound_time = min(0.05 * (deadline - t0), 5.0)
+    start = solution_from_assignments(dm, assignments, time_limit=max(1.0, deadline - bound_time - time.perf_counter()))
     remaining = deadline - bound_time - time.perf_counter()
-    if start_solution is None:  # cannot happen unless a site plan broke a shared rule
+    seconds = max(remaining, 1.0) if start is None else max(0.0, remaining)
+    if start is None:  # cannot happen unless a site plan broke a shared rule
         logger.warning("merged site plans are not a solution of the whole: solving it directly")
-        seconds = max(remaining, 1.0)
-    else:
-        seconds = max(0.0, remaining)  # 0: evaluate the merged plan only
-    plan = solve_model(dm, seconds, workers, seed, log, params, initial=start_solution, started=t0)
-    logger.info("merged plan evaluated at %.2fs", time.perf_counter() - t0)
-    result = plan.result
-    result.build_seconds = round(build_seconds, 4)
-    result.mode = f"{result.mode}, decomposed"
-    result.first_plan_seconds = round(first_plan_at, 4) if first_plan_at is not None else None
-    result.time_limit = time_limit
-    if result.objective is not None:
-        # the rostering model's bounds hold only for the chosen sites: replace them
-        improve_bounds(plan, full, deadline - time.perf_counter(), workers, restricted=True)
-        logger.info("bounds done at %.2fs", time.perf_counter() - t0)
-    result.solve_seconds = round(time.perf_counter() - t0 - build_seconds, 4)
+    plan = solve_model(dm, seconds, workers, seed, log, params, initial=start, started=t0)
+    plan.result.build_seconds = round(dm.build_seconds, 4)
+    if plan.result.objective is not None:
+        improve_bounds(plan, index, deadline - time.perf_counter(), workers, restricted=True)
+    plan.result.solve_seconds = round(time.perf_counter() - t0 - dm.build_seconds, 4)
     return plan
+
+
+def _city_plan(problem: Problem, view: Any, pairs: Any, runner: _SiteRunner, assignments: list,
+               deadline: float, t0: float) -> Plan:
+    """Large problems: the levels summed over the site plans (each person works at one site,
+    so every level but fairness and unit cohesion is a sum over sites), sites with no plan
+    fully uncovered, fairness and unit cohesion over the whole city; bounds from the
+    transportation dual (:func:`dutyplan.city.transport_bound`)."""
+    from dutyplan import city
+    from dutyplan.plan import LevelResult, Result
+
+    config = problem.objective
+    active = [lv for lv in LEVELS if config.weight(lv) > 0 and lv != "changes"]
+    values = dict.fromkeys(active, 0)
+    for plan in runner.plans.values():
+        for lv in plan.result.levels:
+            if lv.name in values and lv.name != "fairness":
+                values[lv.name] += lv.value
+    for gate_class in view.classes:
+        if gate_class.site not in runner.plans:
+            needed = gate_class.open & (gate_class.need > 0)
+            values["cover"] += int((gate_class.need * gate_class.under_weight * needed).sum()) * gate_class.size
+    if "rules" in values and problem.rules.unit_sites_weight:
+        values["rules"] += problem.rules.unit_sites_weight * _unit_extra_sites(problem, assignments)
+    if "fairness" in values:
+        values["fairness"] = fairness_value(problem, assignments, city.could_work(view, pairs))
+    bounds = dict.fromkeys(active, 0)
+    left = deadline - time.perf_counter()
+    if "cover" in values and values["cover"] > 0 and left > 0:
+        bounds["cover"] = min(values["cover"], city.transport_bound(view, pairs, cover_first=True))
+    if "commute" in values and values.get("cover", 0) == 0 and deadline - time.perf_counter() > 0:
+        bounds["commute"] = min(values["commute"], city.transport_bound(view, pairs, cover_first=False))
+    levels = [
+        LevelResult(name=lv, value=values[lv], bound=bounds[lv], optimal=values[lv] <= bounds[lv],
+                    weight=config.weight(lv))
+        for lv in active
+    ]
+    objective = sum(lv.weight * lv.value for lv in levels)
+    best = sum(lv.weight * (lv.bound or 0) for lv in levels)
+    proven = all(lv.optimal for lv in levels)
+    result = Result(
+        status="optimal" if proven else "feasible", objective=objective,
+        best_bound=objective if proven else best,
+        gap=0.0 if proven else round((objective - best) / max(1, abs(objective)), 6),
+        mode=config.effective_mode, levels=levels,
+        build_seconds=0.0, workers=runner.workers, seed=runner.seed,
+    )
+    plan = Plan.build(problem, assignments, result)
+    result.solve_seconds = round(time.perf_counter() - t0, 4)
+    return plan
+
+
+def _unit_extra_sites(problem: Problem, assignments: list) -> int:
+    unit_of = {p.id: p.unit for p in problem.people}
+    sites: dict[str, set[str]] = defaultdict(set)
+    for a in assignments:
+        unit = unit_of[a.person]
+        if unit is not None:
+            sites[unit].add(a.site)
+    return sum(len(s) - 1 for s in sites.values() if s)
+
+
+def fairness_value(problem: Problem, assignments: list, could: np.ndarray) -> int:
+    """The fairness level of a plan (see :class:`dutyplan.problem.ObjectiveConfig`): ranges over
+    the people who could work at all, plus the sum of squared shift counts."""
+    config = problem.objective
+    position = {p.id: i for i, p in enumerate(problem.people)}
+    night = {s.id: s.is_night for s in problem.shift_types}
+    minutes = {s.id: s.minutes for s in problem.shift_types}
+    n = len(problem.people)
+    nights = np.zeros(n, dtype=np.int64)
+    weekends = np.zeros(n, dtype=np.int64)
+    worked = np.zeros(n, dtype=np.int64)
+    shifts = np.zeros(n, dtype=np.int64)
+    weekend_of: dict = {}
+    for a in assignments:
+        p = position[a.person]
+        nights[p] += night[a.shift]
+        if a.date not in weekend_of:
+            weekend_of[a.date] = problem.is_weekend(a.date)
+        weekends[p] += weekend_of[a.date]
+        worked[p] += minutes[a.shift]
+        shifts[p] += 1
+    total = config.fairness_shift_squares * int((shifts**2).sum())
+    if int(could.sum()) >= 2:
+        for weight, values in (
+            (config.fairness_nights, nights), (config.fairness_weekends, weekends),
+            (config.fairness_minutes, worked),
+        ):
+            chosen = values[could]
+            if weight and chosen.max() > 0:
+                total += weight * int(chosen.max() - chosen.min())
+    return total

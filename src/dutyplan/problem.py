@@ -700,9 +700,8 @@ class Problem(_Model):
         """Round-trip km per duty, people x sites (zeros when nothing is known)."""
         if self.commute_km is not None:
             return np.asarray(self.commute_km, dtype=float).reshape(len(self.people), len(self.sites))
-        if all(p.home is not None for p in self.people) and all(s.location is not None for s in self.sites):
-            homes = np.array([[p.home.lat, p.home.lon] for p in self.people])  # type: ignore[union-attr]
-            places = np.array([[s.location.lat, s.location.lon] for s in self.sites])  # type: ignore[union-attr]
+        homes, places = self._coordinates()
+        if homes is not None and places is not None:
             return 2.0 * haversine_km(homes, places)
         return np.zeros((len(self.people), len(self.sites)))
 
@@ -713,6 +712,40 @@ class Problem(_Model):
                 len(self.people), len(self.sites)
             )
         return self.commute_km_matrix() / self.commute_speed_kmh * 60.0
+
+    def commute_km_pairs(self, people: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        """Round-trip km per duty for each pair ``(people[i], sites[i])`` (index arrays of one
+        shape), equal to ``commute_km_matrix()[people, sites]`` without the whole matrix."""
+        people = np.asarray(people, dtype=np.int64)
+        sites = np.asarray(sites, dtype=np.int64)
+        if self.commute_km is not None:
+            return np.array(
+                [self.commute_km[p][k] for p, k in zip(people.ravel().tolist(), sites.ravel().tolist())],
+                dtype=float,
+            ).reshape(people.shape)
+        homes, places = self._coordinates()
+        if homes is None or places is None:
+            return np.zeros(people.shape)
+        return 2.0 * haversine_pairs(homes[people], places[sites])
+
+    def commute_minutes_pairs(self, people: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        """Round-trip minutes per duty for each pair, as ``commute_minutes_matrix()[people, sites]``."""
+        if self.commute_minutes is not None:
+            people = np.asarray(people, dtype=np.int64)
+            sites = np.asarray(sites, dtype=np.int64)
+            return np.array(
+                [self.commute_minutes[p][k] for p, k in zip(people.ravel().tolist(), sites.ravel().tolist())],
+                dtype=float,
+            ).reshape(people.shape)
+        return self.commute_km_pairs(people, sites) / self.commute_speed_kmh * 60.0
+
+    def _coordinates(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(people x 2, sites x 2) lat/lon arrays when every home and site location is known."""
+        if all(p.home is not None for p in self.people) and all(s.location is not None for s in self.sites):
+            homes = np.array([[p.home.lat, p.home.lon] for p in self.people], dtype=float)  # type: ignore[union-attr]
+            places = np.array([[s.location.lat, s.location.lon] for s in self.sites], dtype=float)  # type: ignore[union-attr]
+            return homes, places
+        return None, None
 
     def commute_cost_km(self) -> np.ndarray:
         """Whole km per duty used by the commute objective (round half up), as int64."""
@@ -725,5 +758,13 @@ def haversine_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     lon1 = np.radians(a[:, 1])[:, None]
     lat2 = np.radians(b[:, 0])[None, :]
     lon2 = np.radians(b[:, 1])[None, :]
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def haversine_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Great-circle km between ``a[i]`` and ``b[i]`` (rows of lat, lon degrees), row by row."""
+    lat1, lon1 = np.radians(a[..., 0]), np.radians(a[..., 1])
+    lat2, lon2 = np.radians(b[..., 0]), np.radians(b[..., 1])
     h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))

@@ -10,7 +10,9 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,6 +63,9 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 # Above this many candidate postings (person x gate class x shift instance) ``auto``
 # decomposes: choose sites first, then roster (see dutyplan.decompose).
 DECOMPOSE_ABOVE = 20_000
+# Above this many (person, site) pairs the whole problem is never indexed: the decomposition
+# works on flat arrays and sparse candidate sites (see dutyplan.city)
+CITY_ABOVE = 250_000
 LIGHT_PRESOLVE_ABOVE = 8000  # posting variables; larger models get a light presolve
 # posting variables; larger models get dutyplan's neighbourhood search. Measured at 60 s on
 # Curtois 10 and 11 (5,600 and 8,400 postings) it cost more than it gained (4971 and 4004
@@ -81,6 +86,9 @@ def solve(
     strategy: str = "auto",
     hint: Plan | None = None,
     stage_share: dict[str, int] | None = None,
+    executor: Executor | None = None,
+    checkpoint_dir: str | Path | None = None,
+    progress: Any = True,
 ) -> Plan:
     """Find the best duty plan within ``time_limit`` seconds of wall clock, model build included.
 
@@ -93,6 +101,13 @@ def solve(
     ``result.status`` is ``infeasible`` or ``unknown``. ``hint``: a plan to start from (used
     when it satisfies the hard rules; the result is never worse). ``stage_share``: relative
     time per lexicographic level (default :data:`STAGE_SHARE`).
+
+    Decomposed solves (see :mod:`dutyplan.decompose`) also take ``executor``, any
+    ``concurrent.futures.Executor`` the sites are rostered on (default: a process pool of
+    ``workers`` processes; a Dask cluster through ``distributed.Client(...).get_executor()``),
+    ``checkpoint_dir``, where finished site plans are kept so that a rerun resumes (see
+    :class:`dutyplan.sites.Checkpoint`), and ``progress``: a progress bar (``True``), none
+    (``False``) or a function called with a :class:`dutyplan.progress.ProgressState`.
     """
     if not time_limit > 0:
         raise DutyplanError(f"time_limit must be > 0 seconds, got {time_limit}")
@@ -102,6 +117,15 @@ def solve(
         raise DutyplanError(f"strategy must be 'auto', 'single' or 'decompose', got {strategy!r}")
     workers = workers or os.cpu_count() or 1
     started = time.perf_counter()
+    city = len(problem.people) * len(problem.sites) > CITY_ABOVE and len(problem.sites) > 1
+    if city and strategy != "single":
+        from dutyplan.decompose import solve_decomposed
+
+        logger.info("%d people x %d sites: decomposing at city scale", len(problem.people), len(problem.sites))
+        return solve_decomposed(
+            problem, time_limit, workers, seed, log, params, index=None, started=started,
+            executor=executor, checkpoint_dir=checkpoint_dir, progress=progress,
+        )
     index = build_index(problem)
     candidates = int(index.eligible.sum())
     large = candidates > DECOMPOSE_ABOVE and len(problem.sites) > 1
@@ -110,7 +134,8 @@ def solve(
 
         logger.info("%d candidate postings: choosing sites first", candidates)
         return solve_decomposed(
-            problem, time_limit, workers, seed, log, params, index=index, started=started
+            problem, time_limit, workers, seed, log, params, index=index, started=started,
+            executor=executor, checkpoint_dir=checkpoint_dir, progress=progress,
         )
     dm = build_model(problem, index=index)
     dm.build_seconds = time.perf_counter() - started

@@ -150,7 +150,16 @@ def _gate_classes(problem: Problem, dates: list[dt.date]) -> list[GateClass]:
             is_open = np.zeros((n_days, n_shifts), dtype=bool)
             under = np.zeros((n_days, n_shifts), dtype=np.int64)
             over = np.full((n_days, n_shifts), -1, dtype=np.int64)
+            # a gate has a few demand tables (every day, some weekdays, some dates): resolve
+            # each table once and copy its row to the days that use it
+            rows: dict[int, int] = {}
             for d, day in enumerate(dates):
+                table = gate.table_for(day)
+                if id(table) in rows:
+                    first = rows[id(table)]
+                    is_open[d], need[d], under[d], over[d] = is_open[first], need[first], under[first], over[first]
+                    continue
+                rows[id(table)] = d
                 for s, shift in enumerate(problem.shift_types):
                     entry = problem.demand(si, gi, day, shift.id)
                     if entry is None:

@@ -1,0 +1,537 @@
+"""The whole problem at city scale, without a people x sites (or people x gate-shifts) array.
+
+A city (74,000 people, 7,120 sites) is too large for :func:`dutyplan.model.build_index`:
+its eligibility array alone would hold hundreds of billions of cells, and its commute matrix
+4 GB. :class:`CityView` keeps only what the site choice and the bound need, as flat arrays:
+
+- each site's demand in person-shifts and the cheapest cost of missing one there;
+- each person's **capacity**: an upper bound on the duties they can do anywhere over the
+  horizon under their hard rules (as :func:`dutyplan.decompose.person_capacity`, with the
+  dates and shifts they are available for instead of their eligibility at given sites);
+- **candidate sites** per person: the ``K`` nearest sites they may work at (hard commute and
+  working-day caps, gate roles), with the whole km of a duty there.
+
+:func:`flow_site_choice` sends duties from people to sites by a min-cost flow on the
+candidates (cover first, then a headroom of spare capacity at every site, roles each site
+needs around the clock, then km) and rounds it to one site per person.
+
+:func:`transport_bound` proves a lower bound on commute (given full cover) or on cover for
+the whole problem: the transportation LP over **every** admissible (person, site) pair. Its
+dual is taken from the optimal flow on the candidates (node potentials), then repaired over
+all pairs in chunks (``mu[p] = max(0, max_k pi[k] - km[p, k])``), so it is a feasible dual of
+the full LP whatever the candidates missed: weak duality makes it a bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from dutyplan.model.index import GateClass, _gate_classes
+from dutyplan.problem import Problem, Rules
+
+logger = logging.getLogger("dutyplan")
+
+CANDIDATES = 24  # nearest admissible sites considered per person in the site choice
+CHUNK = 2048  # people per block when scanning every site
+KM_PER_DEG = 111.2
+
+
+@dataclass
+class CityView:
+    """Flat arrays of a problem, linear in people + sites + gate classes."""
+
+    problem: Problem
+    classes: list[GateClass]
+    class_site: np.ndarray  # [C]
+    n_people: int
+    n_sites: int
+    demand: np.ndarray  # [K] person-shifts needed
+    cheapest: np.ndarray  # [K] cheapest cost of one missing person-shift
+    caps: np.ndarray  # [P] duties a person can do at most (any site)
+    available: np.ndarray  # [P, D, S]
+    rules: list[Rules]
+    km_cap: np.ndarray  # [P] hard round-trip km cap (inf: none)
+    day_cap: np.ndarray  # [P] hard working-day minutes cap (inf: none)
+    role_key: np.ndarray  # [P] index into role_sets
+    role_sets: list[frozenset[str]]
+    site_ok: np.ndarray  # [R, K] a person with role set r has some open gate at the site
+    shift_minutes: np.ndarray  # [S]
+
+    @property
+    def total_demand(self) -> int:
+        return int(self.demand.sum())
+
+    def round_km(self, people: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        return np.floor(self.problem.commute_km_pairs(people, sites) + 0.5).astype(np.int64)
+
+
+def city_view(problem: Problem) -> CityView:
+    dates = problem.dates
+    classes = _gate_classes(problem, dates)
+    n_people, n_sites = len(problem.people), len(problem.sites)
+    n_days, n_shifts = len(dates), len(problem.shift_types)
+    class_site = np.array([c.site for c in classes], dtype=np.int64)
+    demand = np.zeros(n_sites, dtype=np.int64)
+    cheapest = np.full(n_sites, np.iinfo(np.int64).max, dtype=np.int64)
+    for gate_class in classes:
+        needed = gate_class.open & (gate_class.need > 0)
+        demand[gate_class.site] += int((gate_class.need * needed).sum()) * gate_class.size
+        if needed.any():
+            cheapest[gate_class.site] = min(cheapest[gate_class.site], int(gate_class.under_weight[needed].min()))
+    cheapest[cheapest == np.iinfo(np.int64).max] = 0
+
+    shift_pos = {s.id: i for i, s in enumerate(problem.shift_types)}
+    minutes = np.array([s.minutes for s in problem.shift_types], dtype=np.int64)
+    available = np.ones((n_people, n_days, n_shifts), dtype=bool)
+    for p, person in enumerate(problem.people):
+        for item in person.unavailable:
+            d = problem.day_index(item.date)
+            if item.shift is None:
+                available[p, d, :] = False
+            else:
+                available[p, d, shift_pos[item.shift]] = False
+    rules = [problem.effective_rules(p) for p in problem.people]
+    km_cap = np.full(n_people, np.inf)
+    day_cap = np.full(n_people, np.inf)
+    for p, rule in enumerate(rules):
+        if rule.max_commute_km is not None and rule.max_commute_km.hard:
+            km_cap[p] = rule.max_commute_km.value
+        if rule.max_day_minutes is not None and rule.max_day_minutes.hard:
+            day_cap[p] = rule.max_day_minutes.value
+    role_sets: list[frozenset[str]] = []
+    key_of: dict[frozenset[str], int] = {}
+    role_key = np.zeros(n_people, dtype=np.int64)
+    for p, person in enumerate(problem.people):
+        roles = frozenset(person.roles)
+        if roles not in key_of:
+            key_of[roles] = len(role_sets)
+            role_sets.append(roles)
+        role_key[p] = key_of[roles]
+    site_ok = np.zeros((len(role_sets), n_sites), dtype=bool)
+    for gate_class in classes:
+        if not gate_class.open.any():
+            continue
+        for r, roles in enumerate(role_sets):
+            if gate_class.role is None or gate_class.role in roles:
+                site_ok[r, gate_class.site] = True
+    # shift types open anywhere on each day: the most anyone can be given
+    open_any = np.zeros((n_days, n_shifts), dtype=bool)
+    for gate_class in classes:
+        open_any |= gate_class.open
+    caps = _capacities(problem, rules, available & open_any[None], minutes, shift_pos)
+    return CityView(
+        problem=problem, classes=classes, class_site=class_site, n_people=n_people, n_sites=n_sites,
+        demand=demand, cheapest=cheapest, caps=caps, available=available, rules=rules, km_cap=km_cap,
+        day_cap=day_cap, role_key=role_key, role_sets=role_sets, site_ok=site_ok, shift_minutes=minutes,
+    )
+
+
+def _capacities(
+    problem: Problem, rules: list[Rules], possible: np.ndarray, minutes: np.ndarray, shift_pos: dict[str, int]
+) -> np.ndarray:
+    """Duties each person can do at most over the horizon, anywhere (valid under hard rules);
+    people with the same rules and the same possible shifts share one computation."""
+    from dutyplan.decompose import _blocks
+
+    n_people, n_days, _ = possible.shape
+    caps = np.zeros(n_people, dtype=np.int64)
+    done: dict[tuple[int, bytes], int] = {}
+    for p in range(n_people):
+        rule = rules[p]
+        key = (id(rule), possible[p].tobytes())
+        if key in done:
+            caps[p] = done[key]
+            continue
+        allowed = possible[p].copy()
+        for shift_id, limit in rule.max_shifts.items():
+            if limit.hard and limit.value <= 0:
+                allowed[:, shift_pos[shift_id]] = False
+        if rule.max_minutes is not None and rule.max_minutes.hard:
+            allowed[:, minutes > rule.max_minutes.value] = False
+        per_day = allowed.sum(axis=1)
+        if rule.max_shifts_per_day is not None and rule.max_shifts_per_day.hard:
+            per_day = np.minimum(per_day, rule.max_shifts_per_day.value)
+        days = (per_day > 0).astype(np.int64)
+        bound = int(per_day.sum())
+        day_bounds = [int(days.sum())]
+        off = rule.min_days_off_per_7
+        if off is not None and off.hard and n_days >= 7:
+            day_bounds.append(_blocks(days, 7, max(0, 7 - off.value)))
+        run = rule.max_consecutive_days
+        if run is not None and run.hard:
+            day_bounds.append(_blocks(days, run.value + 1, run.value))
+        most = int(per_day.max()) if per_day.size else 0
+        bound = min(bound, min(day_bounds) * most)
+        if rule.max_minutes is not None and rule.max_minutes.hard and allowed.any():
+            shortest = int(minutes[allowed.any(axis=0)].min())
+            bound = min(bound, rule.max_minutes.value // shortest)
+        caps[p] = done[key] = bound
+    return caps
+
+
+# --------------------------------------------------------------------------- distances
+
+
+def _planar(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
+    """People and site positions in km on a plane (for ranking sites by distance only)."""
+    homes, places = problem._coordinates()
+    if homes is None or places is None:
+        return None
+    lat0 = np.radians(float(np.mean(places[:, 0])))
+
+    def xy(latlon: np.ndarray) -> np.ndarray:
+        return np.stack([latlon[:, 1] * np.cos(lat0) * KM_PER_DEG, latlon[:, 0] * KM_PER_DEG], axis=1)
+
+    return xy(homes).astype(np.float32), xy(places).astype(np.float32)
+
+
+def _distance_block(view: CityView, people: np.ndarray, planar) -> np.ndarray:  # noqa: ANN001
+    """[len(people), K] ranking distances (exact km when a matrix is given)."""
+    if planar is None:
+        return view.problem.commute_km_pairs(
+            np.repeat(people, view.n_sites).reshape(len(people), view.n_sites),
+            np.tile(np.arange(view.n_sites), len(people)).reshape(len(people), view.n_sites),
+        )
+    homes, places = planar
+    diff = homes[people][:, None, :] - places[None, :, :]
+    return np.sqrt((diff**2).sum(axis=2))
+
+
+def candidate_pairs(view: CityView, k_nearest: int = CANDIDATES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(people, sites, whole km) of each person's nearest admissible sites.
+
+    Admissible: some open gate the person's roles allow, round-trip km within their hard cap,
+    and at least one shift type within their hard working-day cap with that commute.
+    """
+    planar = _planar(view.problem)
+    shortest_shift = int(view.shift_minutes.min()) if len(view.shift_minutes) else 0
+    speed = view.problem.commute_speed_kmh
+    out_p, out_k, out_km = [], [], []
+    take = min(view.n_sites, 3 * k_nearest)
+    for start in range(0, view.n_people, CHUNK):
+        people = np.arange(start, min(view.n_people, start + CHUNK))
+        dist = _distance_block(view, people, planar)
+        near = np.argpartition(dist, take - 1, axis=1)[:, :take] if take < view.n_sites else (
+            np.broadcast_to(np.arange(view.n_sites), (len(people), view.n_sites))
+        )
+        order = np.take_along_axis(dist, near, axis=1).argsort(axis=1)
+        near = np.take_along_axis(near, order, axis=1)
+        pp = np.repeat(people, near.shape[1]).reshape(near.shape)
+        km_exact = view.problem.commute_km_pairs(pp, near)
+        ok = view.site_ok[view.role_key[pp], near]
+        ok &= np.floor(km_exact + 0.5) <= view.km_cap[pp]
+        if np.isfinite(view.day_cap[people]).any():
+            minutes = np.floor(view.problem.commute_minutes_pairs(pp, near) + 0.5)
+            ok &= minutes + shortest_shift <= view.day_cap[pp]
+        # keep the first k_nearest admissible ones of each row
+        rank = np.cumsum(ok, axis=1)
+        ok &= rank <= k_nearest
+        out_p.append(pp[ok])
+        out_k.append(near[ok])
+        out_km.append(np.floor(km_exact[ok] + 0.5).astype(np.int64))
+    return (
+        np.concatenate(out_p).astype(np.int64),
+        np.concatenate(out_k).astype(np.int64),
+        np.concatenate(out_km).astype(np.int64),
+    )
+
+
+def admissible_best(view: CityView, price: np.ndarray) -> np.ndarray:
+    """``max(0, max over admissible sites k of price[k] - km[p, k])`` for every person p,
+    over every site (in blocks of people): the repair that makes a dual feasible."""
+    out = np.zeros(view.n_people)
+    if not (price > 0).any():
+        return out
+    sites = np.flatnonzero(price > 0)
+    for start in range(0, view.n_people, CHUNK):
+        people = np.arange(start, min(view.n_people, start + CHUNK))
+        pp = np.repeat(people, len(sites)).reshape(len(people), len(sites))
+        kk = np.broadcast_to(sites, pp.shape)
+        km = np.floor(view.problem.commute_km_pairs(pp, kk) + 0.5)
+        ok = km <= view.km_cap[people][:, None]
+        value = np.where(ok, price[sites][None, :] - km, 0.0)
+        out[people] = np.maximum(0.0, value.max(axis=1))
+    return out
+
+
+# --------------------------------------------------------------------------- site choice
+
+
+def _role_demand(view: CityView, headroom: float) -> dict[tuple[int, str], int]:
+    """Person-shifts of each hard site role requirement: count x open shift-equivalents (the
+    site's open minutes over the longest shift), with headroom."""
+    problem = view.problem
+    longest = int(view.shift_minutes.max()) if len(view.shift_minutes) else 1
+    out: dict[tuple[int, str], int] = {}
+    open_minutes = np.zeros(view.n_sites, dtype=np.int64)
+    starts = np.array([s.start_minute for s in problem.shift_types], dtype=np.int64)
+    by_site: dict[int, np.ndarray] = {}
+    for gate_class in view.classes:
+        needed = gate_class.open & (gate_class.need > 0)
+        if gate_class.site in by_site:
+            by_site[gate_class.site] |= needed
+        else:
+            by_site[gate_class.site] = needed.copy()
+    for k, needed in by_site.items():
+        minutes = 0
+        for d in range(needed.shape[0]):
+            spans = sorted(
+                (int(starts[s]), int(starts[s] + view.shift_minutes[s])) for s in np.flatnonzero(needed[d])
+            )
+            end = -1
+            for a, b in spans:  # union of the day's open intervals
+                a = max(a, end)
+                if b > a:
+                    minutes += b - a
+                    end = b
+        open_minutes[k] = minutes
+    for req in problem.rules.roles:
+        if req.weight is not None:
+            continue
+        sites = range(view.n_sites) if req.sites is None else [
+            k for k, site in enumerate(problem.sites) if site.id in req.sites
+        ]
+        for k in sites:
+            if open_minutes[k]:
+                need = int(np.ceil(headroom * req.count * open_minutes[k] / longest))
+                out[(k, req.role)] = max(out.get((k, req.role), 0), need)
+    return out
+
+
+def flow_site_choice(
+    view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], headroom: float
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Site of each person (-1: none) from a min-cost flow of duties on the candidate pairs.
+
+    Each site takes ``demand`` duties (a miss costs ``BIG`` x its cheapest miss weight), then
+    ``(headroom - 1) x demand`` more as spare capacity for the rest rules (a miss costs
+    ``SPARE``, more than any km), and each hard role requirement's duties from people with the
+    role. Arc costs are whole km. Each person then goes to the site sending them most duties.
+    """
+    began = time.perf_counter()
+    people, sites, km = pairs
+    role_need = _role_demand(view, headroom)
+    n_p, n_k = view.n_people, view.n_sites
+    role_nodes = {key: n_p + n_k + i for i, key in enumerate(sorted(role_need))}
+    source = n_p + n_k + len(role_nodes)
+    spill = source + 1
+    spare_cost = int(km.max(initial=0)) + 1
+    big = (spare_cost + 1) * 10
+    tails, heads, capacity, cost = [], [], [], []
+
+    def arcs(t, h, c, w) -> None:  # noqa: ANN001
+        tails.append(np.asarray(t, dtype=np.int64))
+        heads.append(np.asarray(h, dtype=np.int64))
+        capacity.append(np.asarray(c, dtype=np.int64))
+        cost.append(np.asarray(w, dtype=np.int64))
+
+    caps = view.caps
+    arcs(people, n_p + sites, caps[people] + 1, km)  # never saturated: supply is caps
+    # people with a required role may also feed the site's role node
+    for (k, role), node in role_nodes.items():
+        at = sites == k
+        has = np.array([role in view.role_sets[r] for r in view.role_key[people[at]]], dtype=bool)
+        if has.any():
+            arcs(people[at][has], np.full(int(has.sum()), node), caps[people[at][has]] + 1, km[at][has])
+        arcs([node], [n_p + k], [caps.sum() + 1], [0])
+    everyone = np.arange(n_p)
+    arcs(everyone, np.full(n_p, spill), caps + 1, np.zeros(n_p))
+    spare = np.ceil((headroom - 1.0) * view.demand).astype(np.int64) if headroom > 1 else np.zeros(n_k, np.int64)
+    site_need = view.demand + spare
+    role_total = np.zeros(n_k, dtype=np.int64)
+    for (k, _), need in role_need.items():
+        role_total[k] += need
+    node_need = np.maximum(0, site_need - role_total)
+    ks = np.arange(n_k)
+    arcs(np.full(n_k, source), n_p + ks, view.demand + 1, big * np.maximum(1, view.cheapest))
+    arcs(np.full(n_k, source), n_p + ks, spare + 1, np.full(n_k, spare_cost))
+    for (k, _), node in role_nodes.items():
+        arcs([source], [node], [role_need[(k, _)] + 1], [big * max(1, int(view.cheapest[k]))])
+    total_need = int(node_need.sum()) + sum(role_need.values())
+    arcs([source], [spill], [total_need + 1], [0])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arc_tails = np.concatenate(tails)
+    arc_heads = np.concatenate(heads)
+    flow.add_arcs_with_capacity_and_unit_cost(arc_tails, arc_heads, np.concatenate(capacity), np.concatenate(cost))
+    supplies = np.zeros(spill + 1, dtype=np.int64)
+    supplies[:n_p] = caps
+    supplies[source] = total_need
+    supplies[n_p : n_p + n_k] = -node_need
+    for key, node in role_nodes.items():
+        supplies[node] = -role_need[key]
+    supplies[spill] = -int(caps.sum())
+    flow.set_nodes_supplies(np.arange(spill + 1), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"site choice flow: status {status}")
+    flows = flow.flows(np.arange(flow.num_arcs()))
+    # duties per (person, site) over direct and role arcs
+    to_site = np.where(arc_heads < n_p + n_k, arc_heads - n_p, -1)
+    for key, node in role_nodes.items():
+        to_site[arc_heads == node] = key[0]
+    from_person = (arc_tails < n_p) & (to_site >= 0) & (flows > 0)
+    pp, kk, ff = arc_tails[from_person], to_site[from_person], flows[from_person]
+    site_of = np.full(n_p, -1, dtype=np.int64)
+    best = np.zeros(n_p, dtype=np.int64)
+    totals: dict[tuple[int, int], int] = defaultdict(int)
+    for p, k, f in zip(pp.tolist(), kk.tolist(), ff.tolist()):
+        totals[(p, k)] += f
+    for (p, k), f in totals.items():
+        if f > best[p] or (f == best[p] and k < site_of[p]):
+            best[p], site_of[p] = f, k
+    short = int(flows[(arc_tails == source) & (arc_heads != spill)][: n_k].sum())
+    info = {
+        "site_choice": "flow",
+        "site_choice_seconds": round(time.perf_counter() - began, 3),
+        "candidate_pairs": int(len(people)),
+        "flow_short_duties": short,
+        "headroom": headroom,
+    }
+    return site_of, info
+
+
+# --------------------------------------------------------------------------- bound
+
+
+def transport_bound(
+    view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], cover_first: bool
+) -> int:
+    """A lower bound for the whole problem from the transportation LP (see module doc).
+
+    ``cover_first=True``: on the cover level (a missed person-shift at site k costs at least
+    its cheapest miss there; duties cost nothing). ``False``: on commute for any plan that
+    covers everything (misses forbidden; 0 if the candidates cannot cover everything, since
+    no finite bound is then proven this way).
+    """
+    people, sites, km = pairs
+    n_p, n_k = view.n_people, view.n_sites
+    demand = view.demand
+    caps = view.caps
+    cost = np.zeros_like(km) if cover_first else km
+    miss = np.maximum(1, view.cheapest) if cover_first else np.full(n_k, 10 * (int(km.max(initial=0)) + 1))
+    source, spill = n_p + n_k, n_p + n_k + 1
+    flow = min_cost_flow.SimpleMinCostFlow()
+    tails = np.concatenate([people, np.arange(n_p), np.full(n_k, source), [source]])
+    heads = np.concatenate([n_p + sites, np.full(n_p, spill), n_p + np.arange(n_k), [spill]])
+    capacity = np.concatenate([caps[people] + 1, caps + 1, demand + 1, [int(demand.sum()) + 1]])
+    unit = np.concatenate([cost, np.zeros(n_p, np.int64), miss, [0]]).astype(np.int64)
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacity, unit)
+    supplies = np.zeros(spill + 1, dtype=np.int64)
+    supplies[:n_p] = caps
+    supplies[n_p : n_p + n_k] = -demand
+    supplies[source] = int(demand.sum())
+    supplies[spill] = -int(caps.sum())
+    flow.set_nodes_supplies(np.arange(spill + 1), supplies)
+    if flow.solve() != flow.OPTIMAL:
+        return 0
+    flows = flow.flows(np.arange(flow.num_arcs()))
+    shortage = flows[len(people) + n_p : len(people) + n_p + n_k]
+    if not cover_first and shortage.any():
+        return 0
+    # node potentials along arcs with flow (their reduced cost is 0): pi[k] - mu[p] = km
+    pi = np.full(n_k, np.nan)
+    mu = np.full(n_p, np.nan)
+    mu[flows[len(people) : len(people) + n_p] > 0] = 0.0  # spare supply: mu = 0
+    short_sites = shortage > 0
+    pi[short_sites] = miss[short_sites]
+    used = np.flatnonzero(flows[: len(people)] > 0)
+    by_person: dict[int, list[int]] = defaultdict(list)
+    by_site: dict[int, list[int]] = defaultdict(list)
+    for i in used.tolist():
+        by_person[int(people[i])].append(i)
+        by_site[int(sites[i])].append(i)
+    queue: deque = deque([("p", p) for p in np.flatnonzero(~np.isnan(mu)).tolist() if p in by_person])
+    queue.extend(("k", k) for k in np.flatnonzero(short_sites).tolist())
+
+    def spread() -> None:
+        while queue:
+            kind, node = queue.popleft()
+            items = by_person[node] if kind == "p" else by_site[node]
+            for i in items:
+                p, k = int(people[i]), int(sites[i])
+                if kind == "p" and np.isnan(pi[k]):
+                    pi[k] = mu[p] + cost[i]
+                    queue.append(("k", k))
+                elif kind == "k" and np.isnan(mu[p]):
+                    mu[p] = pi[k] - cost[i]
+                    queue.append(("p", p))
+
+    spread()
+    # components with no anchor: any offset is optimal there; take the one with min mu = 0
+    for p in list(by_person):
+        if np.isnan(mu[p]):
+            mu[p] = 0.0
+            queue.append(("p", p))
+            spread()
+            # shift the component so that its smallest mu is 0 (found by a second pass)
+    pi = np.where(np.isnan(pi), 0.0, pi)
+    pi = np.clip(pi, 0.0, miss.astype(float))
+    if cover_first:
+        # duties cost nothing: mu[p] = max over admissible sites of pi
+        mu_full = _cover_mu(view, pi)
+    else:
+        mu_full = admissible_best(view, pi)
+    value = float(demand @ pi - caps @ mu_full)
+    return max(0, int(np.floor(value + 1e-6)))
+
+
+def _cover_mu(view: CityView, pi: np.ndarray) -> np.ndarray:
+    """max over sites a person may reach (hard km cap) of pi (no km cost)."""
+    saved = view.problem
+    out = np.zeros(view.n_people)
+    sites = np.flatnonzero(pi > 0)
+    if not len(sites):
+        return out
+    for start in range(0, view.n_people, CHUNK):
+        people = np.arange(start, min(view.n_people, start + CHUNK))
+        pp = np.repeat(people, len(sites)).reshape(len(people), len(sites))
+        km = np.floor(saved.commute_km_pairs(pp, np.broadcast_to(sites, pp.shape)) + 0.5)
+        ok = km <= view.km_cap[people][:, None]
+        out[people] = np.where(ok, pi[sites][None, :], 0.0).max(axis=1)
+    return out
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def could_work(view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """[P] the person has an admissible duty somewhere (open gate-shift, gate role, availability,
+    hard commute and working-day caps), as docs/rules.md defines it for fairness.
+
+    The candidate pairs settle almost everyone; the rest are checked against every site.
+    """
+    problem = view.problem
+    n_days, n_shifts = view.available.shape[1:]
+    open_role = np.zeros((len(view.role_sets), view.n_sites, n_days, n_shifts), dtype=bool)
+    for gate_class in view.classes:
+        for r, roles in enumerate(view.role_sets):
+            if gate_class.role is None or gate_class.role in roles:
+                open_role[r, gate_class.site] |= gate_class.open
+    out = np.zeros(view.n_people, dtype=bool)
+
+    def admissible(people: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        km = np.floor(problem.commute_km_pairs(people, sites) + 0.5)
+        ok_pair = km <= view.km_cap[people]
+        cells = open_role[view.role_key[people], sites] & view.available[people]  # [n, D, S]
+        capped = np.isfinite(view.day_cap[people])
+        if capped.any():
+            minutes = np.floor(problem.commute_minutes_pairs(people, sites) + 0.5)
+            day_ok = minutes[:, None] + view.shift_minutes[None, :] <= view.day_cap[people][:, None]
+            cells &= day_ok[:, None, :]
+        return ok_pair & cells.any(axis=(1, 2))
+
+    people, sites, _ = pairs
+    for start in range(0, len(people), 50_000):
+        sl = slice(start, start + 50_000)
+        hit = admissible(people[sl], sites[sl])
+        out[people[sl][hit]] = True
+    for p in np.flatnonzero(~out).tolist():
+        everywhere = np.arange(view.n_sites)
+        out[p] = bool(admissible(np.full(view.n_sites, p), everywhere).any())
+    return out

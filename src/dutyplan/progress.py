@@ -1,0 +1,381 @@
+"""A progress bar for long solves: sites done, people placed, uncovered gate-shifts, time.
+
+A city-scale solve rosters thousands of sites one by one, which can take many minutes. The
+solver reports after each site through a :class:`Progress`, which shows::
+
+    sites  1234/7120 [#.........]  17%  people 21,345  uncovered 12  elapsed 3m05s  rostering
+
+* on a terminal (the stream is a TTY): one line redrawn in place with ``'\\r'``, at most once
+  every ``min_interval`` seconds, except the last site and :meth:`Progress.close`, which always
+  draw;
+* in a log file or CI output (the stream is not a TTY): a full line at each 10 % of the sites
+  and one at close, never ``'\\r'``;
+* in a Jupyter notebook: an HTML ``<progress>`` element with the same text, updated in place
+  through an IPython display handle (text/plain fallback for other front ends; no ipywidgets);
+* to a function of yours: it receives a :class:`ProgressState` on every update, to draw your own
+  bar or write log records;
+* nowhere: ``progress=False`` in the library, ``--quiet`` on the command line.
+
+The solver turns its ``progress`` argument into a :class:`Progress` with :func:`make_progress`
+and reports absolute values, not increments::
+
+    with make_progress(progress, len(sites)) as bar:
+        for done, site in enumerate(sites, 1):
+            ...
+            bar.update(done, people_placed, uncovered, stage="rostering")
+
+A progress bar never stops a solve: if its stream fails (closed, broken pipe), it goes quiet.
+Updates may come from several threads (an executor's callbacks); they are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Self, TextIO
+
+__all__ = ["Progress", "ProgressState", "format_elapsed", "format_progress", "make_progress"]
+
+BAR_WIDTH = 10  # characters between the brackets of the text bar
+
+
+@dataclass(frozen=True)
+class ProgressState:
+    """One snapshot of a solve's progress, as given to a progress callback.
+
+    Attributes:
+        sites_done: sites rostered so far.
+        total_sites: sites to roster in all.
+        people_placed: people with at least one duty so far (as reported by the solver).
+        uncovered: gate-shifts left uncovered so far.
+        elapsed: seconds since the :class:`Progress` was made.
+        stage: what the solver is doing ("site choice", "rostering", "repair", ...), or None.
+    """
+
+    sites_done: int
+    total_sites: int
+    people_placed: int
+    uncovered: int
+    elapsed: float
+    stage: str | None
+
+    @property
+    def fraction(self) -> float:
+        """Share of the sites done, between 0 and 1 (1 when there are no sites at all)."""
+        if self.total_sites <= 0:
+            return 1.0
+        return min(1.0, max(0.0, self.sites_done / self.total_sites))
+
+    @property
+    def finished(self) -> bool:
+        """True once every site is done (also when there are no sites)."""
+        return self.sites_done >= self.total_sites
+
+
+def format_elapsed(seconds: float) -> str:
+    """Elapsed time in whole seconds, compactly: ``"7s"``, ``"3m05s"``, ``"2h03m05s"``."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def format_progress(
+    state: ProgressState, *, label: str = "sites", bar: bool = True, width: int = BAR_WIDTH
+) -> str:
+    """One line of text for ``state``, as the terminal and log renderers print it.
+
+    For example ``sites  1234/7120 [#.........]  17%  people 21,345  uncovered 12  elapsed
+    3m05s  rostering`` (the stage, when given, comes last). The percentage is rounded down, so
+    100 % means every site is done. ``bar=False`` leaves out the bracketed text bar (the
+    notebook renderer draws an HTML bar instead). Useful in a callback to log the same line.
+    """
+    fraction = state.fraction
+    total = max(0, state.total_sites)
+    parts = [f"{label}  {state.sites_done:>{len(str(total))}}/{total}"]
+    if bar:
+        filled = int(fraction * width)
+        parts.append(f"[{'#' * filled}{'.' * (width - filled)}]")
+    text = " ".join(parts)
+    text += f" {int(fraction * 100):3d}%"
+    text += f"  people {state.people_placed:,}  uncovered {state.uncovered:,}"
+    text += f"  elapsed {format_elapsed(state.elapsed)}"
+    if state.stage:
+        text += f"  {state.stage}"
+    return text
+
+
+def _in_jupyter_kernel() -> bool:
+    """True when running inside a Jupyter (IPython) kernel, where a notebook bar can be shown.
+
+    IPython is not a dependency and is imported only if something already imported it: a
+    kernel always has, so a plain command-line run never pays for importing IPython.
+    """
+    if "IPython" not in sys.modules:
+        return False
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except Exception:  # noqa: BLE001 - a broken IPython install: no notebook bar
+        return False
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def _display(bundle: dict[str, str]) -> Any:
+    """Show a raw MIME bundle in the notebook and return its display handle (or None)."""
+    from IPython.display import display
+
+    return display(bundle, raw=True, display_id=True)
+
+
+def _terminal_columns(stream: TextIO) -> int | None:
+    """Width of the terminal behind ``stream``, or None when it cannot be told."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+class Progress:
+    """Shows how far a solve is: sites done of all, people placed, uncovered, elapsed time.
+
+    Args:
+        total_sites: the number of sites the solve rosters (0 is allowed: the bar shows 100 %).
+        stream: where the text bar goes. ``None`` (the default) means ``sys.stderr``, or an HTML
+            bar in the notebook when running in a Jupyter kernel; an explicit stream always gets
+            the text bar, redrawn in place if ``stream.isatty()``, otherwise as a line at each
+            10 % of the sites and one at close.
+        enabled: False shows nothing and calls nothing; updates are still recorded in
+            :attr:`state`.
+        min_interval: at least this many seconds between two redraws of the terminal or
+            notebook bar; the update that finishes the last site and :meth:`close` always draw.
+        label: the word in front of the counts (``"sites"``).
+        clock: a function returning seconds, for the elapsed time (default
+            :func:`time.monotonic`); tests pass a fake one.
+        callback: called with a :class:`ProgressState` on every update (not throttled) instead
+            of drawing anything; to draw your own bar or log the progress.
+
+    Use it as a context manager, or call :meth:`close` at the end (also after an error) so the
+    final line is drawn and the terminal line is ended. Updates after close are ignored.
+    """
+
+    def __init__(
+        self,
+        total_sites: int,
+        *,
+        stream: TextIO | None = None,
+        enabled: bool = True,
+        min_interval: float = 0.2,
+        label: str = "sites",
+        clock: Callable[[], float] | None = None,
+        callback: Callable[[ProgressState], None] | None = None,
+    ) -> None:
+        if total_sites < 0:
+            raise ValueError(f"total_sites must be 0 or more, not {total_sites}")
+        self.total_sites = int(total_sites)
+        self.min_interval = float(min_interval)
+        self.label = label
+        self._clock = clock if clock is not None else time.monotonic
+        self._start = self._clock()
+        self._callback = callback
+        self._lock = threading.RLock()
+        self._closed = False
+        self._sites_done = 0
+        self._people_placed = 0
+        self._uncovered = 0
+        self._stage: str | None = None
+        self._last_draw: float | None = None  # clock time of the last throttled redraw
+        self._line_width = 0  # length of the terminal line drawn last, to pad over it
+        self._decile = 0  # non-TTY: the last 10 % step printed
+        self._printed: tuple[int, int, int, str | None] | None = None  # non-TTY: last line's values
+        self._handle: Any = None  # notebook display handle
+        self._stream: TextIO | None = None
+        if not enabled:
+            self._mode = "off"
+        elif callback is not None:
+            self._mode = "callback"
+        elif stream is None and _in_jupyter_kernel():
+            self._mode = "notebook"
+        else:
+            self._stream = stream if stream is not None else sys.stderr
+            self._mode = "tty" if _is_tty(self._stream) else "lines"
+
+    @property
+    def mode(self) -> str:
+        """How progress is shown: ``"tty"``, ``"lines"``, ``"notebook"``, ``"callback"`` or
+        ``"off"``."""
+        return self._mode
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    @property
+    def state(self) -> ProgressState:
+        """The latest values, with the time elapsed until now."""
+        return ProgressState(
+            sites_done=self._sites_done,
+            total_sites=self.total_sites,
+            people_placed=self._people_placed,
+            uncovered=self._uncovered,
+            elapsed=self._clock() - self._start,
+            stage=self._stage,
+        )
+
+    def update(
+        self, sites_done: int, people_placed: int, uncovered: int, stage: str | None = None
+    ) -> None:
+        """Report the solve's progress so far: absolute values, not increments.
+
+        Args:
+            sites_done: sites rostered so far.
+            people_placed: people placed so far.
+            uncovered: gate-shifts left uncovered so far.
+            stage: what the solver is doing now ("site choice", "rostering", "repair"), or None.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._sites_done = int(sites_done)
+            self._people_placed = int(people_placed)
+            self._uncovered = int(uncovered)
+            self._stage = stage
+            if self._mode == "off":
+                return
+            state = self.state
+            if self._mode == "callback":
+                assert self._callback is not None
+                self._callback(state)
+            elif self._mode == "lines":
+                decile = 10 if self.total_sites == 0 else (
+                    min(10, max(0, state.sites_done) * 10 // self.total_sites)
+                )
+                if decile > self._decile:
+                    self._decile = decile
+                    self._print_line(state)
+            else:  # tty, notebook: throttled, but the last site always draws
+                now = self._clock()
+                due = self._last_draw is None or now - self._last_draw >= self.min_interval
+                if due or state.finished:
+                    self._last_draw = now
+                    self._draw(state, final=False)
+
+    def close(self) -> None:
+        """Draw the final state (ending the terminal line with a newline). Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._mode in ("off", "callback"):
+                return
+            state = self.state
+            if self._mode == "lines":
+                if self._printed != self._values(state):
+                    self._print_line(state)
+            else:
+                self._draw(state, final=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Progress {self._mode}: {format_progress(self.state, label=self.label)}>"
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _values(state: ProgressState) -> tuple[int, int, int, str | None]:
+        return (state.sites_done, state.people_placed, state.uncovered, state.stage)
+
+    def _write(self, text: str) -> None:
+        assert self._stream is not None
+        try:
+            self._stream.write(text)
+            self._stream.flush()
+        except (OSError, ValueError):  # closed stream, broken pipe: never stop the solve
+            self._mode = "off"
+
+    def _print_line(self, state: ProgressState) -> None:
+        self._printed = self._values(state)
+        self._write(format_progress(state, label=self.label) + "\n")
+
+    def _draw(self, state: ProgressState, *, final: bool) -> None:
+        if self._mode == "notebook":
+            self._draw_notebook(state)
+            return
+        assert self._stream is not None
+        line = format_progress(state, label=self.label)
+        columns = _terminal_columns(self._stream)
+        if columns and len(line) >= columns:  # a wrapped line cannot be redrawn with '\r'
+            line = line[: columns - 1]
+        pad = " " * max(0, self._line_width - len(line))
+        self._line_width = len(line)
+        self._write("\r" + line + pad + ("\n" if final else ""))
+
+    def _draw_notebook(self, state: ProgressState) -> None:
+        total = self.total_sites
+        value, maximum = (min(max(0, state.sites_done), total), total) if total else (1, 1)
+        text = format_progress(state, label=self.label, bar=False)
+        bundle = {
+            "text/html": (
+                f'<div class="dutyplan-progress"><progress value="{value}" max="{maximum}" '
+                f'style="width: 20em; vertical-align: middle"></progress> '
+                f"<code>{html.escape(text)}</code></div>"
+            ),
+            "text/plain": format_progress(state, label=self.label),
+        }
+        try:
+            if self._handle is None:
+                self._handle = _display(bundle)
+                if self._handle is None:  # IPython could not display: fall back to text lines
+                    self._stream = sys.stderr
+                    self._mode = "lines"
+            else:
+                self._handle.update(bundle, raw=True)
+        except Exception:  # noqa: BLE001 - a failing front end must not stop the solve
+            self._mode = "off"
+
+
+def make_progress(
+    progress: bool | Callable[[ProgressState], None] | Progress | None, total_sites: int
+) -> Progress:
+    """The :class:`Progress` for a solver's ``progress`` argument.
+
+    * ``True``: a bar on ``sys.stderr``, or in the notebook when running in a Jupyter kernel;
+    * ``False`` or ``None``: a Progress that shows nothing;
+    * a function: a Progress that calls it with a :class:`ProgressState` on every update;
+    * a :class:`Progress`: returned as it is (its own total is kept).
+    """
+    if isinstance(progress, Progress):
+        return progress
+    if progress is None or progress is False:
+        return Progress(total_sites, enabled=False)
+    if progress is True:
+        return Progress(total_sites)
+    if callable(progress):
+        return Progress(total_sites, callback=progress)
+    raise TypeError(
+        "progress must be True, False, None, a function of a ProgressState or a Progress, "
+        f"not {type(progress).__name__}"
+    )

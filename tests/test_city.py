@@ -1,0 +1,196 @@
+"""City scale: decomposition on executors (process pool, Dask), checkpoints, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dutyplan import city
+from dutyplan.checker import check
+from dutyplan.errors import DutyplanError
+from dutyplan.plan import Plan
+from dutyplan.problem import Problem
+from dutyplan.solve import solve  # noqa: F401  (the module is sys.modules["dutyplan.solve"])
+from dutyplan.synth import generate
+
+from _helpers import assert_agrees
+
+
+def small_city(people: int = 60, sites: int = 12, days: int = 7, seed: int = 5) -> Problem:
+    return generate(people, sites, int(sites * 1.5), days, seed=seed)
+
+
+def city_solve(problem: Problem, **kwargs) -> Plan:
+    kwargs.setdefault("time_limit", 40)
+    kwargs.setdefault("workers", 2)
+    kwargs.setdefault("progress", False)
+    return solve(problem, strategy="decompose", **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def city_path(monkeypatch):
+    """Small problems take the city path (no whole index), as 74,000 people would."""
+    monkeypatch.setattr(sys.modules["dutyplan.solve"], "CITY_ABOVE", 0)
+
+
+def test_city_plan_is_checked_and_its_bound_holds() -> None:
+    problem = small_city()
+    plan = city_solve(problem)
+    report = assert_agrees(problem, plan)
+    assert report.ok
+    assert "decomposed" in plan.result.mode
+    assert plan.result.best_bound <= plan.result.objective
+    exact = solve(problem, time_limit=30, workers=2, strategy="single", progress=False)
+    # a bound of the whole problem never exceeds the value of any plan of it
+    bounds = {lv.name: lv.bound for lv in plan.result.levels}
+    for level in exact.result.levels:
+        if level.name in ("cover", "commute") and exact.result.levels[0].value == 0:
+            assert bounds[level.name] <= level.value
+
+
+def test_transport_bound_never_exceeds_the_single_model_optimum() -> None:
+    problem = generate(12, 3, 4, 7, seed=2)
+    view = city.city_view(problem)
+    pairs = city.candidate_pairs(view, k_nearest=1)  # the bound must still hold over all pairs
+    exact = solve(problem, time_limit=30, workers=2, strategy="single", progress=False)
+    values = {lv.name: lv for lv in exact.result.levels}
+    if values["cover"].value == 0:
+        assert city.transport_bound(view, pairs, cover_first=False) <= values["commute"].value
+    assert city.transport_bound(view, pairs, cover_first=True) <= values["cover"].value
+
+
+def test_process_pool_and_dask_give_the_same_checked_plan() -> None:
+    distributed = pytest.importorskip("distributed")
+    problem = small_city(people=40, sites=8, days=7, seed=11)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        local = city_solve(problem, executor=pool, seed=3)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = city_solve(problem, executor=client.get_executor(), seed=3)
+    for plan in (local, remote):
+        assert assert_agrees(problem, plan).ok
+    # every site is proven optimal well within its time: the same plan either way
+    assert local.result.objective == remote.result.objective
+    assert sorted(local.assignments, key=str) == sorted(remote.assignments, key=str)
+
+
+def _jobs_of_a_rerun(problem: Problem, checkpoint: Path, monkeypatch, **kwargs) -> tuple[Plan, list]:
+    """Solve again from a checkpoint in this process, recording every site job."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import dutyplan.sites
+
+    jobs = []
+    real = dutyplan.sites.roster_site
+
+    def recording(job):  # noqa: ANN001
+        members = [p["id"] for p in json.loads(job.problem_json)["people"]]
+        jobs.append((job.site, members, job.hint_json is not None))
+        return real(job)
+
+    monkeypatch.setattr(dutyplan.sites, "roster_site", recording)
+    with ThreadPoolExecutor(2) as pool:  # in this process, so that every job is seen
+        plan = city_solve(problem, checkpoint_dir=checkpoint, executor=pool, **kwargs)
+    return plan, jobs
+
+
+def _assert_finished_sites_not_solved_again(checkpoint: Path, jobs: list) -> None:
+    saved = {}
+    for path in (checkpoint / "sites").glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        saved[int(path.stem)] = data["members"]
+    assert saved
+    for site, members, hinted in jobs:
+        # solved from scratch only when its people changed (a repair moved someone in);
+        # later rounds may improve a kept plan, starting from it (hinted)
+        if site in saved and not hinted:
+            assert members != saved[site], f"site {site} was solved again from scratch"
+
+
+def test_checkpoint_resumes_without_solving_finished_sites(tmp_path: Path, monkeypatch) -> None:
+    problem = small_city(seed=7)
+    city_solve(problem, checkpoint_dir=tmp_path)
+    before = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "sites").glob("*.json")}
+    assert before and (tmp_path / "site_choice.json").exists()
+    # what was on disk before the rerun is what it must not solve again
+    snapshot = tmp_path.parent / (tmp_path.name + "-before")
+    (snapshot / "sites").mkdir(parents=True)
+    for name, text in before.items():
+        (snapshot / "sites" / name).write_text(text, encoding="utf-8")
+    plan, jobs = _jobs_of_a_rerun(problem, tmp_path, monkeypatch)
+    _assert_finished_sites_not_solved_again(snapshot, jobs)
+    assert len({site for site, _, hinted in jobs if not hinted}) < len(before)
+    assert_agrees(problem, plan)
+
+
+def test_checkpoint_of_another_problem_is_refused(tmp_path: Path) -> None:
+    city_solve(small_city(seed=7), checkpoint_dir=tmp_path, time_limit=20)
+    with pytest.raises(DutyplanError, match="belongs to another problem"):
+        city_solve(small_city(seed=8), checkpoint_dir=tmp_path, time_limit=20)
+
+
+def test_killed_run_keeps_every_finished_site(tmp_path: Path, monkeypatch) -> None:
+    problem = generate(150, 30, 40, 7, seed=4)
+    problem_file = tmp_path / "city.json"
+    problem_file.write_text(problem.model_dump_json(), encoding="utf-8")
+    checkpoint = tmp_path / "ck"
+    script = (
+        "import importlib; from dutyplan.problem import Problem\n"
+        "s = importlib.import_module('dutyplan.solve')\n"
+        "s.CITY_ABOVE = 0\n"
+        f"p = Problem.model_validate_json(open({str(problem_file)!r}).read())\n"
+        f"s.solve(p, time_limit=120, workers=2, strategy='decompose', checkpoint_dir={str(checkpoint)!r}, progress=False)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    folder = checkpoint / "sites"
+    deadline = time.time() + 90
+    while time.time() < deadline and len(list(folder.glob("*.json"))) < 5:
+        time.sleep(0.1)
+    os.killpg(child.pid, signal.SIGKILL)  # the run and its process pool, at once
+    child.wait()
+    assert child.returncode == -signal.SIGKILL  # killed halfway, not finished
+    kept = sorted(folder.glob("*.json"))
+    assert len(kept) >= 5
+    for path in kept:  # every site file is whole (written atomically)
+        Plan.model_validate(json.loads(path.read_text(encoding="utf-8"))["plan"])
+    snapshot = tmp_path / "before"
+    (snapshot / "sites").mkdir(parents=True)
+    for path in kept:
+        (snapshot / "sites" / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    plan, jobs = _jobs_of_a_rerun(problem, checkpoint, monkeypatch, time_limit=60)
+    _assert_finished_sites_not_solved_again(snapshot, jobs)
+    assert check(problem, plan).ok
+
+
+def test_bad_input_at_scale_says_which_sites_are_short() -> None:
+    data = small_city(people=40, sites=8, seed=3).model_dump()
+    # a site nobody can reach under the commute cap
+    data["sites"][0]["location"] = {"lat": 45.0, "lon": 125.0}
+    # a gate whose role no one has
+    data["sites"][1]["gates"][0]["role"] = "firefighter"
+    problem = Problem.model_validate(data)
+    plan = city_solve(problem, time_limit=30)
+    assert check(problem, plan).ok
+    short_sites = {u.site for u in plan.uncovered}
+    assert data["sites"][0]["id"] in short_sites and data["sites"][1]["id"] in short_sites
+    from dutyplan.uncovered import explain_uncovered
+
+    reasons = explain_uncovered(problem, plan)
+    assert reasons
+
+
+def test_more_demand_than_people_leaves_the_rest_uncovered() -> None:
+    problem = generate(10, 6, 12, 7, seed=1)  # far too few people for six sites
+    plan = city_solve(problem, time_limit=30)
+    assert assert_agrees(problem, plan).ok
+    assert plan.uncovered
+    assert plan.result.levels[0].bound <= plan.result.levels[0].value
