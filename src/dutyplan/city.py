@@ -37,6 +37,7 @@ from dutyplan.problem import Problem, Rules
 
 logger = logging.getLogger("dutyplan")
 
+FLOW_HEADROOM = 1.15  # spare capacity asked of the flow itself; the rest is added afterwards
 CANDIDATES = 24  # nearest admissible sites considered per person in the site choice
 CHUNK = 2048  # people per block when scanning every site
 KM_PER_DEG = 111.2
@@ -305,6 +306,53 @@ def _role_demand(view: CityView, headroom: float) -> dict[tuple[int, str], int]:
 
 
 def flow_site_choice(
+    view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], headroom: float
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Site of each person (-1: none): the min-cost flow of duties with a little spare
+    capacity (:func:`_flow_sites` with ``FLOW_HEADROOM``, so that the nearest people go
+    where the transportation optimum sends them), people moved from sites that stay covered
+    to sites the rounding left short, then spare people for the rest rules up to
+    ``headroom`` times each site's demand in capacity, from the people still free, nearest
+    pairs first.
+
+    Measured on a 3,717-person synthetic district (synth.city, seed 0): asking the flow for
+    all the spare capacity (1.33) moved near people to other sites (rosters filled with the
+    nearest members: 47,231 km against a bound of 33,902; the plan 50,370); none (1.0) left
+    179 person-shifts uncovered; 1.15 then spare people: full cover, 41,663 km.
+    """
+    site_of, info = _flow_sites(view, pairs, min(headroom, FLOW_HEADROOM))
+    people, sites, km = pairs
+    capacity = np.bincount(site_of[site_of >= 0], weights=view.caps[site_of >= 0], minlength=view.n_sites)
+    # rounding to one site per person leaves some sites short: move people from sites that
+    # stay covered without them, nearest pairs first
+    order = np.argsort(km, kind="stable").tolist()
+    moved = 0
+    for i in order:
+        p, k = int(people[i]), int(sites[i])
+        j = int(site_of[p])
+        if j == k or capacity[k] >= view.demand[k]:
+            continue
+        if j < 0 or capacity[j] - view.caps[p] >= view.demand[j]:
+            site_of[p] = k
+            capacity[k] += view.caps[p]
+            if j >= 0:
+                capacity[j] -= view.caps[p]
+            moved += 1
+    info["rounding_moves"] = moved
+    wanted = np.ceil(headroom * view.demand) - capacity
+    added = 0
+    for i in order:
+        p, k = int(people[i]), int(sites[i])
+        if site_of[p] < 0 and wanted[k] > 0 and view.caps[p] > 0:
+            site_of[p] = k
+            wanted[k] -= view.caps[p]
+            added += 1
+    info["spare_people"] = added
+    info["headroom"] = headroom
+    return site_of, info
+
+
+def _flow_sites(
     view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], headroom: float
 ) -> tuple[np.ndarray, dict[str, float]]:
     """Site of each person (-1: none) from a min-cost flow of duties on the candidate pairs.

@@ -382,7 +382,7 @@ def site_problem(problem: Problem, k: int, members: list[int]) -> Problem:
     )
 
 
-MIN_SITE_SECONDS = 1.0
+MIN_SITE_SECONDS = 0.3
 # Rostering one site is cover first: it gets most of each site's time.
 SITE_STAGE_SHARE = {"cover": 12, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1}
 
@@ -545,16 +545,24 @@ def solve_decomposed(
         problem, site_of, executor, workers, seed, params, checkpoint, bar, deadline - reserve
     )
     try:
-        runner.first_round(fraction=0.6)
+        # the first round leaves time for repair rounds and for improving unproven sites
+        runner.first_round(fraction=0.4)
         rounds = _repair(runner, problem, options, pairs, km_of, view)
         runner.improve()
     finally:
         runner.close()
     bar.update(len(problem.sites), runner.people_placed(), runner.uncovered(), stage="merging")
     assignments = [a for k in sorted(runner.plans) for a in runner.plans[k].assignments]
+    plan = None
     if index is not None:
         plan = _polish(problem, runner.site_of, assignments, index, deadline, workers, seed, log, params, t0)
-    else:
+        if plan.result.objective is None:  # never lose the merged plan: evaluate it as a city
+            logger.warning("the whole model gave no plan in its time: summing the site plans instead")
+            plan = None
+    if plan is None:
+        if view is None:
+            view = city.city_view(problem)
+            pairs = city.candidate_pairs(view)
         plan = _city_plan(problem, view, pairs, runner, assignments, deadline, t0)
     result = plan.result
     result.mode = f"{result.mode}, decomposed"
@@ -586,7 +594,7 @@ class _SiteRunner:
         self.resumed = 0
         self.first_plan_at: float | None = None
         self.started = time.perf_counter()
-        self.overhead = 0.3  # seconds a site job takes beyond its solve (measured per round)
+        self.overhead = 0.5  # seconds a site job takes beyond its solve (measured per round)
         self._uncovered: dict[int, int] = {}
 
     # ------------------------------------------------------------------ bookkeeping
@@ -798,12 +806,11 @@ def _polish(problem, site_of, assignments, index, deadline, workers, seed, log, 
     allowed[np.flatnonzero(placed), site_of[placed]] = True
     dm = build_model(problem, site_allowed=allowed)
     bound_time = min(0.05 * (deadline - t0), 5.0)
-    start = solution_from_assignments(dm, assignments, time_limit=max(1.0, deadline - bound_time - time.perf_counter()))
-    remaining = deadline - bound_time - time.perf_counter()
-    seconds = max(remaining, 1.0) if start is None else max(0.0, remaining)
-    if start is None:  # cannot happen unless a site plan broke a shared rule
-        logger.warning("merged site plans are not a solution of the whole: solving it directly")
-    plan = solve_model(dm, seconds, workers, seed, log, params, initial=start, started=t0)
+    start = solution_from_assignments(dm, assignments, time_limit=max(0.5, deadline - bound_time - time.perf_counter()))
+    remaining = max(0.0, deadline - bound_time - time.perf_counter())
+    if start is None:  # cannot happen unless a site plan broke a shared rule (or no time)
+        logger.warning("merged site plans are not a solution of the whole model in time")
+    plan = solve_model(dm, remaining, workers, seed, log, params, initial=start, started=t0)
     plan.result.build_seconds = round(dm.build_seconds, 4)
     if plan.result.objective is not None:
         improve_bounds(plan, index, deadline - time.perf_counter(), workers, restricted=True)

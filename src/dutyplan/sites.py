@@ -58,6 +58,13 @@ def roster_site(job: SiteJob) -> tuple[int, str | None, float]:
         return job.site, None, 0.0
     problem = Problem.model_validate_json(job.problem_json)
     hint = Plan.model_validate_json(job.hint_json) if job.hint_json else None
+    if hint is None:  # a greedy first roster (checked by solve against every hard rule)
+        from dutyplan.greedy import greedy_roster
+        from dutyplan.plan import Result
+
+        first = greedy_roster(problem)
+        if first:
+            hint = Plan(problem=problem.name, assignments=first, result=Result(status="feasible"))
     plan = solve(
         problem, time_limit=seconds, workers=1, seed=job.seed, params=job.params,
         strategy="single", hint=hint, stage_share=job.stage_share,

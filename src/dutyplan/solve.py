@@ -65,7 +65,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 DECOMPOSE_ABOVE = 20_000
 # Above this many (person, site) pairs the whole problem is never indexed: the decomposition
 # works on flat arrays and sparse candidate sites (see dutyplan.city)
-CITY_ABOVE = 250_000
+CITY_ABOVE = 50_000
 LIGHT_PRESOLVE_ABOVE = 8000  # posting variables; larger models get a light presolve
 # posting variables; larger models get dutyplan's neighbourhood search. Measured at 60 s on
 # Curtois 10 and 11 (5,600 and 8,400 postings) it cost more than it gained (4971 and 4004
