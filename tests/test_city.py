@@ -194,3 +194,67 @@ def test_more_demand_than_people_leaves_the_rest_uncovered() -> None:
     assert assert_agrees(problem, plan).ok
     assert plan.uncovered
     assert plan.result.levels[0].bound <= plan.result.levels[0].value
+
+
+def test_greedy_roster_is_clean_on_site_problems_and_gives_up_on_rules_it_does_not_know() -> None:
+    from dutyplan.decompose import site_problem
+    from dutyplan.greedy import greedy_roster
+    from dutyplan.plan import Result
+
+    problem = generate(80, 8, 12, 14, seed=2)
+    view = city.city_view(problem)
+    site_of, _ = city.flow_site_choice(view, city.candidate_pairs(view), 1.3)
+    covered = 0
+    for k in range(len(problem.sites)):
+        sub = site_problem(problem, k, np.flatnonzero(site_of == k).tolist())
+        if not sub.people:
+            continue
+        first = greedy_roster(sub)
+        assert first is not None
+        plan = Plan.build(sub, first, Result(status="feasible"))
+        assert check(sub, plan).ok  # every hard rule it knows, kept
+        covered += not plan.uncovered
+    assert covered >= 1
+    # a hard rule the greedy does not keep: it gives up rather than guess
+    data = site_problem(problem, 0, np.flatnonzero(site_of == 0).tolist()).model_dump()
+    data["rules"]["max_minutes"] = {"value": 4000}
+    assert greedy_roster(Problem.model_validate(data)) is None
+
+
+def test_flow_site_choice_sends_people_only_where_they_may_work() -> None:
+    problem = generate(120, 12, 20, 7, seed=9)
+    view = city.city_view(problem)
+    pairs = city.candidate_pairs(view)
+    site_of, info = city.flow_site_choice(view, pairs, 1.3)
+    admissible = set(zip(pairs[0].tolist(), pairs[1].tolist()))
+    for p, k in enumerate(site_of.tolist()):
+        assert k == -1 or (p, k) in admissible
+    capacity = np.bincount(site_of[site_of >= 0], weights=view.caps[site_of >= 0], minlength=view.n_sites)
+    assert (capacity >= view.demand).all()  # plenty of people here: every site gets enough
+    # km of candidates are the problem's own whole km
+    sample = slice(0, 50)
+    assert (pairs[2][sample] == view.round_km(pairs[0][sample], pairs[1][sample])).all()
+
+
+def test_progress_reaches_every_site(monkeypatch) -> None:
+    seen = []
+    problem = small_city(people=40, sites=8, seed=11)
+    city_solve(problem, progress=seen.append, time_limit=20)
+    assert seen and seen[-1].sites_done == seen[-1].total_sites == len(problem.sites)
+    assert seen[-1].people_placed > 0
+    assert [s.sites_done for s in seen] == sorted(s.sites_done for s in seen)
+
+
+def test_command_line_writes_a_city_and_solves_it_with_a_checkpoint(tmp_path: Path) -> None:
+    from dutyplan.cli import main
+
+    out = tmp_path / "city.json"
+    assert main(["synth", "city", "--people", "60", "--sites", "6", "--days", "7", "--seed", "1", "--out", str(out)]) == 0
+    problem = Problem.model_validate_json(out.read_text(encoding="utf-8"))
+    assert len(problem.people) == 60 and len(problem.sites) == 6
+    plan_file = tmp_path / "plan.json"
+    code = main(["solve", str(out), "--strategy", "decompose", "--time-limit", "20", "--workers", "2",
+                 "--checkpoint", str(tmp_path / "ck"), "--quiet", "--out", str(plan_file)])
+    assert code == 0
+    assert (tmp_path / "ck" / "manifest.json").exists()
+    assert check(problem, Plan.from_json(plan_file)).ok
