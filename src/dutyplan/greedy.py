@@ -73,34 +73,37 @@ def _fill(problem: Problem, ix, nearest_first: bool) -> tuple[list[Assignment], 
         r.max_consecutive_nights.value if r.max_consecutive_nights and r.max_consecutive_nights.hard else 99
         for r in rules
     ]
+    day_cap, rest, run_cap, off7, night_cap = (np.array(v, dtype=np.int64) for v in (day_cap, rest, run_cap, off7, night_cap))
     roles_needed = [req.role for req in problem.rules.roles if req.weight is None for _ in range(req.count)]
     shifts_on = np.zeros((n_people, n_days), dtype=np.int64)
     night_on = np.zeros((n_people, n_days), dtype=bool)
     last_end = np.full(n_people, -(10**9), dtype=np.int64)
     count = np.zeros(n_people, dtype=np.int64)
     km = ix.km[:, 0]
-    person_roles = [set(p.roles) for p in problem.people]
+    has_role = {role: np.array([role in p.roles for p in problem.people], dtype=bool) for role in set(roles_needed)}
 
-    def ok(p: int, d: int, s: int) -> bool:
-        if shifts_on[p, d] >= day_cap[p]:
-            return False
-        if ix.start[d, s] < last_end[p] + rest[p]:
-            return False
-        if shifts_on[p, d] == 0:
-            run = 0
-            while d - run - 1 >= 0 and shifts_on[p, d - run - 1] > 0:
-                run += 1
-            if run + 1 > run_cap[p]:
-                return False
-            if off7[p] and (shifts_on[p, max(0, d - 6) : d] > 0).sum() + 1 > 7 - off7[p]:
-                return False
-        if ix.shift_night[s] and not night_on[p, d]:
-            run = 0
-            while d - run - 1 >= 0 and night_on[p, d - run - 1]:
-                run += 1
-            if run + 1 > night_cap[p]:
-                return False
-        return True
+    def run_before(worked: np.ndarray, d: int) -> np.ndarray:
+        """Consecutive days in ``worked`` ending the day before d, per person."""
+        run = np.zeros(n_people, dtype=np.int64)
+        alive = np.ones(n_people, dtype=bool)
+        for back in range(1, d + 1):
+            alive &= worked[:, d - back]
+            if not alive.any():
+                break
+            run += alive
+        return run
+
+    def ok_mask(d: int, s: int) -> np.ndarray:
+        """People who may take one more shift (d, s) under the rules kept here."""
+        mask = (shifts_on[:, d] < day_cap) & (ix.start[d, s] >= last_end + rest)
+        first_today = shifts_on[:, d] == 0
+        worked = shifts_on > 0
+        too_long = run_before(worked, d) + 1 > run_cap
+        week = worked[:, max(0, d - 6) : d].sum(axis=1) + 1 > 7 - off7
+        mask &= ~(first_today & (too_long | ((off7 > 0) & week)))
+        if ix.shift_night[s]:
+            mask &= night_on[:, d] | (run_before(night_on, d) + 1 <= night_cap)
+        return mask
 
     def take(p: int, d: int, s: int) -> None:
         shifts_on[p, d] += 1
@@ -108,8 +111,13 @@ def _fill(problem: Problem, ix, nearest_first: bool) -> tuple[list[Assignment], 
         last_end[p] = max(last_end[p], ix.end[d, s])
         count[p] += 1
 
-    def rank(p: int) -> tuple[int, int, int]:
-        return (km[p], count[p], p) if nearest_first else (count[p], km[p], p)
+    def best(candidates: np.ndarray) -> int | None:
+        people = np.flatnonzero(candidates)
+        if not len(people):
+            return None
+        first, second = (km, count) if nearest_first else (count, km)
+        order = np.lexsort((people, second[people], first[people]))
+        return int(people[order[0]])
 
     empty = 0
     site = problem.sites[0]
@@ -123,32 +131,26 @@ def _fill(problem: Problem, ix, nearest_first: bool) -> tuple[list[Assignment], 
                     posts += [(c, g)] * int(gate_class.need[d, s])
         if not posts:
             continue
+        allowed = ok_mask(d, s)
         chosen: list[tuple[int, int, int]] = []  # (person, class, gate)
         free = list(posts)
         for role in roles_needed:  # one of each required role first, if any is on hand
-            if any(role in person_roles[p] for p, _, _ in chosen):
+            if any(has_role[role][p] for p, _, _ in chosen):
                 continue
             for i, (c, g) in enumerate(free):
-                people = [
-                    p for p in range(n_people)
-                    if role in person_roles[p] and ix.eligible[p, c, d, s] and ok(p, d, s)
-                    and all(p != q for q, _, _ in chosen)
-                ]
-                if people:
-                    p = min(people, key=rank)
+                p = best(allowed & has_role[role] & ix.eligible[:, c, d, s])
+                if p is not None:
                     chosen.append((p, c, g))
                     take(p, d, s)
+                    allowed[p] = False
                     free.pop(i)
                     break
         for c, g in free:
-            people = [
-                p for p in range(n_people)
-                if ix.eligible[p, c, d, s] and ok(p, d, s) and all(p != q for q, _, _ in chosen)
-            ]
-            if people:
-                p = min(people, key=rank)
+            p = best(allowed & ix.eligible[:, c, d, s])
+            if p is not None:
                 chosen.append((p, c, g))
                 take(p, d, s)
+                allowed[p] = False
             else:
                 empty += 1
         day = problem.dates[d]
