@@ -556,7 +556,9 @@ def solve_decomposed(
     plan = None
     if index is not None:
         plan = _polish(problem, runner.site_of, assignments, index, deadline, workers, seed, log, params, t0)
-        if plan.result.objective is None:  # never lose the merged plan: evaluate it as a city
+        # never lose the merged plan: evaluate it as a city (the restricted model can be
+        # infeasible where the whole problem is not, e.g. a site given nobody with a role)
+        if plan.result.objective is None:
             logger.warning("the whole model gave no plan in its time: summing the site plans instead")
             plan = None
     if plan is None:
