@@ -39,8 +39,9 @@ import bisect
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,6 +63,22 @@ __all__ = ["CheckContext", "CheckReport", "Penalty", "Violation", "check", "chec
 logger = logging.getLogger(__name__)
 
 DAY_MINUTES = 24 * 60
+
+#: Problems with at most this many people x sites keep whole people x sites tables of the
+#: rounded commute (fast lookups); larger ones work out the pairs they need (no dense matrix).
+DENSE_CELLS = 2_000_000
+
+#: Looking for admissible duties without such a table: the sites tried first for each
+#: person (then four times as many each round), the most (person, site) pairs worked out at
+#: once, and how many people are looked at together (neighbours, when the commute comes
+#: from coordinates).
+FIRST_SITES = 16
+PAIRS_PER_BATCH = 1_000_000
+PEOPLE_PER_GROUP = 1024
+
+#: Below the Earth's radius of every great-circle formula (6371 km or so): latitude bands
+#: drawn with it hold every site within a person's reach.
+EARTH_RADIUS_BELOW_KM = 6300.0
 
 #: Always-hard checks, in the order of docs/rules.md.
 ALWAYS_HARD = (
@@ -186,6 +203,8 @@ class _Duty:
     shift: ShiftType
     start: int
     end: int
+    km: int = 0  # whole km of the round trip (rounded half up)
+    cmin: int = 0  # whole minutes of the round trip (rounded half up)
 
 
 @dataclass(slots=True)
@@ -272,9 +291,15 @@ class CheckContext:
 
     ``check(problem, plan, context=ctx)`` gives exactly what ``check(problem, plan)`` gives;
     the context only saves the set-up. It must not outlive a change of the problem.
+
+    ``round_km[p, s]`` and ``commute_min[p, s]`` are the whole km and minutes (rounded half
+    up) of a duty of person ``p`` at site ``s``. With ``dense`` (default: when people x sites
+    is at most :data:`DENSE_CELLS`) they are people x sites arrays; otherwise no such matrix
+    is built and they are worked out pair by pair on demand (:meth:`commute_km` and
+    :meth:`commute_minutes` for many pairs at once). Both give the same figures.
     """
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, dense: bool | None = None) -> None:
         self.problem = problem
         self.dates = problem.dates
         self.n_days = len(self.dates)
@@ -284,18 +309,70 @@ class CheckContext:
         self.person_index = {p.id: i for i, p in enumerate(problem.people)}
         self.site_index = {s.id: i for i, s in enumerate(problem.sites)}
         self.gate_index = [{g.id: gi for gi, g in enumerate(s.gates)} for s in problem.sites]
-        self.round_km = np.floor(problem.commute_km_matrix() + 0.5).astype(np.int64)
-        self.commute_min = np.floor(problem.commute_minutes_matrix() + 0.5).astype(np.int64)
+        if dense is None:
+            dense = len(problem.people) * len(problem.sites) <= DENSE_CELLS
+        self.dense = dense
+        self.round_km: np.ndarray | _PairTable
+        self.commute_min: np.ndarray | _PairTable
+        if dense:
+            self.round_km = np.floor(problem.commute_km_matrix() + 0.5).astype(np.int64)
+            self.commute_min = np.floor(problem.commute_minutes_matrix() + 0.5).astype(np.int64)
+        else:
+            self.round_km = _PairTable(self, 0)
+            self.commute_min = _PairTable(self, 1)
+        self._pair_cache: dict[tuple[int, int], tuple[int, int]] = {}  # large problems
         self.rules = [problem.effective_rules(p) for p in problem.people]
-        # resolved demand of every gate-shift: (site, gate, day, shift id) -> entry or None
+        # resolved demand of every gate-shift: (site, gate, day, shift id) -> entry or None;
+        # equal entries are one object (a city has a few kinds and ~750,000 gate-shifts)
         self.demand: dict[tuple[int, int, int, str], DemandEntry | None] = {}
+        kinds: dict[tuple[int, int | None, int | None], DemandEntry] = {}
         for si, site in enumerate(problem.sites):
             for gi in range(len(site.gates)):
                 for d, day in enumerate(self.dates):
                     for shift in problem.shift_types:
-                        self.demand[(si, gi, d, shift.id)] = problem.demand(si, gi, day, shift.id)
+                        entry = problem.demand(si, gi, day, shift.id)
+                        if entry is not None:
+                            kind = (entry.need, entry.under_weight, entry.over_weight)
+                            entry = kinds.setdefault(kind, entry)
+                        self.demand[(si, gi, d, shift.id)] = entry
         self.eligible: list[int] | None = None  # filled by the first fairness check
         self._team: tuple[list[Assignment], _Team] | None = None  # of the last base plan
+
+    def commute_km(self, people: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        """Whole km (rounded half up) of each pair ``(people[i], sites[i])`` (index arrays of
+        one shape), as ``round_km[people, sites]``."""
+        if self.dense:
+            return np.asarray(self.round_km)[people, sites]
+        return np.floor(self.problem.commute_km_pairs(people, sites) + 0.5).astype(np.int64)
+
+    def commute_minutes(self, people: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        """Whole minutes (rounded half up) of each pair, as ``commute_min[people, sites]``."""
+        if self.dense:
+            return np.asarray(self.commute_min)[people, sites]
+        return np.floor(self.problem.commute_minutes_pairs(people, sites) + 0.5).astype(np.int64)
+
+    def pair_commute(
+        self, pairs: Iterable[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[int, int]]:
+        """``{(p, s): (whole km, whole minutes)}`` of the given pairs of person and site."""
+        wanted = list(dict.fromkeys(pairs))
+        if self.dense:
+            if not wanted:
+                return {}
+            people = np.array([p for p, _ in wanted], dtype=np.int64)
+            sites = np.array([s for _, s in wanted], dtype=np.int64)
+            km = self.commute_km(people, sites).tolist()
+            minutes = self.commute_minutes(people, sites).tolist()
+            return dict(zip(wanted, zip(km, minutes)))
+        known = self._pair_cache
+        missing = [pair for pair in wanted if pair not in known]
+        if missing:
+            people = np.array([p for p, _ in missing], dtype=np.int64)
+            sites = np.array([s for _, s in missing], dtype=np.int64)
+            km = self.commute_km(people, sites).tolist()
+            minutes = self.commute_minutes(people, sites).tolist()
+            known.update(zip(missing, zip(km, minutes)))
+        return {pair: known[pair] for pair in wanted}
 
     def team(self, assignments: list[Assignment]) -> _Team:
         """The team figures of a base plan (cached for the last list of assignments seen)."""
@@ -304,6 +381,25 @@ class CheckContext:
             checker.read_assignments()
             self._team = (assignments, checker.team_figures())
         return self._team[1]
+
+
+class _PairTable:
+    """``table[p, s]`` of a large problem without a people x sites matrix: the figure of each
+    pair asked for, worked out on demand (single pairs are remembered by the context)."""
+
+    def __init__(self, context: CheckContext, column: int) -> None:
+        self._context = context
+        self._column = column  # 0: km, 1: minutes
+
+    def __getitem__(self, key: tuple[Any, Any]) -> Any:
+        people, sites = key
+        if isinstance(people, (int, np.integer)) and isinstance(sites, (int, np.integer)):
+            pair = (int(people), int(sites))
+            return np.int64(self._context.pair_commute([pair])[pair][self._column])
+        people, sites = np.broadcast_arrays(np.asarray(people), np.asarray(sites))
+        if self._column == 0:
+            return self._context.commute_km(people, sites)
+        return self._context.commute_minutes(people, sites)
 
 
 @dataclass(slots=True)
@@ -557,6 +653,10 @@ class _Checker:
                     d,
                     s,
                 )
+        # whole km and minutes of the round trip of each duty
+        commute = self.context.pair_commute((duty.person, duty.site) for duty in self.duties)
+        for duty in self.duties:
+            duty.km, duty.cmin = commute[(duty.person, duty.site)]
         # worked instances and duplicates (people without duties have none)
         for p in sorted({duty.person for duty in self.duties}):
             duties = self.by_person[p]
@@ -962,8 +1062,7 @@ class _Checker:
         """Per duty: ``max_commute_km``, ``max_day_minutes``; then ``keep_one_site``."""
         who = self.who(p)
         for duty in self.by_person[p]:
-            km = int(self.round_km[p, duty.site])
-            cmin = int(self.commute_min[p, duty.site])
+            km, cmin = duty.km, duty.cmin
             day_minutes = duty.shift.minutes + cmin
             over_km = rules.max_commute_km is not None and km > rules.max_commute_km.value
             over_day = (
@@ -1175,10 +1274,12 @@ class _Checker:
     def check_commute(self) -> None:
         """The commute level: whole km per duty, itemised per person and site."""
         count: dict[tuple[int, int], int] = defaultdict(int)
+        km_of: dict[tuple[int, int], int] = {}
         for duty in self.duties:
             count[(duty.person, duty.site)] += 1
+            km_of[(duty.person, duty.site)] = duty.km
         for (p, s), n in sorted(count.items()):
-            km = int(self.round_km[p, s])
+            km = km_of[(p, s)]
             self.penalise(
                 "commute",
                 "commute",
@@ -1196,41 +1297,188 @@ class _Checker:
         return self.context.eligible
 
     def _eligible(self) -> list[int]:
+        """People with an admissible duty somewhere: an open gate-shift (``demand`` not None)
+        at a gate whose role they have, on a date and shift they are not unavailable, within
+        their hard ``max_commute_km`` and ``max_day_minutes`` (soft limits only cost).
+
+        Worked out without a people x sites table: the open dates of each (gate role, shift
+        type, site); then, for the people not yet known to be eligible, the sites in growing
+        windows (``FIRST_SITES``, then four times more each round), their commute worked out
+        pair by pair in batches. Most people are settled by the first few sites; only those
+        with no admissible duty try every site, or with the commute from coordinates every
+        site within their hard caps' reach in latitude (:meth:`_latitude_band`).
+        """
         problem = self.problem
-        # open dates of each (site, gate, shift)
-        open_days: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+        n_people, n_sites, n_days = len(problem.people), len(problem.sites), self.n_days
+        shift_ids = [shift.id for shift in problem.shift_types]
+        shift_pos = {shift_id: j for j, shift_id in enumerate(shift_ids)}
+        n_shifts = len(shift_ids)
+        # open dates, as cells (gate role class, shift type, site) x date; class None: anybody
+        classes: dict[str | None, int] = {}
+        keys: list[int] = []
         for (s, g, d, shift_id), entry in self.demand.items():
             if entry is not None:
-                open_days[(s, g, shift_id)].append(d)
-        result: list[int] = []
+                k = classes.setdefault(problem.sites[s].gates[g].role, len(classes))
+                keys.append(((k * n_shifts + shift_pos[shift_id]) * n_sites + s) * n_days + d)
+        if not keys:
+            return []
+        n_classes = len(classes)
+        open_keys = np.unique(np.array(keys, dtype=np.int64))
+        cells = open_keys // n_days
+        n_open = np.bincount(cells, minlength=n_classes * n_shifts * n_sites).reshape(
+            n_classes, n_shifts, n_sites
+        )
+        has_open = n_open > 0
+
+        # per person: roles, hard caps and unavailable dates per shift type
+        unlimited = np.iinfo(np.int64).max
+        role_ok = np.zeros((n_people, n_classes), dtype=bool)
+        max_km = np.full(n_people, unlimited, dtype=np.int64)
+        max_day = np.full(n_people, unlimited, dtype=np.int64)
+        blocked: dict[tuple[int, int], set[int]] = {}  # (person, shift) -> dates
+        n_blocked = np.zeros((n_people, n_shifts), dtype=np.int64)
         for p, person in enumerate(problem.people):
+            for role, k in classes.items():
+                role_ok[p, k] = role is None or role in person.roles
             rules = self.rules[p]
-            max_km = rules.max_commute_km
-            if max_km is not None and not max_km.hard:
-                max_km = None  # a soft limit only costs; the duty stays admissible
-            max_day = rules.max_day_minutes
-            if max_day is not None and not max_day.hard:
-                max_day = None
-            off_days = {problem.day_index(u.date) for u in person.unavailable if u.shift is None}
-            off_shifts = {
-                (problem.day_index(u.date), u.shift) for u in person.unavailable if u.shift
-            }
-            found = False
-            for (s, g, shift_id), days in open_days.items():
-                gate = problem.sites[s].gates[g]
-                if gate.role is not None and gate.role not in person.roles:
-                    continue
-                if max_km is not None and int(self.round_km[p, s]) > max_km.value:
-                    continue
-                minutes = self.shifts[shift_id].minutes + int(self.commute_min[p, s])
-                if max_day is not None and minutes > max_day.value:
-                    continue
-                if any(d not in off_days and (d, shift_id) not in off_shifts for d in days):
-                    found = True
-                    break
-            if found:
-                result.append(p)
-        return result
+            # (a cap beyond int64 excludes nothing, as no cap)
+            if rules.max_commute_km is not None and rules.max_commute_km.hard:
+                max_km[p] = min(rules.max_commute_km.value, unlimited)
+            if rules.max_day_minutes is not None and rules.max_day_minutes.hard:
+                max_day[p] = min(rules.max_day_minutes.value, unlimited)
+            if person.unavailable:
+                off_days = {
+                    problem.day_index(u.date) for u in person.unavailable if u.shift is None
+                }
+                off_shifts = {
+                    (problem.day_index(u.date), u.shift) for u in person.unavailable if u.shift
+                }
+                for j, shift_id in enumerate(shift_ids):
+                    days = off_days | {d for d, other in off_shifts if other == shift_id}
+                    if days:
+                        blocked[(p, j)] = days
+                        n_blocked[p, j] = len(days)
+        # cells whose few open dates somebody's unavailable dates may all cover
+        most_blocked = int(n_blocked.max())
+        fragile: dict[int, list[int]] = defaultdict(list)
+        if most_blocked:
+            few = (n_open.ravel() <= most_blocked)[cells]
+            for cell, key in zip(cells[few].tolist(), open_keys[few].tolist(), strict=True):
+                fragile[cell].append(key % n_days)
+        shift_minutes = np.array([self.shifts[x].minutes for x in shift_ids], dtype=np.int64)
+
+        def admissible(people: np.ndarray, sites: np.ndarray) -> np.ndarray:
+            """Whether a duty of ``people[i]`` at ``sites[i]`` can be admissible."""
+            within = np.ones(len(people), dtype=bool)
+            if (max_km[people] != unlimited).any():
+                within &= self.context.commute_km(people, sites) <= max_km[people]
+            commute = None
+            if (max_day[people] != unlimited).any():
+                commute = self.context.commute_minutes(people, sites)
+            ok = np.zeros(len(people), dtype=bool)
+            for j in range(n_shifts):
+                within_j = within
+                if commute is not None:
+                    within_j = within & (shift_minutes[j] + commute <= max_day[people])
+                for k in range(n_classes):
+                    duty_ok = within_j & role_ok[people, k] & has_open[k, j, sites] & ~ok
+                    if most_blocked:  # sites whose open dates the person may all be off
+                        opened = n_open[k, j, sites]
+                        base = (k * n_shifts + j) * n_sites
+                        maybe = duty_ok & (opened <= n_blocked[people, j])
+                        for i in np.flatnonzero(maybe).tolist():
+                            p, site = int(people[i]), int(sites[i])
+                            if blocked[(p, j)].issuperset(fragile[base + site]):
+                                duty_ok[i] = False
+                    ok |= duty_ok
+            return ok
+
+        def batches(
+            work: list[tuple[np.ndarray, np.ndarray]],
+        ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            """Every (person, site) pair of ``work`` (people x sites blocks), in batches of
+            about PAIRS_PER_BATCH pairs."""
+            people: list[np.ndarray] = []
+            sites: list[np.ndarray] = []
+            size = 0
+            for rows, window in work:
+                step = max(1, PAIRS_PER_BATCH // len(window))
+                for lo in range(0, len(rows), step):
+                    chunk = rows[lo : lo + step]
+                    people.append(np.repeat(chunk, len(window)))
+                    sites.append(np.tile(window, len(chunk)))
+                    size += len(chunk) * len(window)
+                    if size >= PAIRS_PER_BATCH:
+                        yield np.concatenate(people), np.concatenate(sites)
+                        people, sites, size = [], [], 0
+            if size:
+                yield np.concatenate(people), np.concatenate(sites)
+
+        # groups of people, each with the sites to try in order
+        everyone = np.flatnonzero(role_ok.any(axis=1))
+        candidates = np.flatnonzero(has_open.any(axis=(0, 1)))
+        band = self._latitude_band(max_km, max_day, int(shift_minutes.min()))
+        groups: list[tuple[np.ndarray, np.ndarray]] = []
+        if band is None:
+            groups.append((everyone, candidates))
+        else:  # neighbours together, with the sites within their reach, nearest first
+            person_lat, site_lat, reach = band
+            everyone = everyone[np.argsort(person_lat[everyone], kind="stable")]
+            candidates = candidates[np.argsort(site_lat[candidates], kind="stable")]
+            candidate_lat = site_lat[candidates]
+            for lo in range(0, everyone.size, PEOPLE_PER_GROUP):
+                rows = everyone[lo : lo + PEOPLE_PER_GROUP]
+                lats, far = person_lat[rows], reach[rows].max()
+                sites = candidates
+                if np.isfinite(far):
+                    a = int(np.searchsorted(candidate_lat, lats.min() - far, side="left"))
+                    b = int(np.searchsorted(candidate_lat, lats.max() + far, side="right"))
+                    sites = candidates[a:b]
+                middle = (lats.min() + lats.max()) / 2
+                nearest = np.argsort(np.abs(site_lat[sites] - middle), kind="stable")
+                groups.append((rows, sites[nearest]))
+        # the first sites of every group, then more and more for the people still unsettled
+        found = np.zeros(n_people, dtype=bool)
+        first, width = 0, FIRST_SITES
+        while groups:
+            work = [(rows, sites[first : first + width]) for rows, sites in groups]
+            for people, sites in batches([(r, w) for r, w in work if len(r) and len(w)]):
+                found[people[admissible(people, sites)]] = True
+            first, width = first + width, width * 4
+            groups = [
+                (rows[~found[rows]], sites)
+                for rows, sites in groups
+                if first < len(sites) and not found[rows].all()
+            ]
+        return np.flatnonzero(found).tolist()
+
+    def _latitude_band(
+        self, max_km: np.ndarray, max_day: np.ndarray, shortest: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """When the commute comes from coordinates: the latitudes (radians) of homes and
+        sites, and per person how far in latitude a site within their hard caps can be
+        (``inf``: no such cap). A round trip is at least 2 x the Earth's radius x the
+        difference in latitude (the great-circle distance is at least the north-south one);
+        a smaller radius and half a km or minute of slack make the band a safe over-estimate.
+        """
+        problem = self.problem
+        if problem.commute_km is not None:
+            return None
+        if any(p.home is None for p in problem.people) or any(
+            s.location is None for s in problem.sites
+        ):
+            return None
+        person_lat = np.radians([p.home.lat for p in problem.people])  # type: ignore[union-attr]
+        site_lat = np.radians([s.location.lat for s in problem.sites])  # type: ignore[union-attr]
+        unlimited = np.iinfo(np.int64).max
+        reach_km = np.full(len(problem.people), np.inf)
+        capped = max_km != unlimited
+        reach_km[capped] = max_km[capped] + 1.0  # round trip km, rounded half up
+        if problem.commute_minutes is None:  # minutes = km / speed x 60
+            capped = max_day != unlimited
+            by_minutes = (max_day[capped] - shortest + 1.0) * problem.commute_speed_kmh / 60.0
+            reach_km[capped] = np.minimum(reach_km[capped], by_minutes)
+        return person_lat, site_lat, reach_km / (2 * EARTH_RADIUS_BELOW_KM)
 
     def _figures(self, p: int) -> tuple[int, int, int]:
         """Night shifts, weekend shifts and minutes worked by one person."""

@@ -7,6 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dutyplan.errors import PlanFileError
@@ -267,22 +268,33 @@ class Plan(_Out):
 
 
 def person_summaries(problem: Problem, assignments: list[Assignment]) -> list[PersonSummary]:
-    """Shifts, minutes, nights, weekend shifts and commute km per person."""
-    km = problem.commute_km_matrix()
+    """Shifts, minutes, nights, weekend shifts and commute km per person.
+
+    The commute of each assignment is worked out for its own (person, site) pair, without a
+    people x sites matrix.
+    """
     site_index = {s.id: i for i, s in enumerate(problem.sites)}
     shift = {s.id: s for s in problem.shift_types}
     rows = {
         p.id: PersonSummary(person=p.id, name=p.label, unit=p.unit) for p in problem.people
     }
     person_index = {p.id: i for i, p in enumerate(problem.people)}
-    for a in assignments:
+    people = np.empty(len(assignments), dtype=np.int64)
+    sites = np.empty(len(assignments), dtype=np.int64)
+    for k, a in enumerate(assignments):  # an unknown id raises the KeyError it always did
+        people[k] = person_index[a.person]
+        if a.shift not in shift:
+            raise KeyError(a.shift)
+        sites[k] = site_index[a.site]
+    km = problem.commute_km_pairs(people, sites).tolist()
+    for a, a_km in zip(assignments, km, strict=True):
         row = rows[a.person]
         st = shift[a.shift]
         row.shifts += 1
         row.minutes += st.minutes
         row.nights += int(st.is_night)
         row.weekend_shifts += int(problem.is_weekend(a.date))
-        row.commute_km += float(km[person_index[a.person], site_index[a.site]])
+        row.commute_km += a_km
         if a.site not in row.sites:
             row.sites.append(a.site)
     for row in rows.values():
