@@ -19,7 +19,7 @@ from dutyplan.checker import check
 from dutyplan.errors import DutyplanError
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem
-from dutyplan.solve import solve  # noqa: F401  (the module is sys.modules["dutyplan.solve"])
+from dutyplan.solve import solve
 from dutyplan.synth import generate
 
 from _helpers import assert_agrees

@@ -511,13 +511,13 @@ def transport_bound(
                     queue.append(("p", p))
 
     spread()
-    # components with no anchor: any offset is optimal there; take the one with min mu = 0
+    # components with no anchor: potentials are fixed up to a constant there; start from 0
+    # (any choice of pi gives a valid bound: mu is recomputed over every pair below)
     for p in list(by_person):
         if np.isnan(mu[p]):
             mu[p] = 0.0
             queue.append(("p", p))
             spread()
-            # shift the component so that its smallest mu is 0 (found by a second pass)
     pi = np.where(np.isnan(pi), 0.0, pi)
     pi = np.clip(pi, 0.0, miss.astype(float))
     if cover_first:
@@ -531,7 +531,6 @@ def transport_bound(
 
 def _cover_mu(view: CityView, pi: np.ndarray) -> np.ndarray:
     """max over sites a person may reach (hard km cap) of pi (no km cost)."""
-    saved = view.problem
     out = np.zeros(view.n_people)
     sites = np.flatnonzero(pi > 0)
     if not len(sites):
@@ -539,7 +538,7 @@ def _cover_mu(view: CityView, pi: np.ndarray) -> np.ndarray:
     for start in range(0, view.n_people, CHUNK):
         people = np.arange(start, min(view.n_people, start + CHUNK))
         pp = np.repeat(people, len(sites)).reshape(len(people), len(sites))
-        km = np.floor(saved.commute_km_pairs(pp, np.broadcast_to(sites, pp.shape)) + 0.5)
+        km = np.floor(view.problem.commute_km_pairs(pp, np.broadcast_to(sites, pp.shape)) + 0.5)
         ok = km <= view.km_cap[people][:, None]
         out[people] = np.where(ok, pi[sites][None, :], 0.0).max(axis=1)
     return out
