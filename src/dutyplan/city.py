@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from dutyplan.model.index import GateClass, _gate_classes
+from dutyplan.decompose import capacity_bound, demand_by_site
+from dutyplan.model.index import GateClass, _gate_classes, availability
 from dutyplan.problem import Problem, Rules
 
 logger = logging.getLogger("dutyplan")
@@ -78,25 +79,11 @@ def city_view(problem: Problem) -> CityView:
     n_people, n_sites = len(problem.people), len(problem.sites)
     n_days, n_shifts = len(dates), len(problem.shift_types)
     class_site = np.array([c.site for c in classes], dtype=np.int64)
-    demand = np.zeros(n_sites, dtype=np.int64)
-    cheapest = np.full(n_sites, np.iinfo(np.int64).max, dtype=np.int64)
-    for gate_class in classes:
-        needed = gate_class.open & (gate_class.need > 0)
-        demand[gate_class.site] += int((gate_class.need * needed).sum()) * gate_class.size
-        if needed.any():
-            cheapest[gate_class.site] = min(cheapest[gate_class.site], int(gate_class.under_weight[needed].min()))
-    cheapest[cheapest == np.iinfo(np.int64).max] = 0
+    demand, cheapest = demand_by_site(classes, n_sites)
 
     shift_pos = {s.id: i for i, s in enumerate(problem.shift_types)}
     minutes = np.array([s.minutes for s in problem.shift_types], dtype=np.int64)
-    available = np.ones((n_people, n_days, n_shifts), dtype=bool)
-    for p, person in enumerate(problem.people):
-        for item in person.unavailable:
-            d = problem.day_index(item.date)
-            if item.shift is None:
-                available[p, d, :] = False
-            else:
-                available[p, d, shift_pos[item.shift]] = False
+    available = availability(problem)
     rules = [problem.effective_rules(p) for p in problem.people]
     km_cap = np.full(n_people, np.inf)
     day_cap = np.full(n_people, np.inf)
@@ -136,15 +123,13 @@ def city_view(problem: Problem) -> CityView:
 def _capacities(
     problem: Problem, rules: list[Rules], possible: np.ndarray, minutes: np.ndarray, shift_pos: dict[str, int]
 ) -> np.ndarray:
-    """Duties each person can do at most over the horizon, anywhere (valid under hard rules);
+    """Duties each person can do at most over the horizon, anywhere (valid under hard rules):
+    :func:`dutyplan.decompose.capacity_bound` on the shift instances they are available for,
+    less shift types they may never work (a hard maximum of 0, or longer than a hard total);
     people with the same rules and the same possible shifts share one computation."""
-    from dutyplan.decompose import _blocks
-
-    n_people, n_days, _ = possible.shape
-    caps = np.zeros(n_people, dtype=np.int64)
+    caps = np.zeros(possible.shape[0], dtype=np.int64)
     done: dict[tuple[int, bytes], int] = {}
-    for p in range(n_people):
-        rule = rules[p]
+    for p, rule in enumerate(rules):
         key = (id(rule), possible[p].tobytes())
         if key in done:
             caps[p] = done[key]
@@ -155,24 +140,8 @@ def _capacities(
                 allowed[:, shift_pos[shift_id]] = False
         if rule.max_minutes is not None and rule.max_minutes.hard:
             allowed[:, minutes > rule.max_minutes.value] = False
-        per_day = allowed.sum(axis=1)
-        if rule.max_shifts_per_day is not None and rule.max_shifts_per_day.hard:
-            per_day = np.minimum(per_day, rule.max_shifts_per_day.value)
-        days = (per_day > 0).astype(np.int64)
-        bound = int(per_day.sum())
-        day_bounds = [int(days.sum())]
-        off = rule.min_days_off_per_7
-        if off is not None and off.hard and n_days >= 7:
-            day_bounds.append(_blocks(days, 7, max(0, 7 - off.value)))
-        run = rule.max_consecutive_days
-        if run is not None and run.hard:
-            day_bounds.append(_blocks(days, run.value + 1, run.value))
-        most = int(per_day.max()) if per_day.size else 0
-        bound = min(bound, min(day_bounds) * most)
-        if rule.max_minutes is not None and rule.max_minutes.hard and allowed.any():
-            shortest = int(minutes[allowed.any(axis=0)].min())
-            bound = min(bound, rule.max_minutes.value // shortest)
-        caps[p] = done[key] = bound
+        shortest = int(minutes[allowed.any(axis=0)].min()) if allowed.any() else None
+        caps[p] = done[key] = capacity_bound(rule, allowed, shortest)
     return caps
 
 
@@ -212,7 +181,6 @@ def candidate_pairs(view: CityView, k_nearest: int = CANDIDATES) -> tuple[np.nda
     """
     planar = _planar(view.problem)
     shortest_shift = int(view.shift_minutes.min()) if len(view.shift_minutes) else 0
-    speed = view.problem.commute_speed_kmh
     out_p, out_k, out_km = [], [], []
     take = min(view.n_sites, 3 * k_nearest)
     for start in range(0, view.n_people, CHUNK):
@@ -243,20 +211,20 @@ def candidate_pairs(view: CityView, k_nearest: int = CANDIDATES) -> tuple[np.nda
     )
 
 
-def admissible_best(view: CityView, price: np.ndarray) -> np.ndarray:
-    """``max(0, max over admissible sites k of price[k] - km[p, k])`` for every person p,
-    over every site (in blocks of people): the repair that makes a dual feasible."""
+def admissible_best(view: CityView, price: np.ndarray, km_cost: bool = True) -> np.ndarray:
+    """``max(0, max over admissible sites k of price[k] - km[p, k])`` for every person p
+    (without ``- km`` when duties cost nothing, ``km_cost=False``), over every site within
+    their hard km cap, in blocks of people: the repair that makes a dual feasible."""
     out = np.zeros(view.n_people)
-    if not (price > 0).any():
-        return out
     sites = np.flatnonzero(price > 0)
+    if not len(sites):
+        return out
     for start in range(0, view.n_people, CHUNK):
         people = np.arange(start, min(view.n_people, start + CHUNK))
         pp = np.repeat(people, len(sites)).reshape(len(people), len(sites))
-        kk = np.broadcast_to(sites, pp.shape)
-        km = np.floor(view.problem.commute_km_pairs(pp, kk) + 0.5)
+        km = np.floor(view.problem.commute_km_pairs(pp, np.broadcast_to(sites, pp.shape)) + 0.5)
         ok = km <= view.km_cap[people][:, None]
-        value = np.where(ok, price[sites][None, :] - km, 0.0)
+        value = np.where(ok, price[sites][None, :] - (km if km_cost else 0.0), 0.0)
         out[people] = np.maximum(0.0, value.max(axis=1))
     return out
 
@@ -520,28 +488,9 @@ def transport_bound(
             spread()
     pi = np.where(np.isnan(pi), 0.0, pi)
     pi = np.clip(pi, 0.0, miss.astype(float))
-    if cover_first:
-        # duties cost nothing: mu[p] = max over admissible sites of pi
-        mu_full = _cover_mu(view, pi)
-    else:
-        mu_full = admissible_best(view, pi)
+    mu_full = admissible_best(view, pi, km_cost=not cover_first)
     value = float(demand @ pi - caps @ mu_full)
     return max(0, int(np.floor(value + 1e-6)))
-
-
-def _cover_mu(view: CityView, pi: np.ndarray) -> np.ndarray:
-    """max over sites a person may reach (hard km cap) of pi (no km cost)."""
-    out = np.zeros(view.n_people)
-    sites = np.flatnonzero(pi > 0)
-    if not len(sites):
-        return out
-    for start in range(0, view.n_people, CHUNK):
-        people = np.arange(start, min(view.n_people, start + CHUNK))
-        pp = np.repeat(people, len(sites)).reshape(len(people), len(sites))
-        km = np.floor(view.problem.commute_km_pairs(pp, np.broadcast_to(sites, pp.shape)) + 0.5)
-        ok = km <= view.km_cap[people][:, None]
-        out[people] = np.where(ok, pi[sites][None, :], 0.0).max(axis=1)
-    return out
 
 
 # --------------------------------------------------------------------------- evaluation

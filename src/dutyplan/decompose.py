@@ -32,9 +32,9 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from dutyplan.model import build_model
-from dutyplan.model.index import Index, build_index
+from dutyplan.model.index import GateClass, Index
 from dutyplan.plan import Plan
-from dutyplan.problem import LEVELS, Preference, Problem
+from dutyplan.problem import LEVELS, Preference, Problem, Rules
 
 logger = logging.getLogger("dutyplan")
 
@@ -45,30 +45,35 @@ MAX_HEADROOM = 1.35
 
 def person_capacity(ix: Index) -> np.ndarray:
     """Upper bound on the duties of each person over the horizon (valid under hard rules)."""
-    days_possible = ix.eligible.any(axis=(1, 3))  # [P, D]
-    shifts_possible = ix.eligible.any(axis=1).sum(axis=2)  # [P, D] shift types possible
-    caps = np.zeros(ix.n_people, dtype=np.int64)
-    for p in range(ix.n_people):
-        rules = ix.rules[p]
-        per_day_rule = rules.max_shifts_per_day
-        per_day = shifts_possible[p].copy()
-        if per_day_rule is not None and per_day_rule.hard:
-            per_day = np.minimum(per_day, per_day_rule.value)
-        days = days_possible[p].astype(np.int64)
-        bound = int(per_day.sum())
-        day_bounds = [int(days.sum())]
-        off = rules.min_days_off_per_7
-        if off is not None and off.hard and ix.n_days >= 7:  # no 7-day window otherwise
-            day_bounds.append(_blocks(days, 7, max(0, 7 - off.value)))
-        run = rules.max_consecutive_days
-        if run is not None and run.hard:
-            day_bounds.append(_blocks(days, run.value + 1, run.value))
-        max_per_day = int(per_day.max()) if per_day.size else 0
-        bound = min(bound, min(day_bounds) * max_per_day)
-        if rules.max_minutes is not None and rules.max_minutes.hard:
-            bound = min(bound, rules.max_minutes.value // int(ix.shift_minutes.min()))
-        caps[p] = bound
-    return caps
+    allowed = ix.eligible.any(axis=1)  # [P, D, S] shift instances possible somewhere
+    shortest = int(ix.shift_minutes.min())
+    return np.array(
+        [capacity_bound(ix.rules[p], allowed[p], shortest) for p in range(ix.n_people)], dtype=np.int64
+    )
+
+
+def capacity_bound(rules: Rules, allowed: np.ndarray, shortest: int | None) -> int:
+    """Most duties one person can do given the shift instances ``allowed`` to them ([D, S])
+    and their hard rules: shifts per day, days off in each disjoint 7-day block, longest run
+    of days, and total minutes (with ``shortest`` the shortest shift they may work)."""
+    per_day = allowed.sum(axis=1)
+    per_day_rule = rules.max_shifts_per_day
+    if per_day_rule is not None and per_day_rule.hard:
+        per_day = np.minimum(per_day, per_day_rule.value)
+    days = allowed.any(axis=1).astype(np.int64)
+    bound = int(per_day.sum())
+    day_bounds = [int(days.sum())]
+    off = rules.min_days_off_per_7
+    if off is not None and off.hard and len(days) >= 7:  # no 7-day window otherwise
+        day_bounds.append(_blocks(days, 7, max(0, 7 - off.value)))
+    run = rules.max_consecutive_days
+    if run is not None and run.hard:
+        day_bounds.append(_blocks(days, run.value + 1, run.value))
+    max_per_day = int(per_day.max()) if per_day.size else 0
+    bound = min(bound, min(day_bounds) * max_per_day)
+    if rules.max_minutes is not None and rules.max_minutes.hard and shortest:
+        bound = min(bound, rules.max_minutes.value // shortest)
+    return bound
 
 
 def _blocks(days: np.ndarray, size: int, most: int) -> int:
@@ -86,9 +91,14 @@ def _blocks(days: np.ndarray, size: int, most: int) -> int:
 
 def site_demand(ix: Index) -> tuple[np.ndarray, np.ndarray]:
     """Person-shifts needed per site, and the cheapest cost of missing one there."""
-    demand = np.zeros(ix.n_sites, dtype=np.int64)
-    cheapest = np.full(ix.n_sites, np.iinfo(np.int64).max, dtype=np.int64)
-    for gate_class in ix.classes:
+    return demand_by_site(ix.classes, ix.n_sites)
+
+
+def demand_by_site(classes: list[GateClass], n_sites: int) -> tuple[np.ndarray, np.ndarray]:
+    """Person-shifts the gate classes need per site, and the cheapest miss there (0: none)."""
+    demand = np.zeros(n_sites, dtype=np.int64)
+    cheapest = np.full(n_sites, np.iinfo(np.int64).max, dtype=np.int64)
+    for gate_class in classes:
         needed = gate_class.open & (gate_class.need > 0)
         demand[gate_class.site] += int((gate_class.need * needed).sum()) * gate_class.size
         if needed.any():
@@ -607,9 +617,7 @@ class _SiteRunner:
         return [self.problem.people[p].id for p in self.members(k)]
 
     def people_placed(self) -> int:
-        return sum(len(self.members(k)) for k in self.plans) if len(self.plans) < 64 else int(
-            np.isin(self.site_of, list(self.plans)).sum()
-        )
+        return int(np.isin(self.site_of, list(self.plans)).sum())
 
     def uncovered(self) -> int:
         return sum(self._uncovered.values())
@@ -756,7 +764,7 @@ def _repair(runner: _SiteRunner, problem: Problem, options: np.ndarray | None, p
             if len(runner.plans) == before:
                 break
             continue
-        short = {k: _missing(runner.plans[k]) for k in runner.plans if _missing(runner.plans[k]) > 0}
+        short = {k: m for k, plan in runner.plans.items() if (m := _missing(plan)) > 0}
         # sites with demand and nobody at all
         for k in range(len(problem.sites)):
             if k not in runner.plans and k not in short and reach.get(k):

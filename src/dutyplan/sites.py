@@ -157,9 +157,3 @@ class Checkpoint:
         if saved.get("site") != self.problem.sites[k].id or saved.get("members") != members:
             return None
         return Plan.model_validate(saved["plan"])
-
-    def finished_sites(self) -> list[int]:
-        folder = self.directory / "sites"
-        if not folder.exists():
-            return []
-        return sorted(int(p.stem) for p in folder.glob("*.json"))

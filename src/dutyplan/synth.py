@@ -48,6 +48,17 @@ LOW, HIGH = 0.70, 0.78  # target band: required person-shifts / (people x 6 per 
 SHIFTS_PER_WEEK = 6  # min_days_off_per_7 = 1 and max_shifts_per_day = 1
 MAX_COMMUTE_KM = 80  # hard cap, round trip per duty
 KM_PER_DEG_LAT = 111.2
+# the rest rules of every synthetic problem: one shift a day, 12 hours between shifts, at most
+# 6 days in a row and one day off in every 7, at most 3 nights in a row, one site each
+RULES: dict[str, Any] = {
+    "max_shifts_per_day": 1,
+    "min_rest_hours": 12,
+    "max_consecutive_days": 6,
+    "min_days_off_per_7": 1,
+    "max_consecutive_nights": 3,
+    "max_commute_km": MAX_COMMUTE_KM,
+    "keep_one_site": True,
+}
 
 # demand patterns of a gate, from the heaviest to the lightest; weekday tables (mon-fri) and
 # weekend tables (sat, sun)
@@ -262,15 +273,7 @@ def generate(
         "horizon": {"start": start.isoformat(), "days": days, "timezone": "Asia/Shanghai"},
         "sites": site_dicts,
         "people": person_dicts,
-        "rules": {
-            "max_shifts_per_day": 1,
-            "min_rest_hours": 12,
-            "max_consecutive_days": 6,
-            "min_days_off_per_7": 1,
-            "max_consecutive_nights": 3,
-            "max_commute_km": MAX_COMMUTE_KM,
-            "keep_one_site": True,
-        },
+        "rules": dict(RULES),
     }
     return Problem.model_validate(data)
 
@@ -717,15 +720,7 @@ def city(
         for s in range(sites)
     ]
 
-    rules: dict[str, Any] = {
-        "max_shifts_per_day": 1,
-        "min_rest_hours": 12,
-        "max_consecutive_days": 6,
-        "min_days_off_per_7": 1,
-        "max_consecutive_nights": 3,
-        "max_commute_km": MAX_COMMUTE_KM,
-        "keep_one_site": True,
-    }
+    rules: dict[str, Any] = dict(RULES)
     if roles:
         rules["roles"] = [{"role": role, "count": 1} for role in CITY_ROLES]
     data = {

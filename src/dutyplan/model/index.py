@@ -179,6 +179,21 @@ def _gate_classes(problem: Problem, dates: list[dt.date]) -> list[GateClass]:
     return classes
 
 
+def availability(problem: Problem) -> np.ndarray:
+    """[P, D, S] the person is not unavailable for the shift instance (dates, or one shift)."""
+    shape = (len(problem.people), problem.horizon.days, len(problem.shift_types))
+    available = np.ones(shape, dtype=bool)
+    shift_pos = {s.id: i for i, s in enumerate(problem.shift_types)}
+    for p, person in enumerate(problem.people):
+        for item in person.unavailable:
+            d = problem.day_index(item.date)
+            if item.shift is None:
+                available[p, d, :] = False
+            else:
+                available[p, d, shift_pos[item.shift]] = False
+    return available
+
+
 def _eligibility_masks(
     problem: Problem,
     classes: list[GateClass],
@@ -195,15 +210,8 @@ def _eligibility_masks(
     open_cds = (
         np.stack([c.open for c in classes]) if classes else np.zeros((0, n_days, n_shifts), dtype=bool)
     )  # [C, D, S]
-    available = np.ones((n_people, n_days, n_shifts), dtype=bool)
+    available = availability(problem)
     shift_pos = {s.id: i for i, s in enumerate(problem.shift_types)}
-    for p, person in enumerate(problem.people):
-        for item in person.unavailable:
-            d = problem.day_index(item.date)
-            if item.shift is None:
-                available[p, d, :] = False
-            else:
-                available[p, d, shift_pos[item.shift]] = False
     role_ok = np.ones((n_people, len(classes)), dtype=bool)
     for c, gate_class in enumerate(classes):
         if gate_class.role is not None:
