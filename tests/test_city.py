@@ -258,3 +258,115 @@ def test_command_line_writes_a_city_and_solves_it_with_a_checkpoint(tmp_path: Pa
     assert code == 0
     assert (tmp_path / "ck" / "manifest.json").exists()
     assert check(problem, Plan.from_json(plan_file)).ok
+
+
+def test_sites_no_candidate_reaches_get_free_people_from_further_out() -> None:
+    problem = generate(120, 12, 20, 7, seed=9)
+    view = city.city_view(problem)
+    pairs = city.candidate_pairs(view)
+    # as in a dense cluster of sites: nobody has the first three among their nearest sites
+    missed = pairs[1] >= 3
+    pairs = (pairs[0][missed], pairs[1][missed], pairs[2][missed])
+    site_of, info = city.flow_site_choice(view, pairs, 1.3)
+    placed = np.flatnonzero(site_of >= 0)
+    ok, _ = city._admissible(view, placed, site_of[placed])
+    assert ok.all()
+    capacity = np.bincount(site_of[placed], weights=view.caps[placed], minlength=view.n_sites)
+    assert (capacity >= view.demand).all() and info["sites_below_demand"] == 0
+
+
+def _medic_city(medics: int) -> tuple[Problem, str]:
+    """A small city whose third site needs a medic on duty around the clock (a hard rule),
+    with ``medics`` people holding the role."""
+    data = small_city(people=40, sites=8, seed=3).model_dump()
+    site = data["sites"][2]["id"]
+    data["rules"]["roles"] = [{"role": "medic", "count": 1, "sites": [site]}]
+    for i in range(medics):
+        data["people"][-1 - 3 * i]["roles"].append("medic")
+    return Problem.model_validate(data), site
+
+
+@pytest.mark.parametrize("medics, why", [(0, "nobody with that role"), (1, "rest between shifts")])
+def test_a_hard_role_no_one_can_keep_leaves_its_site_unstaffed_and_says_why(medics: int, why: str) -> None:
+    problem, site = _medic_city(medics)
+    plan = city_solve(problem, time_limit=20)
+    # proven: no plan of the whole problem keeps every hard rule (the single model agrees)
+    assert plan.result.status == "infeasible"
+    assert solve(problem, time_limit=20, workers=2, strategy="single", progress=False).result.status == "infeasible"
+    assert len(plan.result.unmet) == 1
+    assert f"({site}) is left unstaffed" in plan.result.unmet[0] and "medic" in plan.result.unmet[0]
+    assert why in plan.result.unmet[0]
+    # the plan breaks that rule there and nothing else; every other site is rostered
+    report = check(problem, plan)
+    assert {(v.rule, v.site) for v in report.violations} == {("roles", site)}
+    assert report.objective == plan.result.objective
+    assert {a.site for a in plan.assignments} == {s.id for s in problem.sites} - {site}
+    assert f"({site}) is left unstaffed" in plan.summary(problem)
+
+
+def test_command_line_says_which_site_breaks_a_hard_rule_and_keeps_the_rest(tmp_path: Path, capsys) -> None:
+    from dutyplan.cli import EXIT_NO_PLAN, main
+
+    problem, site = _medic_city(0)
+    source = tmp_path / "city.json"
+    source.write_text(problem.model_dump_json(), encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code = main(["solve", str(source), "--strategy", "decompose", "--time-limit", "15", "--workers", "2",
+                 "--quiet", "--out", str(out)])
+    assert code == EXIT_NO_PLAN
+    err = capsys.readouterr().err
+    assert "the hard rules cannot all hold together" in err and f"({site}) is left unstaffed" in err
+    assert f"is in {out}" in err
+    plan = Plan.from_json(out)
+    assert plan.assignments and plan.result.unmet
+
+
+def test_repair_takes_a_medic_on_duty_from_a_site_with_slack(monkeypatch, caplog) -> None:
+    problem, site = _medic_city(4)  # 3 cannot: 21 shifts a week, at most 6 each
+    k = next(i for i, s in enumerate(problem.sites) if s.id == site)
+    medics = [p for p, person in enumerate(problem.people) if "medic" in person.roles]
+    real = city.flow_site_choice
+
+    def medics_elsewhere(view, pairs, headroom):  # noqa: ANN001
+        site_of, info = real(view, pairs, headroom)
+        # every medic at the site with most people, which keeps plenty of slack without one
+        counts = np.bincount(site_of[site_of >= 0], minlength=view.n_sites)
+        counts[k] = -1
+        site_of[medics] = int(counts.argmax())
+        return site_of, info
+
+    monkeypatch.setattr(city, "flow_site_choice", medics_elsewhere)
+    with caplog.at_level("INFO", logger="dutyplan"):
+        plan = city_solve(problem, time_limit=30)
+    assert plan.result.status in ("optimal", "feasible") and not plan.result.unmet
+    assert_agrees(problem, plan)
+    assert any(a.site == site and a.person == problem.people[p].id for a in plan.assignments for p in medics)
+    assert "repair round 1" in caplog.text
+
+
+def test_flow_site_choice_keeps_units_together_when_asked() -> None:
+    from dutyplan.synth import city as synth_city
+
+    base = synth_city(1500, 144, days=7, seed=2)
+    choices = {}
+    for weight in (None, 50):
+        data = base.model_dump()
+        data["rules"]["unit_sites_weight"] = weight
+        problem = Problem.model_validate(data)
+        view = city.city_view(problem)
+        site_of, info = city.flow_site_choice(view, city.candidate_pairs(view), 1.3)
+        placed = np.flatnonzero(site_of >= 0)
+        assert city._admissible(view, placed, site_of[placed])[0].all()
+        capacity = np.bincount(site_of[placed], weights=view.caps[placed], minlength=view.n_sites)
+        assert (capacity >= view.demand).all()  # keeping units together costs no cover
+        choices[weight] = len(city._unit_sites(city._units(problem), site_of, view.n_sites))
+    assert info["site_choice"] == "flow, units together"
+    assert choices[50] < 0.6 * choices[None]  # measured: 859 -> 285 (unit, site) pairs
+
+
+def test_city_plan_keeping_units_together_is_checked() -> None:
+    data = small_city(people=60, sites=12, seed=4).model_dump()
+    data["rules"]["unit_sites_weight"] = 30
+    problem = Problem.model_validate(data)
+    plan = city_solve(problem, time_limit=20)
+    assert_agrees(problem, plan)

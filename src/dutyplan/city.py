@@ -34,7 +34,7 @@ from ortools.graph.python import min_cost_flow
 
 from dutyplan.decompose import capacity_bound, demand_by_site
 from dutyplan.model.index import GateClass, _gate_classes, availability
-from dutyplan.problem import Problem, Rules
+from dutyplan.problem import Problem, Rules, haversine_pairs
 
 logger = logging.getLogger("dutyplan")
 
@@ -42,6 +42,8 @@ FLOW_HEADROOM = 1.15  # spare capacity asked of the flow itself; the rest is add
 CANDIDATES = 24  # nearest admissible sites considered per person in the site choice
 CHUNK = 2048  # people per block when scanning every site
 KM_PER_DEG = 111.2
+UNIT_ROUNDS = 4  # slope-scaling rounds of the flow that keeps units together
+SPARE_ROUNDS = 8  # rounds of looking for free people near sites still short of spare capacity
 
 
 @dataclass
@@ -64,13 +66,27 @@ class CityView:
     role_sets: list[frozenset[str]]
     site_ok: np.ndarray  # [R, K] a person with role set r has some open gate at the site
     shift_minutes: np.ndarray  # [S]
+    coords: tuple[np.ndarray, np.ndarray] | None = None  # homes, sites (lat, lon) when km come from them
 
     @property
     def total_demand(self) -> int:
         return int(self.demand.sum())
 
+    def km_pairs(self, people: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        """:meth:`Problem.commute_km_pairs`, with the coordinates read once."""
+        if self.coords is None:
+            return self.problem.commute_km_pairs(people, sites)
+        homes, places = self.coords
+        return 2.0 * haversine_pairs(homes[people], places[sites])
+
+    def minutes_pairs(self, people: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        """:meth:`Problem.commute_minutes_pairs`, with the coordinates read once."""
+        if self.problem.commute_minutes is not None:
+            return self.problem.commute_minutes_pairs(people, sites)
+        return self.km_pairs(people, sites) / self.problem.commute_speed_kmh * 60.0
+
     def round_km(self, people: np.ndarray, sites: np.ndarray) -> np.ndarray:
-        return np.floor(self.problem.commute_km_pairs(people, sites) + 0.5).astype(np.int64)
+        return np.floor(self.km_pairs(people, sites) + 0.5).astype(np.int64)
 
 
 def city_view(problem: Problem) -> CityView:
@@ -113,10 +129,12 @@ def city_view(problem: Problem) -> CityView:
     for gate_class in classes:
         open_any |= gate_class.open
     caps = _capacities(problem, rules, available & open_any[None], minutes, shift_pos)
+    homes, places = problem._coordinates() if problem.commute_km is None else (None, None)
     return CityView(
         problem=problem, classes=classes, class_site=class_site, n_people=n_people, n_sites=n_sites,
         demand=demand, cheapest=cheapest, caps=caps, available=available, rules=rules, km_cap=km_cap,
         day_cap=day_cap, role_key=role_key, role_sets=role_sets, site_ok=site_ok, shift_minutes=minutes,
+        coords=(homes, places) if homes is not None and places is not None else None,
     )
 
 
@@ -148,11 +166,11 @@ def _capacities(
 # --------------------------------------------------------------------------- distances
 
 
-def _planar(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
+def _planar(view: CityView) -> tuple[np.ndarray, np.ndarray] | None:
     """People and site positions in km on a plane (for ranking sites by distance only)."""
-    homes, places = problem._coordinates()
-    if homes is None or places is None:
+    if view.coords is None:
         return None
+    homes, places = view.coords
     lat0 = np.radians(float(np.mean(places[:, 0])))
 
     def xy(latlon: np.ndarray) -> np.ndarray:
@@ -162,25 +180,35 @@ def _planar(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _distance_block(view: CityView, people: np.ndarray, planar) -> np.ndarray:  # noqa: ANN001
-    """[len(people), K] ranking distances (exact km when a matrix is given)."""
+    """[len(people), K] ranking distances (exact km when there are no coordinates)."""
     if planar is None:
-        return view.problem.commute_km_pairs(
+        return view.km_pairs(
             np.repeat(people, view.n_sites).reshape(len(people), view.n_sites),
             np.tile(np.arange(view.n_sites), len(people)).reshape(len(people), view.n_sites),
         )
     homes, places = planar
-    diff = homes[people][:, None, :] - places[None, :, :]
-    return np.sqrt((diff**2).sum(axis=2))
+    dx = homes[people, 0][:, None] - places[None, :, 0]
+    dy = homes[people, 1][:, None] - places[None, :, 1]
+    return np.sqrt(dx * dx + dy * dy)
+
+
+def _admissible(view: CityView, pp: np.ndarray, kk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(admissible, whole km) of pairs: some open gate the person's roles allow, round-trip km
+    within their hard cap, and a shift type within their hard working-day cap with that commute."""
+    km = np.floor(view.km_pairs(pp, kk) + 0.5)
+    ok = view.site_ok[view.role_key[pp], kk] & (km <= view.km_cap[pp])
+    capped = np.isfinite(view.day_cap[pp])
+    if capped.any():
+        shortest = int(view.shift_minutes.min()) if len(view.shift_minutes) else 0
+        minutes = np.floor(view.minutes_pairs(pp[capped], kk[capped]) + 0.5)
+        ok[capped] &= minutes + shortest <= view.day_cap[pp[capped]]
+    return ok, km.astype(np.int64)
 
 
 def candidate_pairs(view: CityView, k_nearest: int = CANDIDATES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(people, sites, whole km) of each person's nearest admissible sites.
-
-    Admissible: some open gate the person's roles allow, round-trip km within their hard cap,
-    and at least one shift type within their hard working-day cap with that commute.
-    """
-    planar = _planar(view.problem)
-    shortest_shift = int(view.shift_minutes.min()) if len(view.shift_minutes) else 0
+    """(people, sites, whole km) of each person's nearest admissible sites (see
+    :func:`_admissible`)."""
+    planar = _planar(view)
     out_p, out_k, out_km = [], [], []
     take = min(view.n_sites, 3 * k_nearest)
     for start in range(0, view.n_people, CHUNK):
@@ -192,18 +220,13 @@ def candidate_pairs(view: CityView, k_nearest: int = CANDIDATES) -> tuple[np.nda
         order = np.take_along_axis(dist, near, axis=1).argsort(axis=1)
         near = np.take_along_axis(near, order, axis=1)
         pp = np.repeat(people, near.shape[1]).reshape(near.shape)
-        km_exact = view.problem.commute_km_pairs(pp, near)
-        ok = view.site_ok[view.role_key[pp], near]
-        ok &= np.floor(km_exact + 0.5) <= view.km_cap[pp]
-        if np.isfinite(view.day_cap[people]).any():
-            minutes = np.floor(view.problem.commute_minutes_pairs(pp, near) + 0.5)
-            ok &= minutes + shortest_shift <= view.day_cap[pp]
+        ok, km = _admissible(view, pp, near)
         # keep the first k_nearest admissible ones of each row
         rank = np.cumsum(ok, axis=1)
         ok &= rank <= k_nearest
         out_p.append(pp[ok])
         out_k.append(near[ok])
-        out_km.append(np.floor(km_exact[ok] + 0.5).astype(np.int64))
+        out_km.append(km[ok])
     return (
         np.concatenate(out_p).astype(np.int64),
         np.concatenate(out_k).astype(np.int64),
@@ -222,7 +245,7 @@ def admissible_best(view: CityView, price: np.ndarray, km_cost: bool = True) -> 
     for start in range(0, view.n_people, CHUNK):
         people = np.arange(start, min(view.n_people, start + CHUNK))
         pp = np.repeat(people, len(sites)).reshape(len(people), len(sites))
-        km = np.floor(view.problem.commute_km_pairs(pp, np.broadcast_to(sites, pp.shape)) + 0.5)
+        km = view.round_km(pp, np.broadcast_to(sites, pp.shape))
         ok = km <= view.km_cap[people][:, None]
         value = np.where(ok, price[sites][None, :] - (km if km_cost else 0.0), 0.0)
         out[people] = np.maximum(0.0, value.max(axis=1))
@@ -288,7 +311,10 @@ def flow_site_choice(
     nearest members: 47,231 km against a bound of 33,902; the plan 50,370); none (1.0) left
     179 person-shifts uncovered; 1.15 then spare people: full cover, 41,663 km.
     """
-    site_of, info = _flow_sites(view, pairs, min(headroom, FLOW_HEADROOM))
+    site_of, info, duties = _flow_sites(view, pairs, min(headroom, FLOW_HEADROOM))
+    units = _units(view.problem) if view.problem.rules.unit_sites_weight else None
+    if units is not None:
+        site_of, info = _units_together(view, pairs, min(headroom, FLOW_HEADROOM), units, site_of, info, duties)
     people, sites, km = pairs
     capacity = np.bincount(site_of[site_of >= 0], weights=view.caps[site_of >= 0], minlength=view.n_sites)
     # rounding to one site per person leaves some sites short: move people from sites that
@@ -307,28 +333,144 @@ def flow_site_choice(
                 capacity[j] -= view.caps[p]
             moved += 1
     info["rounding_moves"] = moved
-    wanted = np.ceil(headroom * view.demand) - capacity
+    # spare people from those still free, nearest pairs first: every site up to the flow's
+    # headroom first, then up to ``headroom``. A site whose candidates are all placed looks
+    # for free people anywhere within reach (a dense cluster of sites can have every near
+    # person placed, with thousands free a little further out)
     added = 0
-    for i in order:
-        p, k = int(people[i]), int(sites[i])
-        if site_of[p] < 0 and wanted[k] > 0 and view.caps[p] > 0:
-            site_of[p] = k
-            wanted[k] -= view.caps[p]
-            added += 1
+    for target in sorted({min(headroom, FLOW_HEADROOM), headroom}):
+        pool = pairs  # the candidates first, then free people near the sites still wanting
+        for _ in range(SPARE_ROUNDS):
+            wanted = np.ceil(target * view.demand) - capacity
+            before = added
+            for i in np.argsort(pool[2] + _unit_penalty(view, units, site_of, pool), kind="stable").tolist():
+                p, k = int(pool[0][i]), int(pool[1][i])
+                if site_of[p] < 0 and wanted[k] > 0 and view.caps[p] > 0:
+                    site_of[p] = k
+                    wanted[k] -= view.caps[p]
+                    capacity[k] += view.caps[p]
+                    added += 1
+            if added == before and pool is not pairs:
+                break
+            pool = _free_people_near(view, site_of, wanted)
     info["spare_people"] = added
+    info["sites_below_demand"] = int((capacity < view.demand).sum())
     info["headroom"] = headroom
     return site_of, info
 
 
+def _units(problem: Problem) -> np.ndarray:
+    """[P] unit number of each person (a person with no unit is a unit of their own)."""
+    number: dict[str, int] = {}
+    out = np.empty(len(problem.people), dtype=np.int64)
+    for p, person in enumerate(problem.people):
+        out[p] = number.setdefault(person.unit if person.unit is not None else f"\x00{p}", len(number))
+    return out
+
+
+def _unit_sites(units: np.ndarray, site_of: np.ndarray, n_sites: int) -> np.ndarray:
+    """Sorted keys ``unit * n_sites + site`` of the (unit, site) pairs a site choice uses."""
+    placed = site_of >= 0
+    return np.unique(units[placed] * n_sites + site_of[placed])
+
+
+def _unit_penalty(view: CityView, units: np.ndarray | None, site_of: np.ndarray, pool) -> np.ndarray:  # noqa: ANN001
+    """Keeping units together: a pair costs the largest km more when the person's unit has
+    nobody at the site yet (0 without units)."""
+    if units is None:
+        return np.zeros(len(pool[0]), dtype=np.int64)
+    used = _unit_sites(units, site_of, view.n_sites)
+    key = units[pool[0]] * view.n_sites + pool[1]
+    at = np.minimum(np.searchsorted(used, key), max(0, len(used) - 1))
+    present = (used[at] == key) if len(used) else np.zeros(len(key), dtype=bool)
+    return np.where(present, 0, int(pool[2].max(initial=0)) + 1)
+
+
+def _units_together(
+    view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], headroom: float, units: np.ndarray,
+    site_of: np.ndarray, info: dict, duties: dict[tuple[int, int], int],
+) -> tuple[np.ndarray, dict]:
+    """Fewer (unit, site) pairs by dynamic slope scaling of their fixed charge: each round
+    prices a pair at its km plus ``F / x``, where x is the duties the person's unit sent to
+    that site in the round before and F the largest km (so cover and spare capacity still come
+    first), making a unit's small shares of a site dear and its large ones cheap. Keeps the
+    round with the fewest pairs (ties: the first)."""
+    people, sites, km = pairs
+    n_k = view.n_sites
+    charge = float(km.max(initial=0) + 1)
+    best = (len(_unit_sites(units, site_of, n_k)), site_of, info)
+    rounds = [best[0]]
+    for _ in range(UNIT_ROUNDS):
+        sent: dict[int, int] = defaultdict(int)
+        for (p, k), f in duties.items():
+            sent[int(units[p]) * n_k + k] += f
+        keys = np.array(sorted(sent), dtype=np.int64)
+        amounts = np.array([sent[x] for x in keys.tolist()], dtype=np.float64)
+        key = units[people] * n_k + sites
+        at = np.minimum(np.searchsorted(keys, key), max(0, len(keys) - 1))
+        x = np.where(keys[at] == key, amounts[at], 0.0) if len(keys) else np.zeros(len(key))
+        surcharge = np.floor(charge / np.maximum(1.0, x)).astype(np.int64)
+        site_of, info, duties = _flow_sites(view, pairs, headroom, surcharge)
+        count = len(_unit_sites(units, site_of, n_k))
+        rounds.append(count)
+        if count < best[0]:
+            best = (count, site_of, info)
+    count, site_of, info = best
+    info = {**info, "site_choice": "flow, units together", "unit_site_pairs_by_round": rounds}
+    return site_of, info
+
+
+def _free_people_near(
+    view: CityView, site_of: np.ndarray, wanted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(people, sites, whole km): for each site still wanting capacity, the nearest free
+    admissible people, about four times as many as it wants (and 16 more) (by ranking distance, over every free
+    person, in blocks of sites)."""
+    free = np.flatnonzero((site_of < 0) & (view.caps > 0))
+    wanting = np.flatnonzero(wanted > 0)
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(free) or not len(wanting):
+        return empty, empty, empty
+    mean_cap = float(view.caps[free].mean())
+    count = np.minimum(len(free), 4 * np.ceil(wanted[wanting] / mean_cap).astype(np.int64) + 16)
+    planar = _planar(view)
+    out_p, out_k, out_km = [], [], []
+    for start in range(0, len(wanting), 256):
+        block = wanting[start : start + 256]
+        most = int(count[start : start + 256].max())
+        if planar is None:
+            dist = view.km_pairs(np.broadcast_to(free, (len(block), len(free))), np.repeat(block, len(free)).reshape(len(block), -1))
+        else:
+            homes, places = planar
+            dx = places[block, 0][:, None] - homes[free, 0][None, :]
+            dy = places[block, 1][:, None] - homes[free, 1][None, :]
+            dist = np.sqrt(dx * dx + dy * dy)
+        dist = np.where(view.site_ok[view.role_key[free]].T[block], dist, np.inf)
+        near = np.argpartition(dist, most - 1, axis=1)[:, :most] if most < len(free) else (
+            np.broadcast_to(np.arange(len(free)), (len(block), len(free)))
+        )
+        order = np.take_along_axis(dist, near, axis=1).argsort(axis=1)
+        pp = free[np.take_along_axis(near, order, axis=1)]
+        kk = np.broadcast_to(block[:, None], pp.shape)
+        ok, whole = _admissible(view, pp, kk)
+        ok &= np.arange(pp.shape[1])[None, :] < count[start : start + 256][:, None]
+        out_p.append(pp[ok])
+        out_k.append(kk[ok])
+        out_km.append(whole[ok])
+    return np.concatenate(out_p), np.concatenate(out_k), np.concatenate(out_km)
+
+
 def _flow_sites(
-    view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], headroom: float
-) -> tuple[np.ndarray, dict[str, float]]:
+    view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray], headroom: float,
+    surcharge: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, float], dict[tuple[int, int], int]]:
     """Site of each person (-1: none) from a min-cost flow of duties on the candidate pairs.
 
     Each site takes ``demand`` duties (a miss costs ``BIG`` x its cheapest miss weight), then
     ``(headroom - 1) x demand`` more as spare capacity for the rest rules (a miss costs
     ``SPARE``, more than any km), and each hard role requirement's duties from people with the
-    role. Arc costs are whole km. Each person then goes to the site sending them most duties.
+    role. Arc costs are whole km (plus ``surcharge`` per pair). Each person then goes to the
+    site sending them most duties. Also returns the duties of each (person, site) pair.
     """
     began = time.perf_counter()
     people, sites, km = pairs
@@ -337,6 +479,7 @@ def _flow_sites(
     role_nodes = {key: n_p + n_k + i for i, key in enumerate(sorted(role_need))}
     source = n_p + n_k + len(role_nodes)
     spill = source + 1
+    cost_km = km if surcharge is None else km + surcharge
     spare_cost = int(km.max(initial=0)) + 1
     big = (spare_cost + 1) * 10
     tails, heads, capacity, cost = [], [], [], []
@@ -348,13 +491,13 @@ def _flow_sites(
         cost.append(np.asarray(w, dtype=np.int64))
 
     caps = view.caps
-    arcs(people, n_p + sites, caps[people] + 1, km)  # never saturated: supply is caps
+    arcs(people, n_p + sites, caps[people] + 1, cost_km)  # never saturated: supply is caps
     # people with a required role may also feed the site's role node
     for (k, role), node in role_nodes.items():
         at = sites == k
         has = np.array([role in view.role_sets[r] for r in view.role_key[people[at]]], dtype=bool)
         if has.any():
-            arcs(people[at][has], np.full(int(has.sum()), node), caps[people[at][has]] + 1, km[at][has])
+            arcs(people[at][has], np.full(int(has.sum()), node), caps[people[at][has]] + 1, cost_km[at][has])
         arcs([node], [n_p + k], [caps.sum() + 1], [0])
     everyone = np.arange(n_p)
     arcs(everyone, np.full(n_p, spill), caps + 1, np.zeros(n_p))
@@ -409,7 +552,7 @@ def _flow_sites(
         "flow_short_duties": short,
         "headroom": headroom,
     }
-    return site_of, info
+    return site_of, info, totals
 
 
 # --------------------------------------------------------------------------- bound
@@ -502,7 +645,6 @@ def could_work(view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray])
 
     The candidate pairs settle almost everyone; the rest are checked against every site.
     """
-    problem = view.problem
     n_days, n_shifts = view.available.shape[1:]
     open_role = np.zeros((len(view.role_sets), view.n_sites, n_days, n_shifts), dtype=bool)
     for gate_class in view.classes:
@@ -512,12 +654,11 @@ def could_work(view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray])
     out = np.zeros(view.n_people, dtype=bool)
 
     def admissible(people: np.ndarray, sites: np.ndarray) -> np.ndarray:
-        km = np.floor(problem.commute_km_pairs(people, sites) + 0.5)
-        ok_pair = km <= view.km_cap[people]
+        ok_pair = view.round_km(people, sites) <= view.km_cap[people]
         cells = open_role[view.role_key[people], sites] & view.available[people]  # [n, D, S]
         capped = np.isfinite(view.day_cap[people])
         if capped.any():
-            minutes = np.floor(problem.commute_minutes_pairs(people, sites) + 0.5)
+            minutes = np.floor(view.minutes_pairs(people, sites) + 0.5)
             day_ok = minutes[:, None] + view.shift_minutes[None, :] <= view.day_cap[people][:, None]
             cells &= day_ok[:, None, :]
         return ok_pair & cells.any(axis=(1, 2))

@@ -96,8 +96,17 @@ def _solve(args: argparse.Namespace) -> int:
             if plan.result.status == "infeasible"
             else f"no plan found within {args.time_limit:g}s"
         )
+        if plan.result.unmet:  # a decomposed solve: every site but these has a plan
+            why = "the hard rules cannot all hold together" if plan.result.status == "infeasible" else (
+                f"no plan that keeps every hard rule found within {args.time_limit:g}s"
+            )
         print(f"no plan for {problem.name}: {why}", file=sys.stderr)
-        if plan.result.status == "infeasible":
+        for line in plan.result.unmet:
+            print(f"  - {line}", file=sys.stderr)
+        if plan.result.unmet and plan.assignments:
+            where = f"is in {args.out}" if args.out else "is written with --out"
+            print(f"the plan of every other site (keeping every rule there) {where}", file=sys.stderr)
+        elif plan.result.status == "infeasible":
             print(f"run 'dutyplan explain {args.problem}' to see which rules conflict", file=sys.stderr)
         if args.out:
             plan.to_json(args.out)

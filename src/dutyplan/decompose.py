@@ -392,7 +392,12 @@ def site_problem(problem: Problem, k: int, members: list[int]) -> Problem:
     )
 
 
-MIN_SITE_SECONDS = 0.3
+# A site job's own seconds when the time is too short to share out. Each job starts from a
+# greedy roster (see dutyplan.sites), so a short CP-SAT search only improves it: measured on
+# 80 random sites of a 74,000-person city (4-18 people), 0.05 s each gave full cover at all
+# 80 in 0.10 s a job (0.15 s: the same cover in 0.15 s a job). A site the greedy cannot roster
+# and that has no plan after the first round is solved again with more time (repair).
+MIN_SITE_SECONDS = 0.05
 # Rostering one site is cover first: it gets most of each site's time.
 SITE_STAGE_SHARE = {"cover": 12, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1}
 
@@ -554,17 +559,38 @@ def solve_decomposed(
     runner = _SiteRunner(
         problem, site_of, executor, workers, seed, params, checkpoint, bar, deadline - reserve
     )
+    if index is not None:
+        caps, demand = person_capacity(index), site_demand(index)[0]
+        reach: dict[int, list[tuple[int, int]]] = defaultdict(list)  # site -> [(km, person)]
+        for p, k in np.argwhere(options).tolist():
+            reach[k].append((int(km_of[p, k]), p))
+    else:
+        caps, demand = view.caps, view.demand
+        reach = defaultdict(list)
+        for p, k, d in zip(pairs[0].tolist(), pairs[1].tolist(), pairs[2].tolist()):
+            reach[k].append((d, p))
+    for k in reach:
+        reach[k].sort()
+    roles = _RoleNeeds(problem, caps, view)
     try:
         # the first round leaves time for repair rounds and for improving unproven sites
         runner.first_round(fraction=0.4)
-        rounds = _repair(runner, problem, options, pairs, km_of, view)
+        if runner.infeasible and index is None:  # role holders from anywhere within reach
+            _reach_role_holders(reach, view, runner.infeasible, roles)
+        rounds = _repair(runner, reach, caps, demand, roles)
         runner.improve()
     finally:
         runner.close()
     bar.update(len(problem.sites), runner.people_placed(), runner.uncovered(), stage="merging")
     assignments = [a for k in sorted(runner.plans) for a in runner.plans[k].assignments]
+    unmet: tuple[list[str], bool] = ([], False)
+    if runner.infeasible:
+        view = view if view is not None else city.city_view(problem)
+        unmet = _unmet(problem, view, runner, deadline)
+        for line in unmet[0]:
+            logger.warning("%s", line)
     plan = None
-    if index is not None:
+    if index is not None and not runner.infeasible:
         plan = _polish(problem, runner.site_of, assignments, index, deadline, workers, seed, log, params, t0)
         # never lose the merged plan: evaluate it as a city (the restricted model can be
         # infeasible where the whole problem is not, e.g. a site given nobody with a role)
@@ -572,10 +598,9 @@ def solve_decomposed(
             logger.warning("the whole model gave no plan in its time: summing the site plans instead")
             plan = None
     if plan is None:
-        if view is None:
-            view = city.city_view(problem)
-            pairs = city.candidate_pairs(view)
-        plan = _city_plan(problem, view, pairs, runner, assignments, deadline, t0)
+        view = view if view is not None else city.city_view(problem)
+        pairs = pairs if pairs is not None else city.candidate_pairs(view)
+        plan = _city_plan(problem, view, pairs, runner, assignments, deadline, t0, unmet)
     result = plan.result
     result.mode = f"{result.mode}, decomposed"
     result.first_plan_seconds = runner.first_plan_at
@@ -603,11 +628,17 @@ class _SiteRunner:
         self.own_executor = executor is None
         self.executor = executor
         self.plans: dict[int, Plan] = {}
+        self.infeasible: set[int] = set()  # sites whose hard rules admit no roster with their people
         self.resumed = 0
         self.first_plan_at: float | None = None
         self.started = time.perf_counter()
-        self.overhead = 0.5  # seconds a site job takes beyond its solve (measured per round)
+        # seconds a site job takes beyond its solve: model build, greedy roster, hint check,
+        # plan (measured on city sites of 4-18 people: 0.05 s; then measured per round)
+        self.overhead = 0.08
+        # running totals for the progress bar (a city has thousands of sites: no sums per plan)
         self._uncovered: dict[int, int] = {}
+        self._uncovered_total = 0
+        self.recount()
 
     # ------------------------------------------------------------------ bookkeeping
     def members(self, k: int) -> list[int]:
@@ -616,11 +647,30 @@ class _SiteRunner:
     def member_ids(self, k: int) -> list[str]:
         return [self.problem.people[p].id for p in self.members(k)]
 
+    def keep(self, k: int, plan: Plan | None) -> None:
+        """Take site k's plan (None: site k has no plan)."""
+        if k in self.plans:
+            self._placed -= int(self._counts[k])
+            self._uncovered_total -= self._uncovered.pop(k)
+            del self.plans[k]
+        if plan is not None:
+            self._placed += int(self._counts[k])
+            self._uncovered[k] = len(plan.uncovered)
+            self._uncovered_total += self._uncovered[k]
+            self.plans[k] = plan
+
+    def recount(self) -> None:
+        """Bring the counts up to date after ``site_of`` changed."""
+        placed = self.site_of >= 0
+        self._counts = np.bincount(self.site_of[placed], minlength=len(self.problem.sites))
+        self._placed = int(self._counts[list(self.plans)].sum()) if self.plans else 0
+
     def people_placed(self) -> int:
-        return int(np.isin(self.site_of, list(self.plans)).sum())
+        """People at sites that have a plan."""
+        return self._placed
 
     def uncovered(self) -> int:
-        return sum(self._uncovered.values())
+        return self._uncovered_total
 
     def needed_sites(self) -> list[int]:
         """Sites with people (a site with nobody is left uncovered, with no job)."""
@@ -639,18 +689,25 @@ class _SiteRunner:
             self.executor = None
 
     # ------------------------------------------------------------------ rounds
-    def run(self, seconds: dict[int, float], hints: bool) -> None:
+    def run(
+        self, seconds: dict[int, float], hints: bool | dict[int, Plan] = False, replace: set[int] = frozenset()
+    ) -> set[int]:
         """Roster the given sites (each with its own seconds), as they finish: keep, save,
-        report. Jobs that could not start before the stop time keep their previous plan."""
+        report. ``hints``: start each site from its current plan (True) or from the plans
+        given. A new plan is kept when it is better, or always for a site in ``replace``
+        (whose current plan no longer fits its people). A site whose hard rules admit no
+        roster is marked infeasible. Returns the sites that got a plan; jobs that could not
+        start before the stop time keep their previous plan."""
         from dutyplan.sites import SiteJob, roster_site
 
+        fresh: set[int] = set()
         if not seconds:
-            return
+            return fresh
         wall_stop = time.time() + (self.stop - time.perf_counter())
         jobs = []
         for k in sorted(seconds, key=lambda k: -seconds[k]):
             sub = site_problem(self.problem, k, self.members(k))
-            hint = self.plans.get(k) if hints else None
+            hint = (self.plans.get(k) if hints is True else hints.get(k)) if hints else None
             jobs.append(SiteJob(
                 site=k, problem_json=sub.model_dump_json(), seconds=seconds[k], deadline=wall_stop,
                 seed=self.seed, params=self.params, stage_share=SITE_STAGE_SHARE,
@@ -666,9 +723,13 @@ class _SiteRunner:
                     continue
                 beyond.append(max(0.0, used - seconds[k]))
                 plan = Plan.model_validate_json(plan_json)
-                if k not in self.plans or _better(plan, self.plans[k]):
-                    self.plans[k] = plan
-                    self._uncovered[k] = len(plan.uncovered)
+                if plan.result.status == "infeasible":
+                    self.infeasible.add(k)
+                    continue
+                self.infeasible.discard(k)
+                fresh.add(k)
+                if k not in self.plans or k in replace or _better(plan, self.plans[k]):
+                    self.keep(k, plan)
                     if self.checkpoint is not None:
                         self.checkpoint.save_site(k, self.member_ids(k), plan_json)
                 self.bar.update(len(self.plans), self.people_placed(), self.uncovered(), stage=self.stage)
@@ -679,6 +740,7 @@ class _SiteRunner:
                 future.cancel()
         if beyond:
             self.overhead = max(0.05, float(np.mean(beyond)))
+        return fresh
 
     def first_round(self, fraction: float) -> None:
         """Every needed site: from the checkpoint when it was made for the same people, else
@@ -688,8 +750,7 @@ class _SiteRunner:
         for k in self.needed_sites():
             saved = self.checkpoint.load_site(k, self.member_ids(k)) if self.checkpoint else None
             if saved is not None:
-                self.plans[k] = saved
-                self._uncovered[k] = len(saved.uncovered)
+                self.keep(k, saved)
                 self.resumed += 1
             else:
                 todo.append(k)
@@ -704,106 +765,281 @@ class _SiteRunner:
         budget = (self.stop - time.perf_counter()) * self.workers - self.overhead * len(sites)
         sizes = {k: max(1, len(self.members(k))) for k in sites}
         total = sum(sizes.values())
-        # below about a second a site's CP-SAT often has no plan at all (measured on
-        # synthetic districts: full cover of a 13-person site after 0.9-1.7 s)
         return {k: max(MIN_SITE_SECONDS, fraction * budget * sizes[k] / total) for k in sites}
 
     def improve(self) -> None:
-        """Rounds on the sites not proven optimal, most important unproven level first."""
+        """Rounds on the sites with a plan not proven optimal, each from its plan, the sites
+        whose most important unproven level comes first first; sites a round neither proves
+        nor improves are left alone after it. Until nothing is left to try or time is up."""
         self.stage = "improving"
+        stalled: set[int] = set()
         while time.perf_counter() < self.stop - 1.0:
-            rank = {k: _unproven_rank(self.plans.get(k)) for k in self.needed_sites()}
+            rank = {k: _unproven_rank(plan) for k, plan in self.plans.items() if k not in stalled}
+            rank = {k: r for k, r in rank.items() if r < len(LEVELS)}
             if not rank:
                 return
             first = min(rank.values())
-            if first >= len(LEVELS):
-                return
             todo = [k for k in rank if rank[k] == first]
             budget = (self.stop - time.perf_counter()) * self.workers - self.overhead * len(todo)
             if budget < max(1.0, 0.2 * len(todo)):
                 return
+            before = {k: _values(self.plans[k]) for k in todo}
             self.run(self._shares(todo, 0.95), hints=True)
-            if all(_unproven_rank(self.plans.get(k)) == first for k in todo):
-                return  # nothing was proven: more of the same would not help
+            stalled.update(
+                k for k in todo
+                if _unproven_rank(self.plans[k]) == first and _values(self.plans[k]) == before[k]
+            )
+
+
+def _values(plan: Plan) -> list[int]:
+    return [lv.value for lv in plan.result.levels]
 
 
 def _better(new: Plan, old: Plan) -> bool:
     """Lexicographically better level values (the hint makes a re-solve never worse)."""
-    return [lv.value for lv in new.result.levels] <= [lv.value for lv in old.result.levels]
+    return _values(new) <= _values(old)
 
 
 def _missing(plan: Plan) -> int:
     return sum(u.missing for u in plan.uncovered)
 
 
-def _repair(runner: _SiteRunner, problem: Problem, options: np.ndarray | None, pairs: Any,
-            km_of: np.ndarray | None, view: Any) -> int:
-    """Sites left short borrow idle people (placed nowhere, or with no duty at their site)
-    who may work there, nearest first, and are solved again; until no site is short, nobody
-    idle can help, or time is up. Returns the number of rounds."""
+def _repair(runner: _SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np.ndarray,
+            demand: np.ndarray, roles: _RoleNeeds) -> int:
+    """Sites left short, and sites whose hard rules admit no roster with their people, take
+    people who may work there, nearest first, and are solved again; until nothing changes,
+    nobody can help, or time is up. Returns the number of rounds.
+
+    - Idle people first: placed nowhere, or with no duty at their site (whose plan stands).
+    - Then people on duty at a site with slack: its capacity stays at ``FLOW_HEADROOM`` times
+      its demand without them, and they hold no role it needs by a hard rule. That site gives
+      one recipient per round and is solved again, from its plan less their duties.
+    - A site whose hard role requirement fails wants people with the role (``roles``).
+
+    A move stands only when every site it touches comes back with a plan; otherwise the
+    people go back and the old plans stand. ``reach[k]``: (km, person) of everyone who may
+    work at site k, nearest first; ``caps``: duties each person can do at most.
+    """
+    from dutyplan.city import FLOW_HEADROOM
+    from dutyplan.plan import Result
+
     runner.stage = "repair"
-    reach: dict[int, list[tuple[int, int]]] = defaultdict(list)  # site -> [(km, person)]
-    if options is not None:
-        for p, k in np.argwhere(options).tolist():
-            reach[k].append((int(km_of[p, k]), p))
-        caps = None
-    else:
-        people, sites, km = pairs
-        for p, k, d in zip(people.tolist(), sites.tolist(), km.tolist()):
-            reach[k].append((d, p))
-        caps = view.caps
-    for k in reach:
-        reach[k].sort()
+    problem = runner.problem
+    person_index = {p.id: i for i, p in enumerate(problem.people)}
     rounds = 0
-    tried: set[int] = set()
+    tries: dict[int, int] = defaultdict(int)  # repair rounds each site had
     while time.perf_counter() < runner.stop - 2.0:
-        unplanned = [k for k in runner.needed_sites() if k not in runner.plans]
+        unplanned = [k for k in runner.needed_sites() if k not in runner.plans and k not in runner.infeasible]
         if unplanned:  # no plan in their time: once more, with more time
-            before = len(runner.plans)
-            runner.run(runner._shares(unplanned, 0.5), hints=False)
-            if len(runner.plans) == before:
+            if not runner.run(runner._shares(unplanned, 0.5)):
                 break
             continue
-        short = {k: m for k, plan in runner.plans.items() if (m := _missing(plan)) > 0}
-        # sites with demand and nobody at all
-        for k in range(len(problem.sites)):
-            if k not in runner.plans and k not in short and reach.get(k):
-                short[k] = 1
-        short = {k: v for k, v in short.items() if k not in tried}
-        if not short:
+        wants = {k: _missing(plan) for k, plan in runner.plans.items() if _missing(plan) > 0}
+        for k in range(len(problem.sites)):  # sites with demand and nobody at all
+            if k not in runner.plans and k not in runner.infeasible and demand[k] > 0 and reach.get(k):
+                wants[k] = int(demand[k])
+        role_wants = {k: roles.short(k, runner.members(k)) for k in runner.infeasible}
+        role_wants = {k: w for k, w in role_wants.items() if w}
+        todo = [k for k in dict.fromkeys((*wants, *role_wants)) if tries[k] < REPAIR_TRIES]
+        if not todo:
             break
-        busy = set()
+        on_duty = np.zeros(len(problem.people), dtype=bool)
         for plan in runner.plans.values():
-            busy.update(a.person for a in plan.assignments)
-        index_of = {p.id: i for i, p in enumerate(problem.people)}
-        busy_idx = {index_of[pid] for pid in busy}
-        idle = np.ones(len(problem.people), dtype=bool)
-        idle[list(busy_idx)] = False
-        moved: dict[int, list[int]] = {}
-        for k in sorted(short, key=lambda k: -short[k]):
-            tried.add(k)
-            want = short[k]
-            got: list[int] = []
-            for _, p in reach.get(k, []):
-                if want <= 0:
-                    break
-                if idle[p] and runner.site_of[p] != k:
-                    idle[p] = False
-                    got.append(p)
-                    want -= int(caps[p]) if caps is not None else max(1, short[k] // 2)
+            on_duty[[person_index[a.person] for a in plan.assignments]] = True
+        capacity = np.bincount(
+            runner.site_of[runner.site_of >= 0], weights=caps[runner.site_of >= 0], minlength=len(problem.sites)
+        )
+        moves: dict[int, list[tuple[int, int]]] = {}  # recipient -> [(person, from site)]
+        taken = np.zeros(len(problem.people), dtype=bool)
+        gives_to = dict.fromkeys(todo, -1)  # donor -> the one site it gives to (-1: none)
+        for k in sorted(todo, key=lambda k: -(wants.get(k, 0) + sum(role_wants.get(k, {}).values()))):
+            tries[k] += 1
+            need = {None: wants.get(k, 0), **role_wants.get(k, {})}
+            got: list[tuple[int, int]] = []
+            for idle_pass in (True, False):
+                for _, p in reach.get(k, []):
+                    if sum(max(0, v) for v in need.values()) <= 0:
+                        break
+                    j = int(runner.site_of[p])
+                    if taken[p] or j == k or caps[p] <= 0:
+                        continue
+                    helps = [r for r, v in need.items() if v > 0 and (r is None or r in problem.people[p].roles)]
+                    if not helps:
+                        continue
+                    if idle_pass != (j < 0 or not on_duty[p]):
+                        continue
+                    if not idle_pass and (
+                        gives_to.get(j, k) != k
+                        or capacity[j] - caps[p] < FLOW_HEADROOM * demand[j]
+                        or roles.needs_any(j, problem.people[p].roles)
+                    ):
+                        continue
+                    taken[p] = True
+                    got.append((p, j))
+                    for r in helps:
+                        need[r] -= int(caps[p])
+                    if not idle_pass:
+                        capacity[j] -= caps[p]
+                        gives_to[j] = k
             if got:
-                moved[k] = got
-        if not moved:
+                moves[k] = got
+        if not moves:
             break
         rounds += 1
-        for k, got in moved.items():
-            runner.site_of[got] = k
+        old = {}
+        donors: dict[int, set[int]] = {}
+        for k, got in moves.items():
+            donors[k] = {j for p, j in got if j >= 0 and on_duty[p]}
+            for site in (k, *donors[k]):
+                old[site] = runner.plans.get(site)
+            for p, _ in got:
+                runner.site_of[p] = k
+        runner.recount()
+        hints: dict[int, Plan] = {}
+        for k, group in donors.items():
+            if runner.plans.get(k) is not None:
+                hints[k] = runner.plans[k]
+            leaving = {problem.people[p].id for p, j in moves[k] if j in group}
+            for j in group:
+                kept = [a for a in runner.plans[j].assignments if a.person not in leaving]
+                hints[j] = Plan(problem=runner.plans[j].problem, assignments=kept, result=Result(status="feasible"))
+        replace = {j for group in donors.values() for j in group}
+        logger.info(
+            "repair round %d: %d people to %d sites, %d of them from sites with slack", rounds,
+            sum(map(len, moves.values())), len(moves), sum(on_duty[p] for got in moves.values() for p, _ in got),
+        )
+        was_infeasible = runner.infeasible & set(old)
+        fresh = runner.run(runner._shares(list(old), 0.5), hints=hints, replace=replace)
+        for k, group in donors.items():
+            if all(site in fresh for site in (k, *group)):
+                continue
+            # a site it touches has no new plan: the people go back, the old plans stand
+            for p, j in moves[k]:
+                runner.site_of[p] = j
+            runner.recount()
+            for site in (k, *group):
+                runner.keep(site, old[site])
+                if site in was_infeasible:
+                    runner.infeasible.add(site)
         if runner.checkpoint is not None:
             runner.checkpoint.save_site_choice(runner.site_of)
-        logger.info("repair round %d: %d people to %d short sites", rounds, sum(map(len, moved.values())), len(moved))
-        # the donors lose only people with no duty: their plans stand as they are
-        runner.run(runner._shares(list(moved), 0.5), hints=False)
     return rounds
+
+
+REPAIR_TRIES = 3  # repair rounds a site may take part in as a recipient
+EXPLAIN_MOST = 300  # people in a site's local explanation of why its hard rules fail
+
+
+def _role_holders(view: Any, k: int, role: str) -> tuple[np.ndarray, np.ndarray]:
+    """(people, whole km) of everyone with ``role`` who may work at site k, nearest first."""
+    from dutyplan import city
+
+    problem = view.problem
+    holders = np.array([p for p, person in enumerate(problem.people) if role in person.roles], dtype=np.int64)
+    holders = holders[view.caps[holders] > 0] if len(holders) else holders
+    if not len(holders):
+        return holders, holders
+    ok, km = city._admissible(view, holders, np.full(len(holders), k))
+    order = np.argsort(km[ok], kind="stable")
+    return holders[ok][order], km[ok][order]
+
+
+def _reach_role_holders(reach: dict[int, list[tuple[int, int]]], view: Any, sites: set[int], roles: _RoleNeeds) -> None:
+    """Add to ``reach`` everyone with a role that these sites need who may work there (the
+    candidate pairs hold only each person's nearest sites)."""
+    for k in sites:
+        known = {p for _, p in reach[k]}
+        for role in roles.by_site.get(k, {}):
+            people, km = _role_holders(view, k, role)
+            reach[k] += [(d, p) for p, d in zip(people.tolist(), km.tolist()) if p not in known]
+            known.update(people.tolist())
+        reach[k].sort()
+
+
+def _unmet(problem: Problem, view: Any, runner: _SiteRunner, deadline: float) -> tuple[list[str], bool]:
+    """Plain words for each site whose hard rules still admit no roster (it is left
+    unstaffed), and whether that proves that no plan of the whole problem keeps every hard
+    rule: a hard role requirement that nobody with the role may work at, or one the site
+    cannot keep even with every such person (explained locally, as
+    :func:`dutyplan.infeasible.explain` does, when they are few and none has a rule that
+    forces work)."""
+    from dutyplan.infeasible import explain
+
+    lines: list[str] = []
+    proven = False
+    for k in sorted(runner.infeasible):
+        site = problem.sites[k]
+        required = [
+            req for req in problem.rules.roles
+            if req.weight is None and (req.sites is None or site.id in req.sites)
+        ]
+        why = None
+        subject: set[int] = set()
+        for req in required:
+            people, _ = _role_holders(view, k, req.role)
+            if not len(people):
+                why = (
+                    f"it needs {req.count} with role {req.role!r} on duty whenever it is open (a hard "
+                    f"rule), and nobody with that role may work there (commute cap, gate roles, availability)"
+                )
+                proven = True
+                break
+            subject.update(people.tolist())
+        if why is None:
+            local = sorted(subject) if required else runner.members(k)
+            left = deadline - time.perf_counter()
+            if local and len(local) <= EXPLAIN_MOST and left > 1.0:
+                answer = explain(site_problem(problem, k, local), time_limit=min(10.0, 0.5 * left))
+                if not answer.feasible and answer.parts:
+                    why = "; ".join(part.text for part in answer.parts)
+                    proven |= bool(required) and not any(_forces_work(problem, p) for p in local)
+            if why is None:
+                why = "its hard rules admit no roster with the people the decomposition could send there"
+                if required:
+                    why += f" ({len(subject)} people with the roles it needs may work there)"
+        lines.append(f"{site.label} ({site.id}) is left unstaffed: {why}")
+    return lines, proven
+
+
+def _forces_work(problem: Problem, p: int) -> bool:
+    """Person p has a hard rule that makes them work (minimum minutes or runs, or a history)."""
+    person = problem.people[p]
+    rules = problem.effective_rules(person)
+    return bool(person.history) or any(
+        getattr(rules, name) is not None and getattr(rules, name).hard
+        for name in ("min_minutes", "min_consecutive_days", "min_consecutive_days_off")
+    )
+
+
+class _RoleNeeds:
+    """Hard role requirements per site, in duties: what a site needs of each role (its open
+    shift-equivalents times the count, as the city site choice asks of the flow) and what its
+    people bring (their capacity)."""
+
+    def __init__(self, problem: Problem, caps: np.ndarray, view: Any = None) -> None:
+        from dutyplan import city
+
+        self.problem, self.caps = problem, caps
+        self.need: dict[tuple[int, str], int] = {}
+        if any(req.weight is None for req in problem.rules.roles):
+            view = view if view is not None else city.city_view(problem)
+            self.need = city._role_demand(view, city.FLOW_HEADROOM)
+        self.by_site: dict[int, dict[str, int]] = defaultdict(dict)
+        for (k, role), need in self.need.items():
+            self.by_site[k][role] = need
+
+    def short(self, k: int, members: list[int]) -> dict[str, int]:
+        """Duties of each required role site k still wants from people with that role."""
+        out = {}
+        for role, need in self.by_site.get(k, {}).items():
+            have = sum(int(self.caps[p]) for p in members if role in self.problem.people[p].roles)
+            if need > have:
+                out[role] = need - have
+        return out
+
+    def needs_any(self, k: int, roles: list[str]) -> bool:
+        """Site k needs one of these roles by a hard rule."""
+        return any(role in self.by_site.get(k, {}) for role in roles)
 
 
 def _polish(problem, site_of, assignments, index, deadline, workers, seed, log, params, t0) -> Plan:  # noqa: ANN001
@@ -829,11 +1065,12 @@ def _polish(problem, site_of, assignments, index, deadline, workers, seed, log, 
 
 
 def _city_plan(problem: Problem, view: Any, pairs: Any, runner: _SiteRunner, assignments: list,
-               deadline: float, t0: float) -> Plan:
+               deadline: float, t0: float, unmet: tuple[list[str], bool] = ([], False)) -> Plan:
     """Large problems: the levels summed over the site plans (each person works at one site,
     so every level but fairness and unit cohesion is a sum over sites), sites with no plan
     fully uncovered, fairness and unit cohesion over the whole city; bounds from the
-    transportation dual (:func:`dutyplan.city.transport_bound`)."""
+    transportation dual (:func:`dutyplan.city.transport_bound`). ``unmet``: the hard rules
+    the plan does not keep (see :func:`_unmet`) and whether that is proven unavoidable."""
     from dutyplan import city
     from dutyplan.plan import LevelResult, Result
 
@@ -865,13 +1102,16 @@ def _city_plan(problem: Problem, view: Any, pairs: Any, runner: _SiteRunner, ass
     ]
     objective = sum(lv.weight * lv.value for lv in levels)
     best = sum(lv.weight * (lv.bound or 0) for lv in levels)
-    proven = all(lv.optimal for lv in levels)
+    proven = all(lv.optimal for lv in levels) and not unmet[0]
+    status = "optimal" if proven else "feasible"
+    if unmet[0]:  # the plan breaks a hard rule: no plan keeps them all (proven), or none found
+        status = "infeasible" if unmet[1] else "unknown"
     result = Result(
-        status="optimal" if proven else "feasible", objective=objective,
+        status=status, objective=objective,
         best_bound=objective if proven else best,
         gap=0.0 if proven else round((objective - best) / max(1, abs(objective)), 6),
         mode=config.effective_mode, levels=levels,
-        build_seconds=0.0, workers=runner.workers, seed=runner.seed,
+        build_seconds=0.0, workers=runner.workers, seed=runner.seed, unmet=unmet[0],
     )
     plan = Plan.build(problem, assignments, result)
     result.solve_seconds = round(time.perf_counter() - t0, 4)

@@ -95,6 +95,13 @@ class Result(_Out):
     progress: list[ProgressPoint] = Field(
         default_factory=list, description="each improving plan found, in time order"
     )
+    unmet: list[str] = Field(
+        default_factory=list,
+        description="hard rules the plan does not keep, in plain words, each with why (a "
+        "decomposed solve leaves a site unstaffed when its hard rules admit no roster with the "
+        "people who can work there; the status is then 'infeasible' when that is proven, else "
+        "'unknown')",
+    )
 
 
 class PersonSummary(_Out):

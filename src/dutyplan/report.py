@@ -37,6 +37,11 @@ def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40)
     r = plan.result
     site_names = {s.id: s.label for s in problem.sites} if problem else {}
     out = [f"plan for {plan.problem}: {r.status}"]
+    if r.unmet:
+        out.append("hard rules this plan does not keep (the rest of the plan keeps every rule):")
+        out += [f"  - {line}" for line in r.unmet[:max_rows]]
+        if len(r.unmet) > max_rows:
+            out.append(f"  ... and {len(r.unmet) - max_rows} more")
     if r.objective is not None:
         gap = f"{100 * r.gap:.2f}%" if r.gap is not None else "n/a"
         out.append(f"objective {r.objective}   best bound {r.best_bound}   gap {gap}   ({r.mode})")

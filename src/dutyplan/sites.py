@@ -48,8 +48,10 @@ class SiteJob:
 
 
 def roster_site(job: SiteJob) -> tuple[int, str | None, float]:
-    """Solve one site (one CP-SAT worker). Returns (site, plan JSON or None, seconds used);
-    None when the job started too late to run at all."""
+    """Solve one site (one CP-SAT worker). Returns (site, plan JSON or None, seconds used):
+    None when the job started too late to run at all or found no plan in its time; a plan of
+    status ``infeasible`` (and no assignments) when the site's hard rules admit no roster
+    with its people."""
     from dutyplan.solve import solve
 
     began = time.time()
@@ -69,7 +71,7 @@ def roster_site(job: SiteJob) -> tuple[int, str | None, float]:
         problem, time_limit=seconds, workers=1, seed=job.seed, params=job.params,
         strategy="single", hint=hint, stage_share=job.stage_share,
     )
-    if plan.result.objective is None:
+    if plan.result.objective is None and plan.result.status != "infeasible":
         return job.site, None, time.time() - began
     return job.site, plan.model_dump_json(), time.time() - began
 
