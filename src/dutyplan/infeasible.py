@@ -59,6 +59,17 @@ class Explanation(_Out):
         return "\n".join([head, *(f"  - {p.text}" for p in self.parts)])
 
 
+def forces_work(problem: Problem, p: int) -> bool:
+    """Person p has a hard rule that makes them work: minimum minutes or runs, or shifts
+    before the horizon (a history)."""
+    person = problem.people[p]
+    rules = problem.effective_rules(person)
+    return bool(person.history) or any(
+        getattr(rules, name) is not None and getattr(rules, name).hard
+        for name in ("min_minutes", "min_consecutive_days", "min_consecutive_days_off")
+    )
+
+
 def explain(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Explanation:
     """A minimal set of hard rules and data of ``problem`` that admit no plan together.
 
@@ -77,12 +88,7 @@ def explain(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Explan
     deadline = started + time_limit
     answer = Explanation(feasible=False)
     ix = build_index(problem)
-    forcing = [
-        p for p, rules in enumerate(ix.rules)
-        if any(getattr(rules, name) is not None and getattr(rules, name).hard
-               for name in ("min_minutes", "min_consecutive_days", "min_consecutive_days_off"))
-        or problem.people[p].history
-    ]
+    forcing = [p for p in range(len(problem.people)) if forces_work(problem, p)]
     local = [person_problem(problem, p) for p in forcing]
     role_sites = sorted({
         k for r in problem.rules.roles if r.weight is None
