@@ -370,3 +370,26 @@ def test_city_plan_keeping_units_together_is_checked() -> None:
     problem = Problem.model_validate(data)
     plan = city_solve(problem, time_limit=20)
     assert_agrees(problem, plan)
+
+
+def test_repair_reaches_free_people_beyond_the_candidates(monkeypatch, caplog) -> None:
+    problem = small_city(people=60, sites=12, seed=5)
+    real_pairs, real_choice = city.candidate_pairs, city.flow_site_choice
+
+    def no_one_sees_site_0(view, *args, **kwargs):  # noqa: ANN001
+        people, sites, km = real_pairs(view, *args, **kwargs)
+        keep = sites != 0
+        return people[keep], sites[keep], km[keep]
+
+    def site_0_left_empty(view, pairs, headroom):  # noqa: ANN001
+        site_of, info = real_choice(view, pairs, headroom)
+        site_of[site_of == 0] = -1
+        return site_of, info
+
+    monkeypatch.setattr(city, "candidate_pairs", no_one_sees_site_0)
+    monkeypatch.setattr(city, "flow_site_choice", site_0_left_empty)
+    with caplog.at_level("INFO", logger="dutyplan"):
+        plan = city_solve(problem, time_limit=30)
+    assert "repair round 1" in caplog.text
+    assert problem.sites[0].id in {a.site for a in plan.assignments}
+    assert_agrees(problem, plan)

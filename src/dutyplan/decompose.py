@@ -577,7 +577,7 @@ def solve_decomposed(
         runner.first_round(fraction=0.4)
         if runner.infeasible and index is None:  # role holders from anywhere within reach
             _reach_role_holders(reach, view, runner.infeasible, roles)
-        rounds = _repair(runner, reach, caps, demand, roles)
+        rounds = _repair(runner, reach, caps, demand, roles, view)
         runner.improve()
     finally:
         runner.close()
@@ -805,7 +805,7 @@ def _missing(plan: Plan) -> int:
 
 
 def _repair(runner: _SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np.ndarray,
-            demand: np.ndarray, roles: _RoleNeeds) -> int:
+            demand: np.ndarray, roles: _RoleNeeds, view: Any = None) -> int:
     """Sites left short, and sites whose hard rules admit no roster with their people, take
     people who may work there, nearest first, and are solved again; until nothing changes,
     nobody can help, or time is up. Returns the number of rounds.
@@ -818,8 +818,11 @@ def _repair(runner: _SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: 
 
     A move stands only when every site it touches comes back with a plan; otherwise the
     people go back and the old plans stand. ``reach[k]``: (km, person) of everyone who may
-    work at site k, nearest first; ``caps``: duties each person can do at most.
+    work at site k, nearest first; ``caps``: duties each person can do at most. ``view``: at
+    city scale (where ``reach`` holds only the candidate pairs), short sites also reach the
+    free people nearest to them from anywhere (:func:`dutyplan.city._free_people_near`).
     """
+    from dutyplan import city
     from dutyplan.city import FLOW_HEADROOM
     from dutyplan.plan import Result
 
@@ -836,13 +839,17 @@ def _repair(runner: _SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: 
             continue
         wants = {k: _missing(plan) for k, plan in runner.plans.items() if _missing(plan) > 0}
         for k in range(len(problem.sites)):  # sites with demand and nobody at all
-            if k not in runner.plans and k not in runner.infeasible and demand[k] > 0 and reach.get(k):
+            if k not in runner.plans and k not in runner.infeasible and demand[k] > 0 and (reach.get(k) or view is not None):
                 wants[k] = int(demand[k])
         role_wants = {k: roles.short(k, runner.members(k)) for k in runner.infeasible}
         role_wants = {k: w for k, w in role_wants.items() if w}
         todo = [k for k in dict.fromkeys((*wants, *role_wants)) if tries[k] < REPAIR_TRIES]
         if not todo:
             break
+        if view is not None and wants:
+            wanted = np.zeros(len(problem.sites))
+            wanted[list(wants)] = list(wants.values())
+            _reach_more(reach, *city._free_people_near(view, runner.site_of, wanted))
         on_duty = np.zeros(len(problem.people), dtype=bool)
         for plan in runner.plans.values():
             on_duty[[person_index[a.person] for a in plan.assignments]] = True
@@ -944,16 +951,27 @@ def _role_holders(view: Any, k: int, role: str) -> tuple[np.ndarray, np.ndarray]
     return holders[ok][order], km[ok][order]
 
 
+def _reach_more(reach: dict[int, list[tuple[int, int]]], people: np.ndarray, sites: np.ndarray, km: np.ndarray) -> None:
+    """Add pairs to ``reach`` (each once, nearest first)."""
+    touched = set()
+    for p, k, d in zip(people.tolist(), sites.tolist(), km.tolist()):
+        if k not in touched:
+            touched.add(k)
+            known = {q for _, q in reach[k]}
+        if p not in known:
+            reach[k].append((d, p))
+            known.add(p)
+    for k in touched:
+        reach[k].sort()
+
+
 def _reach_role_holders(reach: dict[int, list[tuple[int, int]]], view: Any, sites: set[int], roles: _RoleNeeds) -> None:
     """Add to ``reach`` everyone with a role that these sites need who may work there (the
     candidate pairs hold only each person's nearest sites)."""
     for k in sites:
-        known = {p for _, p in reach[k]}
         for role in roles.by_site.get(k, {}):
             people, km = _role_holders(view, k, role)
-            reach[k] += [(d, p) for p, d in zip(people.tolist(), km.tolist()) if p not in known]
-            known.update(people.tolist())
-        reach[k].sort()
+            _reach_more(reach, people, np.full(len(people), k), km)
 
 
 def _unmet(problem: Problem, view: Any, runner: _SiteRunner, deadline: float) -> tuple[list[str], bool]:
