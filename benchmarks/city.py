@@ -7,7 +7,8 @@ own: the parent's and its process pool's, read from ``ru_maxrss``) and checks th
 the independent checker.
 
     python benchmarks/city.py --runs district            # 3,717 people, 300 sites, 120 s
-    python benchmarks/city.py --runs city                # 74,000 people, 7,120 sites, 1,200 s
+    python benchmarks/city.py --runs city --city-limit 1140   # 74,000 people, 7,120 sites
+                                                         # (1,140 s: solve + check in 20 min)
     python benchmarks/city.py --runs compare             # 100 people, 10 sites, 21 gates, 28 days
     python benchmarks/city.py --runs scale --sizes 1000,3717,10000,25000
 """
