@@ -91,15 +91,12 @@ def _solve(args: argparse.Namespace) -> int:
             progress=not args.quiet,
         )
     if plan.result.status in ("infeasible", "unknown"):
-        why = (
-            "the hard rules cannot all hold together"
-            if plan.result.status == "infeasible"
-            else f"no plan found within {args.time_limit:g}s"
-        )
-        if plan.result.unmet:  # a decomposed solve: every site but these has a plan
-            why = "the hard rules cannot all hold together" if plan.result.status == "infeasible" else (
-                f"no plan that keeps every hard rule found within {args.time_limit:g}s"
-            )
+        if plan.result.status == "infeasible":
+            why = "the hard rules cannot all hold together"
+        elif plan.result.unmet:  # a decomposed solve: every site but these has a plan
+            why = f"no plan that keeps every hard rule found within {args.time_limit:g}s"
+        else:
+            why = f"no plan found within {args.time_limit:g}s"
         print(f"no plan for {problem.name}: {why}", file=sys.stderr)
         for line in plan.result.unmet:
             print(f"  - {line}", file=sys.stderr)
