@@ -189,9 +189,22 @@ def _distance_block(view: CityView, people: np.ndarray, planar) -> np.ndarray:  
             np.tile(np.arange(view.n_sites), len(people)).reshape(len(people), view.n_sites),
         )
     homes, places = planar
-    dx = homes[people, 0][:, None] - places[None, :, 0]
-    dy = homes[people, 1][:, None] - places[None, :, 1]
+    return _plane_distance(homes[people], places)
+
+
+def _plane_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[len(a), len(b)] distances between points on the plane (rows of x, y)."""
+    dx = a[:, 0][:, None] - b[None, :, 0]
+    dy = a[:, 1][:, None] - b[None, :, 1]
     return np.sqrt(dx * dx + dy * dy)
+
+
+def _look_up(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position, found) of each query in the sorted array ``keys``."""
+    if not len(keys):
+        return np.zeros(len(query), dtype=np.int64), np.zeros(len(query), dtype=bool)
+    at = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return at, keys[at] == query
 
 
 def _admissible(view: CityView, pp: np.ndarray, kk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -405,10 +418,7 @@ def _unit_penalty(view: CityView, units: np.ndarray | None, site_of: np.ndarray,
     nobody at the site yet (0 without units)."""
     if units is None:
         return np.zeros(len(pool[0]), dtype=np.int64)
-    used = _unit_sites(units, site_of, view.n_sites)
-    key = units[pool[0]] * view.n_sites + pool[1]
-    at = np.minimum(np.searchsorted(used, key), max(0, len(used) - 1))
-    present = (used[at] == key) if len(used) else np.zeros(len(key), dtype=bool)
+    _, present = _look_up(_unit_sites(units, site_of, view.n_sites), units[pool[0]] * view.n_sites + pool[1])
     return np.where(present, 0, int(pool[2].max(initial=0)) + 1)
 
 
@@ -432,16 +442,15 @@ def _units_together(
             sent[int(units[p]) * n_k + k] += f
         keys = np.array(sorted(sent), dtype=np.int64)
         amounts = np.array([sent[x] for x in keys.tolist()], dtype=np.float64)
-        key = units[people] * n_k + sites
-        at = np.minimum(np.searchsorted(keys, key), max(0, len(keys) - 1))
-        x = np.where(keys[at] == key, amounts[at], 0.0) if len(keys) else np.zeros(len(key))
+        at, found = _look_up(keys, units[people] * n_k + sites)
+        x = np.where(found, amounts[at] if len(keys) else 0.0, 0.0)
         surcharge = np.floor(charge / np.maximum(1.0, x)).astype(np.int64)
         site_of, info, duties = _flow_sites(view, pairs, headroom, surcharge)
         count = len(_unit_sites(units, site_of, n_k))
         rounds.append(count)
         if count < best[0]:
             best = (count, site_of, info)
-    count, site_of, info = best
+    _, site_of, info = best
     info = {**info, "site_choice": "flow, units together", "unit_site_pairs_by_round": rounds}
     return site_of, info
 
@@ -449,9 +458,9 @@ def _units_together(
 def _free_people_near(
     view: CityView, site_of: np.ndarray, wanted: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(people, sites, whole km): for each site still wanting capacity, the nearest free
-    admissible people, about four times as many as it wants (and 16 more) (by ranking distance, over every free
-    person, in blocks of sites)."""
+    """(people, sites, whole km): for each site still wanting capacity, its nearest free
+    admissible people (by ranking distance over every free person, in blocks of sites): four
+    times the headcount it wants at their mean capacity, and 16 more."""
     free = np.flatnonzero((site_of < 0) & (view.caps > 0))
     wanting = np.flatnonzero(wanted > 0)
     empty = np.zeros(0, dtype=np.int64)
@@ -465,12 +474,11 @@ def _free_people_near(
         block = wanting[start : start + 256]
         most = int(count[start : start + 256].max())
         if planar is None:
-            dist = view.km_pairs(np.broadcast_to(free, (len(block), len(free))), np.repeat(block, len(free)).reshape(len(block), -1))
+            shape = (len(block), len(free))
+            dist = view.km_pairs(np.broadcast_to(free, shape), np.broadcast_to(block[:, None], shape))
         else:
             homes, places = planar
-            dx = places[block, 0][:, None] - homes[free, 0][None, :]
-            dy = places[block, 1][:, None] - homes[free, 1][None, :]
-            dist = np.sqrt(dx * dx + dy * dy)
+            dist = _plane_distance(places[block], homes[free])
         dist = np.where(view.site_ok[view.role_key[free]].T[block], dist, np.inf)
         near = np.argpartition(dist, most - 1, axis=1)[:, :most] if most < len(free) else (
             np.broadcast_to(np.arange(len(free)), (len(block), len(free)))
