@@ -25,7 +25,8 @@ from test_properties import gate, problems, rules
 import dutyplan.checker as checker_module
 from dutyplan.checker import CheckContext, _Checker, check, check_people
 from dutyplan.plan import Assignment, PersonSummary, Plan, Result
-from dutyplan.problem import Problem
+from dutyplan.errors import ProblemError
+from dutyplan.problem import MAX_LIMIT, Problem
 from dutyplan.synth import generate
 from dutyplan.uncovered import explain_uncovered
 
@@ -332,23 +333,31 @@ def test_latitude_band_keeps_every_site_within_reach(lat: float, cap: int) -> No
 
 
 def test_eligibility_with_huge_caps() -> None:
-    """Caps beyond int64 exclude nothing (and do not overflow)."""
+    """The largest caps a problem may hold exclude nothing; larger ones are refused, naming
+    the field (beyond int64 they would overflow)."""
     home = {"lat": 35.0, "lon": 111.0}
     people = [
-        {"id": "a", "home": home, "rules": {"max_commute_km": 10**30}},
-        {"id": "b", "home": home, "rules": {"max_day_minutes": 10**25}},
+        {"id": "a", "home": home, "rules": {"max_commute_km": MAX_LIMIT}},
+        {"id": "b", "home": home, "rules": {"max_day_minutes": MAX_LIMIT}},
         {"id": "c", "home": home, "rules": {"max_commute_km": 100}},
         {"id": "d", "home": home},
     ]
-    problem = Problem.model_validate({
+    data = {
         "horizon": {"start": "2024-01-01", "days": 2},
         "sites": [{"id": "S", "location": {"lat": 35.5, "lon": 111.0},
                    "gates": [{"id": "G", "demand": {"D": 1}}]}],
         "people": people,
-        "rules": {"max_commute_km": 2**63 - 1, "max_day_minutes": 2**63},
-    })
+        "rules": {"max_commute_km": MAX_LIMIT, "max_day_minutes": MAX_LIMIT},
+    }
+    problem = Problem.model_validate(data)
     assert reference_eligible(problem) == [0, 1, 3]
     assert eligible(problem, dense=True) == eligible(problem, dense=False) == [0, 1, 3]
+    people[0]["rules"]["max_commute_km"] = 10**30
+    data["rules"]["max_day_minutes"] = 2**63
+    with pytest.raises(ProblemError) as error:
+        Problem.model_validate(data)
+    assert "people.0.rules.max_commute_km.value" in str(error.value)
+    assert "rules.max_day_minutes.value" in str(error.value)
 
 
 # =========================================================================== whole reports

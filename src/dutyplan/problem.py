@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -42,8 +44,46 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # "changes" is only in play when re-planning (dutyplan.replan): duties moved from a published plan
 LEVELS = ("cover", "changes", "rules", "preferences", "commute", "fairness")
 Level = Literal["cover", "changes", "rules", "preferences", "commute", "fairness"]
-Id = Annotated[str, Field(min_length=1, max_length=200)]
 NIGHT_WINDOW = (0, 5 * 60)  # a shift touching 00:00-05:00 is a night shift by default
+
+
+# --------------------------------------------------------------------------- input bounds
+#: Every count and weight a problem can hold is bounded, so that no objective level of any
+#: problem can overflow CP-SAT's 64-bit integer arithmetic (see :func:`check_magnitudes`,
+#: which also bounds the worst case of each level for the problem at hand).
+MAX_WEIGHT = 10**9  # cost per unit of any weight (a gate's priority x minutes: up to 1.44e9)
+MAX_NEED = 10_000  # people one gate-shift needs
+MAX_DAYS = 3660  # horizon length (ten years)
+MAX_LIMIT = 10**9  # the value of a rule's limit (minutes, hours, days, km...)
+MAX_COMMUTE_KM = 100_000.0  # round trip per duty (twice the way round the Earth and more)
+MAX_COMMUTE_MINUTES = 100_000.0  # round trip per duty, minutes (about 69 days)
+MAX_SPEED_KMH = 10_000.0
+MAX_NAME = 1_000  # characters of a name; ids have at most 200
+#: ``worst case of the scalar objective`` must stay below this: CP-SAT reports objective
+#: values and bounds as doubles, exact up to 2**53.
+MAX_OBJECTIVE = 2**53
+
+# control characters (C0, DEL, C1), line and paragraph separators and the bidirectional
+# overrides and isolates ("Trojan Source"): never in an id or a name, so that no terminal,
+# spreadsheet, calendar or XML file receives them
+_FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain_text(value: str) -> str:
+    found = _FORBIDDEN_CHARS.search(value)
+    if found is not None:
+        char = found.group()
+        raise ValueError(
+            f"control character U+{ord(char):04X} at position {found.start()} is not allowed "
+            "in ids and names"
+        )
+    return value
+
+
+Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
+Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_plain_text)]
+Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT)]
+PositiveWeight = Annotated[int, Field(ge=1, le=MAX_WEIGHT)]
 
 
 def validation_details(error: ValidationError) -> list[tuple[str, str]]:
@@ -89,7 +129,9 @@ def _problem_error(error: ValidationError, title: str) -> ProblemError:
 class _Model(BaseModel):
     """Base of the input models: strict about unknown fields, errors as ProblemError."""
 
-    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=False, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -132,7 +174,7 @@ class ShiftType(_Model):
     """A way of cutting the day: starts at ``start`` and lasts ``minutes`` (at most 24 h)."""
 
     id: Id
-    name: str | None = None
+    name: Name | None = None
     start: Annotated[dt.time, BeforeValidator(_parse_clock)]
     minutes: int = Field(gt=0, le=24 * 60, description="length in minutes, 1..1440")
     night: bool | None = Field(
@@ -178,9 +220,9 @@ class DemandEntry(_Model):
     extra people are not allowed.
     """
 
-    need: int = Field(ge=0, le=10_000)
-    under_weight: int | None = Field(default=None, ge=0)
-    over_weight: int | None = Field(default=None, ge=0)
+    need: int = Field(ge=0, le=MAX_NEED)
+    under_weight: Weight | None = None
+    over_weight: Weight | None = None
 
 
 def _demand_value(value: Any) -> Any:
@@ -204,13 +246,13 @@ class Gate(_Model):
     """
 
     id: Id
-    name: str | None = None
+    name: Name | None = None
     demand: DemandTable = Field(default_factory=dict)
     weekdays: dict[Weekday, DemandTable] = Field(default_factory=dict)
     dates: dict[dt.date, DemandTable] = Field(default_factory=dict)
     priority: int = Field(default=1, ge=1, le=1_000_000)
-    over_cover_weight: int | None = Field(default=None, ge=0)
-    role: str | None = Field(default=None, description="role everyone posted here must have")
+    over_cover_weight: Weight | None = None
+    role: Id | None = Field(default=None, description="role everyone posted here must have")
 
     @property
     def label(self) -> str:
@@ -229,7 +271,7 @@ class Site(_Model):
     """A community, village or compound with one or more gates."""
 
     id: Id
-    name: str | None = None
+    name: Name | None = None
     location: Coordinates | None = None
     gates: list[Gate] = Field(min_length=1)
 
@@ -274,7 +316,7 @@ class Preference(_Model):
     shift: str | None = None
     date: dt.date | None = None
     want: bool = True
-    weight: int = Field(default=1, ge=1)
+    weight: PositiveWeight = 1
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Preference:
@@ -293,8 +335,8 @@ class Preference(_Model):
 class Limit(_Model):
     """A rule bound: hard when ``weight`` is None, else soft with that cost per unit."""
 
-    value: int = Field(ge=0)
-    weight: int | None = Field(default=None, ge=1)
+    value: int = Field(ge=0, le=MAX_LIMIT)
+    weight: PositiveWeight | None = None
 
     @property
     def hard(self) -> bool:
@@ -317,7 +359,7 @@ class Succession(_Model):
 
     first: str
     then: str
-    weight: int | None = Field(default=None, ge=1)
+    weight: PositiveWeight | None = None
 
 
 class RoleRequirement(_Model):
@@ -328,10 +370,10 @@ class RoleRequirement(_Model):
     when ``weight`` is set: cost ``weight`` per missing person per minute.
     """
 
-    role: str
-    count: int = Field(default=1, ge=1)
+    role: Id
+    count: int = Field(default=1, ge=1, le=MAX_NEED)
     sites: list[str] | None = Field(default=None, description="default: every site")
-    weight: int | None = Field(default=None, ge=1)
+    weight: PositiveWeight | None = None
 
 
 class Rules(_Model):
@@ -375,8 +417,8 @@ class Rules(_Model):
         default=None, description="shift + round-trip commute minutes; soft cost per minute over"
     )
     keep_one_site: bool = Field(default=True, description="a person works at one site only")
-    unit_sites_weight: int | None = Field(
-        default=None, ge=1, description="cost per site beyond the first used by one unit"
+    unit_sites_weight: PositiveWeight | None = Field(
+        default=None, description="cost per site beyond the first used by one unit"
     )
     roles: list[RoleRequirement] = Field(default_factory=list)
 
@@ -395,9 +437,9 @@ class Person(_Model):
     """Someone who can be posted: a cadre, community worker, grid worker, volunteer..."""
 
     id: Id
-    name: str | None = None
-    unit: str | None = Field(default=None, description="employer or home unit")
-    roles: list[str] = Field(default_factory=list)
+    name: Name | None = None
+    unit: Name | None = Field(default=None, description="employer or home unit")
+    roles: list[Id] = Field(default_factory=list)
     home: Coordinates | None = None
     unavailable: list[Annotated[Unavailable, BeforeValidator(_unavailable_value)]] = Field(
         default_factory=list
@@ -455,19 +497,11 @@ class ObjectiveConfig(_Model):
     """
 
     mode: Literal["lexicographic", "weighted"] | None = None
-    weights: dict[Level, int] = Field(default_factory=dict)
-    fairness_nights: int = Field(default=480, ge=0)
-    fairness_weekends: int = Field(default=480, ge=0)
-    fairness_minutes: int = Field(default=1, ge=0)
-    fairness_shift_squares: int = Field(default=0, ge=0)
-
-    @field_validator("weights")
-    @classmethod
-    def _non_negative(cls, value: dict[str, int]) -> dict[str, int]:
-        for level, weight in value.items():
-            if weight < 0:
-                raise ValueError(f"weight of level '{level}' must be >= 0, got {weight}")
-        return value
+    weights: dict[Level, Weight] = Field(default_factory=dict)
+    fairness_nights: Weight = 480
+    fairness_weekends: Weight = 480
+    fairness_minutes: Weight = 1
+    fairness_shift_squares: Weight = 0
 
     @property
     def effective_mode(self) -> str:
@@ -483,7 +517,7 @@ class Horizon(_Model):
     """The planned dates, and the time zone the clock times of shifts are in."""
 
     start: dt.date
-    days: int = Field(ge=1, le=3660)
+    days: int = Field(ge=1, le=MAX_DAYS)
     timezone: str | None = Field(
         default=None,
         description="IANA time zone of shift clock times, e.g. 'Asia/Shanghai' (calendars "
@@ -520,7 +554,7 @@ def _check_unique(ids: Iterable[str], field: str, what: str) -> None:
 class Problem(_Model):
     """A whole planning problem. See the README for a worked example."""
 
-    name: str = "problem"
+    name: Name = "problem"
     horizon: Horizon
     shift_types: list[ShiftType] = Field(default_factory=default_shift_types, min_length=1)
     sites: list[Site] = Field(min_length=1)
@@ -531,7 +565,7 @@ class Problem(_Model):
     commute_minutes: list[list[float]] | None = Field(
         default=None, description="people x sites, round-trip minutes per duty"
     )
-    commute_speed_kmh: float = Field(default=30.0, gt=0)
+    commute_speed_kmh: float = Field(default=30.0, gt=0, le=MAX_SPEED_KMH)
     weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"])
     rules: Rules = Field(default_factory=Rules)
     objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
@@ -604,9 +638,12 @@ class Problem(_Model):
                     raise ValueError(
                         f"{field}[{ri}]: expected {n_sites} columns (one per site), got {len(row)}"
                     )
+                most = MAX_COMMUTE_KM if field == "commute_km" else MAX_COMMUTE_MINUTES
                 for ci, value in enumerate(row):
-                    if not math.isfinite(value) or value < 0:
-                        raise ValueError(f"{field}[{ri}][{ci}]: must be >= 0 and finite, got {value}")
+                    if not (math.isfinite(value) and 0 <= value <= most):
+                        raise ValueError(
+                            f"{field}[{ri}][{ci}]: must be a finite number from 0 to {most:g}, got {value}"
+                        )
         if self.commute_km is None:
             missing_people = [p.id for p in self.people if p.home is None]
             missing_sites = [s.id for s in self.sites if s.location is None]
