@@ -119,14 +119,20 @@ def test_check_passes_then_fails_after_tampering(
     assert code == 1
     assert "unavailable" in out
 
-    # 3. a wrong objective alone is not a violation, but is reported
+    # 3. a wrong objective breaks no rule, but is a false claim: exit 1, naming it and both
+    # values; --rules-only keeps the hard-rule verdict alone
     wrong = json.loads(json.dumps(data))
+    true_objective = wrong["result"]["objective"]
     wrong["result"]["objective"] = 12345
     bad = tmp_path / "objective.json"
     bad.write_text(json.dumps(wrong), encoding="utf-8")
     code, out, _ = run(capsys, "check", str(problem_file), str(bad))
-    assert code == 0
+    assert code == 1
     assert "DOES NOT MATCH" in out
+    assert f"result.objective: the plan says 12345, the checker finds {true_objective}" in out
+    code, out, _ = run(capsys, "check", str(problem_file), str(bad), "--rules-only")
+    assert code == 0
+    assert "OK, no hard rule broken" in out
 
 
 def test_check_with_a_broken_plan_file(

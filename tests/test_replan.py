@@ -101,7 +101,13 @@ def test_people_removed_and_added_sites_and_gates_added(published):
     result = replan(problem, plan, changes, freeze_until=iso(1), time_limit=6, workers=1)
     assert not [a for a in result.plan.assignments if a.person == "a" and a.date >= day(1)]
     assert [s.id for s in result.problem.sites] == ["S1", "S2", "S3"]
-    assert dutyplan.check(result.problem, result.plan).ok
+    report = dutyplan.check(result.problem, result.plan, published=plan, freeze_until=result.freeze_until)
+    assert report.ok, report.summary()
+    # without the published plan the changes level cannot be verified: a false claim unless
+    # only the rules are asked for
+    alone = dutyplan.check(result.problem, result.plan)
+    assert alone.rules_ok and not alone.ok
+    assert [m.claim for m in alone.mismatches] == ["result.levels[changes].value"]
 
 
 def test_bad_changes_name_the_field(published):

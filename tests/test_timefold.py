@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,8 +15,9 @@ import pytest
 from dutyplan.checker import check
 from dutyplan.cli import main
 from dutyplan.errors import ProblemError
-from dutyplan.io import timefold
-from dutyplan.plan import Plan
+from dutyplan.io import problem_from_text, timefold
+from dutyplan.plan import Plan, Result
+from dutyplan.problem import MAX_DAYS, MAX_NEED
 from dutyplan.solve import solve
 
 from _helpers import assert_agrees
@@ -147,6 +151,165 @@ def test_malformed_data_names_the_field() -> None:
         timefold.parse("{", "x.json")
 
 
+def refused(data: dict | str) -> str:
+    """The message of the :class:`ProblemError` that loading ``data`` (or JSON text) raises."""
+    text = data if isinstance(data, str) else json.dumps(data)
+    with pytest.raises(ProblemError) as info:
+        timefold.loads(text, "bad.json")
+    return str(info.value)
+
+
+def changed(change: Callable[[dict], object]) -> dict:
+    """The tiny data set after ``change`` (which edits it in place)."""
+    data = tiny()
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "value", "words"),
+    [
+        (lambda d: d["shifts"][3].update(start="2026-01-06T14:00:00+08:00"),
+         "shifts.3.start", "'2026-01-06T14:00:00+08:00'", ["local times without an offset"]),
+        (lambda d: d["shifts"][0].update(end="2026-01-05T14:00:00Z"),
+         "shifts.0.end", "'2026-01-05T14:00:00Z'", ["local times without an offset"]),
+        (lambda d: d["shifts"][2].update(start="2026-01-05T22:00:00-05:00",
+                                         end="2026-01-06T06:00:00-05:00"),
+         "shifts.2.start", "-05:00", ["local times without an offset"]),
+        (lambda d: d["shifts"][1].update(start=1767600000),  # seconds since 1970, UTC
+         "shifts.1.start", "1767600000", ["local date-time"]),
+        (lambda d: d["employees"][1].update(desired_dates=["2026-01-07T00:00:00+08:00"]),
+         "employees.1.desired_dates.0", "'2026-01-07T00:00:00+08:00'", ["YYYY-MM-DD"]),
+        (lambda d: d.update(start_date="2026-01-05T00:00:00+01:00"),
+         "start_date", "'2026-01-05T00:00:00+01:00'", ["YYYY-MM-DD"]),
+    ],
+)
+def test_times_with_a_utc_offset_are_refused_by_field(change, path: str, value: str, words) -> None:
+    message = refused(changed(change))
+    assert message.startswith("bad.json: "), message
+    for word in (f"{path}: ", value, *words):
+        assert word in message, message
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda d: d["shifts"][4].update(start="2040-01-07T06:00:00", end="2040-01-07T14:00:00"),
+         ["shifts.4.start: ", "span 5116 days", "2026-01-05 (start_date)", "2040-01-07",
+          f"at most {MAX_DAYS} days"]),
+        (lambda d: (d.update(start_date=None),
+                    d["shifts"][1].update(start="1990-01-05T09:00:00", end="1990-01-05T17:00:00")),
+         ["shifts.4.start: ", "1990-01-05 (shifts.1.start)", "2026-01-07", f"at most {MAX_DAYS}"]),
+        (lambda d: d.update(start_date="2026-01-06"),
+         ["shifts.0.start: ", "starts on 2026-01-05, before start_date 2026-01-06"]),
+        (lambda d: d.update(days=10**9),
+         ["data set: days: ", f"less than or equal to {MAX_DAYS}", "1000000000"]),
+        (lambda d: d.update(days=MAX_DAYS + 1), ["data set: days: ", str(MAX_DAYS + 1)]),
+    ],
+)
+def test_the_horizon_is_bounded_by_field(change, words: list[str]) -> None:
+    message = refused(changed(change))
+    for word in words:
+        assert word in message, message
+
+
+def test_days_beyond_any_number_is_refused_by_field() -> None:
+    text = json.dumps(tiny()).replace('"days": 3', '"days": 1e400')  # inf to Python's json
+    assert "days: Input should be a finite number (got inf)" in refused(text)
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "value"),
+    [
+        (lambda d: d["employees"][1].update(skills="Nurse"), "employees.1.skills", "'Nurse'"),
+        (lambda d: d["employees"][0].update(skills=["Doctor", 7]), "employees.0.skills.1", "7"),
+        (lambda d: d["employees"][0].update(name="x" * 201), "employees.0.name", "xxxxxxxx"),
+        (lambda d: d["employees"][0].update(name="Bo "), "employees.1.name", "'Bo'"),
+        (lambda d: d["employees"][1].update(skills=["Nurse\u202e"]), "employees.1.skills.0",
+         "U+202E"),
+        (lambda d: d["shifts"][1].update(location=""), "shifts.1.location", "''"),
+        (lambda d: d["shifts"][1].update(required_skill=None), "shifts.1.required_skill", "None"),
+        (lambda d: d["shifts"][1].update(id="0"), "shifts.1.id", "'0'"),
+        (lambda d: d["shifts"][2].update(end="2026-01-05T21:00:00"), "shifts.2.end",
+         "2026-01-05 21:00:00"),
+        (lambda d: d["shifts"][2].update(end="2026-01-06T23:00:00"), "shifts.2.end",
+         "2026-01-06 23:00:00"),
+        (lambda d: d["shifts"][0].update(end="2026-01-05T14:00:30"), "shifts.0.end",
+         "'2026-01-05T14:00:30'"),
+        (lambda d: d["employees"][0].update(unavailable_dates=["2026-02-30"]),
+         "employees.0.unavailable_dates.0", "'2026-02-30'"),
+        (lambda d: d.update(days=2.5), "days", "2.5"),
+        (lambda d: d["shifts"].extend(dict(d["shifts"][0], id=f"x{i}") for i in range(MAX_NEED)),
+         f"shifts.{5 + MAX_NEED - 1}", f"more than {MAX_NEED} shifts at 'X' needing 'Doctor'"),
+    ],
+)
+def test_every_invalid_field_is_named_with_its_value(change, path: str, value: str) -> None:
+    message = refused(changed(change))
+    assert f"{path}: " in message and value in message, message
+
+
+def test_a_data_set_that_is_not_an_object_or_has_many_errors() -> None:
+    assert "(root): Input should be a valid dictionary" in refused("[1, 2]")
+    data = changed(lambda d: d["shifts"].extend({"id": f"s{i}"} for i in range(30)))
+    message = refused(data)
+    assert "shifts.5.start: Field required" in message
+    assert "more error(s)" in message and len(message) < 2000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        '{"employees": ' + "[" * 100_000,
+        '{"employees": [], "shifts": [' + '{"a": ' * 100_000,
+        '{"employees": [], "shifts": [' + "[" * 100_000 + "]" * 100_000 + "]}",
+    ],
+    ids=["arrays", "unclosed-in-employees", "objects-in-shifts", "closed-in-shifts"],
+)
+def test_deeply_nested_json_is_refused_not_a_recursion_error(text: str) -> None:
+    assert timefold.looks_like(text) is False
+    with pytest.raises(ProblemError, match=r"^bad\.json: JSON nested too deeply"):
+        timefold.parse(text, "bad.json")
+    with pytest.raises(ProblemError, match=r"^bad\.json: JSON nested too deeply"):
+        timefold.loads(text, "bad.json")
+    with pytest.raises(ProblemError, match=r"^bad\.json: JSON nested too deeply"):
+        problem_from_text(text, "json", source="bad.json")  # dutyplan's own JSON files too
+
+
+def test_a_number_of_too_many_digits_is_refused_not_a_value_error() -> None:
+    text = '{"employees": [], "shifts": [], "days": ' + "9" * 5000 + "}"
+    assert timefold.looks_like(text) is False
+    with pytest.raises(ProblemError, match=r"^bad\.json: malformed JSON: .*5000 digits"):
+        timefold.parse(text, "bad.json")
+
+
+def run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dutyplan.cli", *argv], check=False, capture_output=True,
+        text=True, encoding="utf-8", env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=60,
+    )
+
+
+def test_command_line_refuses_a_bad_data_set_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "offset.json"
+    path.write_text(
+        json.dumps(changed(lambda d: d["shifts"][3].update(start="2030-04-01T06:00:00+08:00"))),
+        encoding="utf-8",
+    )
+    done = run_cli("solve", str(path), "--time-limit", "1")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "shifts.3.start" in done.stderr, done.stderr
+    assert "2030-04-01T06:00:00+08:00" in done.stderr, done.stderr
+    nested = tmp_path / "nested.json"
+    nested.write_text('{"employees": [], "shifts": ' + "[" * 100_000, encoding="utf-8")
+    for fmt in ("timefold", "auto"):
+        done = run_cli("solve", str(nested), "--time-limit", "1", "--format", fmt)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "JSON nested too deeply" in done.stderr, done.stderr
+
+
 @needs_data
 @pytest.mark.parametrize(
     "name, employees, shifts, locations, days",
@@ -209,7 +372,7 @@ def test_check_exits_1_on_a_hard_violation(tmp_path: Path, capsys) -> None:
     problem = timefold.load(path)
     plan = solve(problem, time_limit=5, workers=1, seed=0)
     # leaving a shift out is a hard violation of the quickstart's (every shift is staffed)
-    plan.assignments = plan.assignments[1:]
+    plan = Plan.build(problem, plan.assignments[1:], Result(status="feasible"))
     out = tmp_path / "plan.json"
     plan.to_json(out)
     assert main(["check", str(path), str(out), "--format", "timefold"]) == 1

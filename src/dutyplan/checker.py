@@ -1,7 +1,8 @@
 """The independent checker: recompute every violation and every unit of cost of a plan.
 
 This module re-implements ``docs/rules.md`` from scratch, without the solver: it imports only
-``dutyplan.problem``, ``dutyplan.plan``, ``dutyplan.errors``, the standard library and numpy.
+``dutyplan.problem``, ``dutyplan.plan``, ``dutyplan.claims`` (the plan's own figures,
+recomputed), ``dutyplan.errors``, the standard library and numpy.
 Use it to audit a plan (from the solver, from a file, or written by hand)::
 
     report = check(problem, plan)
@@ -46,6 +47,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from dutyplan.claims import Mismatch, verify_claims
 from dutyplan.plan import Assignment, Plan
 from dutyplan.problem import (
     LEVELS,
@@ -58,7 +60,7 @@ from dutyplan.problem import (
     ShiftType,
 )
 
-__all__ = ["CheckContext", "CheckReport", "Penalty", "Violation", "check", "check_people"]
+__all__ = ["CheckContext", "CheckReport", "Mismatch", "Penalty", "Violation", "check", "check_people"]
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +130,11 @@ class CheckReport(BaseModel):
     ``levels`` always holds the five levels; ``levels[level]`` is the sum of the costs of the
     penalties of that level. ``objective = sum(weights[level] * levels[level])``.
     ``objective_matches`` compares it with the objective the plan reports (None if the plan
-    reports none).
+    reports none). ``mismatches``: every figure the plan states about itself (uncovered
+    gate-shifts, coverage per gate, figures per person, level values, objective, bounds, gap,
+    status) that its assignments contradict (see :mod:`dutyplan.claims`).
+
+    ``ok``: no hard rule broken and every claim true; ``rules_ok``: no hard rule broken.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -141,10 +147,16 @@ class CheckReport(BaseModel):
     objective: int
     plan_objective: int | None = None
     objective_matches: bool | None = None
+    mismatches: list[Mismatch] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when no hard rule is broken."""
+        """True when no hard rule is broken and everything the plan says of itself is true."""
+        return not self.violations and not self.mismatches
+
+    @property
+    def rules_ok(self) -> bool:
+        """True when no hard rule is broken (whatever the plan's own figures say)."""
         return not self.violations
 
     def violations_by_rule(self) -> dict[str, list[Violation]]:
@@ -165,8 +177,20 @@ class CheckReport(BaseModel):
     def summary(self, max_rows: int = 20) -> str:
         """A readable text report: violations by rule, level values and costs, objective."""
         lines: list[str] = []
-        head = "OK, no hard rule broken" if self.ok else f"{len(self.violations)} violation(s)"
+        if self.ok:
+            head = "OK, no hard rule broken, every figure of the plan true"
+        else:
+            found = [f"{len(self.violations)} violation(s)"] if self.violations else []
+            if self.mismatches:
+                found.append(f"{len(self.mismatches)} false figure(s) in the plan")
+            head = ", ".join(found)
         lines.append(f"Check of a plan for {self.problem!r}: {head}")
+        if self.mismatches:
+            lines.append("  the plan says of itself what is not so:")
+            for item in self.mismatches[:max_rows]:
+                lines.append(f"    - {item.claim}: {item.detail}")
+            if len(self.mismatches) > max_rows:
+                lines.append(f"    ... and {len(self.mismatches) - max_rows} more")
         for rule, items in self.violations_by_rule().items():
             lines.append(f"  {rule} ({len(items)}):")
             for item in items[:max_rows]:
@@ -1557,8 +1581,15 @@ def check(
     context: CheckContext | None = None,
     published: Plan | None = None,
     freeze_until: dt.datetime | None = None,
+    rules_only: bool = False,
 ) -> CheckReport:
     """Check ``plan`` against ``problem`` following docs/rules.md, without the solver.
+
+    Every hard rule, every cost, and every figure the plan states about itself (its
+    uncovered list, coverage, per-person figures, level values, objective, bound, gap and
+    status; see :mod:`dutyplan.claims`): ``report.ok`` is true only when no hard rule is
+    broken and every figure is true. ``rules_only``: check the rules and costs only (no
+    ``mismatches``; ``ok`` then means no hard rule broken).
 
     Never raises on a bad plan: unknown ids and dates are reported as ``unknown`` violations.
     ``context`` (a :class:`CheckContext` of this problem) saves the set-up when many plans of
@@ -1580,6 +1611,9 @@ def check(
         len(checker.violations),
         objective,
     )
+    mismatches = [] if rules_only else verify_claims(
+        problem, plan, checker.demand, checker.levels, weights, published=published is not None
+    )
     return CheckReport(
         problem=problem.name,
         violations=checker.violations,
@@ -1589,6 +1623,7 @@ def check(
         objective=objective,
         plan_objective=reported,
         objective_matches=None if reported is None else reported == objective,
+        mismatches=mismatches,
     )
 
 

@@ -146,8 +146,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 def _checked_plan_out(args: argparse.Namespace, plan, report, what: str, also=None) -> int:
     """Print the checker's verdict, write the plan (``--out``), and exit 1 on violations."""
-    verdict = "passes" if report.ok else f"FAILS with {len(report.violations)} violation(s)"
-    print(f"\n{what}: {verdict}; recomputed objective {report.objective}")
+    print(f"\n{what}: {_verdict(report)}; recomputed objective {report.objective}")
     if also is not None:
         also()
     if args.out:
@@ -159,13 +158,36 @@ def _checked_plan_out(args: argparse.Namespace, plan, report, what: str, also=No
     return EXIT_OK
 
 
+def _moment(text: str, flag: str):  # noqa: ANN202
+    """A date (its midnight) or a date-time from the command line."""
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise DutyplanError(f"{flag}: not a date or a date-time (YYYY-MM-DD[THH:MM]): {text!r}") from None
+    return moment.replace(tzinfo=None)
+
+
+def _verdict(report) -> str:  # noqa: ANN001
+    """``passes``, or what fails: violations and false figures."""
+    if report.ok:
+        return "passes"
+    found = [f"{len(report.violations)} violation(s)"] if report.violations else []
+    if report.mismatches:
+        found.append(f"{len(report.mismatches)} false figure(s) in the plan")
+    return "FAILS with " + " and ".join(found)
+
+
 def _check(args: argparse.Namespace) -> int:
     from dutyplan.checker import check
     from dutyplan.plan import Plan
 
     problem = _load(args.problem, args.format)
     plan = Plan.from_json(Path(args.plan))
-    report = check(problem, plan)
+    published = Plan.from_json(Path(args.published)) if args.published else None
+    freeze = _moment(args.freeze_until, "--freeze-until") if args.freeze_until else None
+    report = check(problem, plan, published=published, freeze_until=freeze, rules_only=args.rules_only)
     print(report.summary())
     # a Timefold data set is also scored the quickstart's way; a hard violation fails the check
     no_hard = _timefold_score(args, plan)
@@ -330,10 +352,19 @@ def parser() -> argparse.ArgumentParser:
                    help="roster sites on a Dask cluster: a scheduler address, or 'local'")
     p.set_defaults(run=_solve)
 
-    c = sub.add_parser("check", help="check a plan against a problem (exit 1 on violations)")
+    c = sub.add_parser(
+        "check", help="check a plan against a problem: every hard rule, every cost and every "
+        "figure the plan states (exit 1 on a violation or a false figure)")
     c.add_argument("problem")
     c.add_argument("plan")
     c.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
+    c.add_argument("--rules-only", action="store_true",
+                   help="check the hard rules and costs only, not the plan's own figures")
+    c.add_argument("--published", metavar="PLAN.json", default=None,
+                   help="a re-plan: the published plan it changes (checks the frozen past and "
+                   "the changes level)")
+    c.add_argument("--freeze-until", metavar="DATE[THH:MM]", default=None,
+                   help="with --published: the moment before which nothing may move")
     c.set_defaults(run=_check)
 
     r = sub.add_parser("replan", help="re-plan a published plan after changes, changing as little as possible")
