@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,12 @@ from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import Problem
 
 EXCEL_FORBIDDEN = set("[]:*?/\\")
+# a security probe's cell texts: a spreadsheet runs each as a formula
+HYPERLINK = '=HYPERLINK("http://x.invalid/?leak","click")'
+DDE = "=cmd|' /C calc'!A0"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# what XML 1.0 forbids (tab, LF, CR allowed), DEL and C1: never in an exported file
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +103,80 @@ def awkward() -> tuple[Problem, Plan]:
             )
         )
     return problem, Plan.build(problem, assignments, Result(status="feasible"))
+
+
+def hand_plan(problem: Problem, postings: list[tuple[str, int, str, str, str]]) -> Plan:
+    """A plan built by hand from (person, day offset, shift, site, gate) postings."""
+    assignments = []
+    for person, offset, shift, site, gate in postings:
+        day = problem.horizon.start + dt.timedelta(days=offset)
+        assignments.append(
+            Assignment(
+                person=person,
+                date=day,
+                shift=shift,
+                start=problem.shift_start(day, shift),
+                end=problem.shift_end(day, shift),
+                site=site,
+                gate=gate,
+            )
+        )
+    return Plan.build(problem, assignments, Result(status="feasible"))
+
+
+FORMULA_POSTINGS = [
+    ("=p", 0, "=D", "=s", "+g"),
+    ("+p", 0, "=D", "@t", "-g"),
+    ("-2+3", 1, "=D", "@t", "@g"),
+    ("@p", 1, "=D", "=s", "+g"),
+    ("=p", 1, "=D", "@t", "-g"),
+]
+
+
+@pytest.fixture(scope="module")
+def formulas() -> tuple[Problem, Plan]:
+    """A valid problem whose ids, names and units all start like spreadsheet formulas, and a
+    plan built by hand (with commute km and gate-shifts left uncovered)."""
+    problem = Problem(
+        name=DDE,
+        horizon={"start": "2024-01-01", "days": 3},
+        shift_types=[{"id": "=D", "name": "@SUM(A1)", "start": "08:00", "minutes": 480}],
+        sites=[
+            {
+                "id": "=s",
+                "name": HYPERLINK,
+                "location": {"lat": 48.10, "lon": 11.50},
+                "gates": [{"id": "+g", "name": "-2+3", "demand": {"=D": 1}}],
+            },
+            {
+                "id": "@t",
+                "name": "+1+1",
+                "location": {"lat": 48.20, "lon": 11.60},
+                "gates": [
+                    {"id": "-g", "name": DDE, "demand": {"=D": 2}},
+                    {"id": "@g", "name": "=1+2", "demand": {"=D": 1}},
+                ],
+            },
+        ],
+        people=[
+            {"id": "=p", "name": HYPERLINK, "unit": "@SUM(A1)", "home": {"lat": 48.0, "lon": 11.4}},
+            {"id": "+p", "name": "+1+1", "unit": DDE, "home": {"lat": 48.1, "lon": 11.4}},
+            {"id": "-2+3", "name": "-2+3", "unit": "-unit", "home": {"lat": 48.2, "lon": 11.4}},
+            {"id": "@p", "name": "@SUM(B2)", "unit": "+unit", "home": {"lat": 48.3, "lon": 11.4}},
+        ],
+    )
+    return problem, hand_plan(problem, FORMULA_POSTINGS)
+
+
+def probe_texts(problem: Problem) -> set[str]:
+    """The ids, names and units of a problem (what the workbook's cells hold)."""
+    texts = {s.id for s in problem.shift_types}
+    for person in problem.people:
+        texts |= {person.id, person.label, person.unit or person.id}
+    for site in problem.sites:
+        texts |= {site.id, site.label}
+        texts |= {text for gate in site.gates for text in (gate.id, gate.label)}
+    return texts
 
 
 def roster_code(problem: Problem, assignment: Assignment) -> str:
@@ -475,6 +557,184 @@ def test_html_escapes_names_and_splits_long_horizons(
     assert "day & <early>" in [td.text for td in first.iter("td")]
     assert empty.find("p[@class='none']").text == "Nobody is on duty at this site."
     assert "22:00-08:00 (+1)" in [td.text for td in first.iter("td")]
+
+
+# --------------------------------------------------------------------------- formulas and controls
+
+
+def test_excel_writes_formula_like_text_as_text(
+    formulas: tuple[Problem, Plan], tmp_path: Path
+) -> None:
+    pytest.importorskip("pandas")
+    problem, plan = formulas
+    (path,) = to_excel(problem, plan, tmp_path / "probe.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)]
+        assert len(sheets) == len(problem.sites) + 3
+        for name in sheets:
+            assert not re.search(rb"<(\w+:)?f[\s/>]", archive.read(name)), name  # no formula
+    workbook = read_workbook(path)
+    texts = set()
+    for sheet in workbook:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate, cell.value)
+                    texts.add(cell.value)
+    assert probe_texts(problem) <= texts  # the text itself is kept, unchanged
+    assert "=D/-g" in texts  # a roster code (shift/gate) starting with "="
+    assert workbook.properties.title == DDE
+    check_workbook(problem, plan, path)
+
+
+def read_csv_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of an exported CSV file as dicts, after checking no cell starts a formula
+    except behind the ``'`` that makes it text."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(FORMULA_STARTS), (path.name, cell)
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_csv_neutralises_formula_like_text(formulas: tuple[Problem, Plan], tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    from dutyplan.frames import coverage_frame, roster_frame
+
+    problem, plan = formulas
+    written = to_csv(problem, plan, tmp_path)
+    tables = {path.stem: read_csv_rows(path) for path in written}
+    label = {p.id: p.label for p in problem.people}
+    unit = {p.id: p.unit for p in problem.people}
+    sites = {s.id: s for s in problem.sites}
+    gates = {(s.id, g.id): g for s in problem.sites for g in s.gates}
+
+    people = {row["person"]: row for row in tables["people"]}
+    assert set(people) == {"'" + s.person for s in plan.people}
+    for s in plan.people:
+        row = people["'" + s.person]
+        assert (row["name"], row["unit"], row["sites"]) == (
+            "'" + s.name,
+            "'" + s.unit,
+            "'" + ", ".join(s.sites) if s.sites else "",
+        )
+        # numbers stay numbers
+        assert (int(row["shifts"]), int(row["nights"])) == (s.shifts, s.nights)
+        assert float(row["hours"]) == pytest.approx(s.minutes / 60)
+        assert float(row["commute_km"]) == pytest.approx(s.commute_km)
+    assert any(s.commute_km > 0 for s in plan.people)
+
+    assignments = tables["assignments"]
+    assert len(assignments) == len(plan.assignments)
+    for row, a in zip(assignments, plan.assignments, strict=True):
+        expected = (a.person, a.shift, a.site, a.gate, label[a.person], unit[a.person])
+        expected += (sites[a.site].label, gates[(a.site, a.gate)].label)
+        got = ("person", "shift", "site", "gate", "person_name", "unit", "site_name", "gate_name")
+        assert tuple(row[key] for key in got) == tuple("'" + text for text in expected)
+        assert (row["date"], float(row["hours"])) == (a.date.isoformat(), 8.0)
+
+    assert [(r["site"], r["gate_name"], int(r["missing"])) for r in tables["uncovered"]] == [
+        ("'" + u.site, "'" + gates[(u.site, u.gate)].label, u.missing) for u in plan.uncovered
+    ]
+    coverage = coverage_frame(problem, plan)
+    assert [(int(r["demand"]), int(r["assigned"])) for r in tables["coverage"]] == list(
+        zip(coverage["demand"], coverage["assigned"], strict=True)
+    )
+    for site, path in zip(problem.sites, written[4:], strict=True):
+        roster = roster_frame(problem, plan, site.id)
+        rows = tables[path.stem]
+        assert [row["person"] for row in rows] == ["'" + name for name in roster.index]
+        assert [[row[day] for day in roster.columns] for row in rows] == [
+            ["'" + code if code else "" for code in codes] for codes in roster.values.tolist()
+        ]
+
+
+def test_csv_safe_quotes_text_only() -> None:
+    pd = pytest.importorskip("pandas")
+    from dutyplan.export import _csv_safe
+
+    index = pd.Index(["@i", "j", "\tk", "\rl"], name="-who")
+    frame = pd.DataFrame(
+        {
+            "=h": ["-1", "=A1", "a=b", None],
+            "n": [-1, 2, -3, 4],
+            "x": [-1.5, 0.5, float("nan"), -2.0],
+            "+day": [dt.date(2024, 1, 1)] * 4,
+        },
+        index=index,
+    )
+    safe = _csv_safe(frame)
+    assert list(safe.columns) == ["'=h", "n", "x", "'+day"]
+    assert list(safe.index) == ["'@i", "j", "'\tk", "'\rl"] and safe.index.name == "'-who"
+    assert safe["'=h"].tolist()[:3] == ["'-1", "'=A1", "a=b"] and safe["'=h"].isna().iloc[3]
+    assert safe["n"].tolist() == [-1, 2, -3, 4] and safe["n"].dtype == frame["n"].dtype
+    assert safe["x"].dtype == frame["x"].dtype
+    assert safe["x"].tolist()[:2] == [-1.5, 0.5] and safe["x"].isna().iloc[2]
+    assert safe["'+day"].tolist() == frame["+day"].tolist()
+    assert list(frame.columns) == ["=h", "n", "x", "+day"]  # the frame itself is unchanged
+    lines = safe.to_csv().splitlines()
+    assert lines[1] == "'@i,'-1,-1,-1.5,2024-01-01"
+
+
+def test_exports_replace_control_characters(
+    formulas: tuple[Problem, Plan], tmp_path: Path
+) -> None:
+    """Ids and names with NUL, escape sequences and tabs, set without validation (the model
+    refuses them): every export still works and writes none of the control characters."""
+    pytest.importorskip("pandas")
+    pytest.importorskip("openpyxl")
+    pytest.importorskip("icalendar")
+    valid, _ = formulas
+    problem = valid.model_copy(deep=True)
+    problem.name = "probe\x00\x1b[2J"
+    problem.people[0].name = "\x1b[31mred\x1b[0m"
+    problem.people[1].id = "a\x00b"
+    problem.people[1].unit = "t\tab\x0b\x0c\x7f\x85\x9f"
+    problem.people[2].name = "t\tab"
+    problem.people[3].name = "\tlead\x01"
+    problem.sites[0].name = "site\x00\x1b]0;title\x07"
+    problem.sites[1].id = "s\x1f"
+    problem.sites[1].gates[0].name = "gate\x08\x0e"
+    problem.shift_types[0].name = "day\x1b[1m"
+    renamed = {"+p": "a\x00b", "@t": "s\x1f"}
+    plan = hand_plan(
+        problem,
+        [tuple(renamed.get(item, item) for item in posting) for posting in FORMULA_POSTINGS],
+    )
+    red = "\ufffd[31mred\ufffd[0m"
+
+    (xlsx,) = to_excel(problem, plan, tmp_path / "probe.xlsx")
+    with zipfile.ZipFile(xlsx) as archive:
+        for name in archive.namelist():
+            assert not CONTROL.search(archive.read(name).decode("utf-8")), name
+    workbook = read_workbook(xlsx)
+    people = [row[:3] for row in workbook["People"].iter_rows(min_row=2, values_only=True)]
+    assert ("=p", red, "@SUM(A1)") in people
+    assert ("a\ufffdb", "+1+1", "t\tab\ufffd\ufffd\ufffd\ufffd\ufffd") in people
+
+    (page,) = to_html(problem, plan, tmp_path / "probe.html")
+    text = page.read_text(encoding="utf-8")
+    assert not CONTROL.search(text)
+    root = parse_html(page)
+    assert red in [th.text for th in root.iter("th")]
+    assert root.find("body/section/h1").text == "site\ufffd\ufffd]0;title\ufffd"
+
+    for path in to_csv(problem, plan, tmp_path / "csv"):
+        raw = path.read_bytes()
+        assert b"\x00" not in raw and b"\x1b" not in raw, path.name
+        assert not CONTROL.search(raw.decode("utf-8-sig")), path.name
+    names = {row["name"] for row in read_csv_rows(tmp_path / "csv" / "people.csv")}
+    assert {red, "t\tab", "'\tlead\ufffd"} <= names
+
+    written = to_ics(problem, plan, tmp_path / "ics")
+    for path in written:
+        raw = path.read_bytes()
+        assert b"\x00" not in raw and b"\x1b" not in raw, path.name
+        assert not CONTROL.search(raw.decode("utf-8")), path.name
+    calendars = read_calendars(written)
+    summaries = {str(e["summary"]) for c in calendars.values() for e in c.walk("VEVENT")}
+    assert "day\ufffd[1m · -2+3 · site\ufffd\ufffd]0;title\ufffd" in summaries
 
 
 # --------------------------------------------------------------------------- dispatch and errors

@@ -17,6 +17,19 @@ For ``xlsx`` and ``html``, ``out`` is a file path ending in the suffix, or a dir
 file is then named after the problem); for ``csv`` and ``ics`` it is a directory. Missing
 directories are created. The tables come from :mod:`dutyplan.frames`; nothing here needs
 pandas, openpyxl or icalendar until an exporter is called.
+
+Ids and names are data, never markup or formulas, even in a plan or problem built without
+validation:
+
+* control characters that XML 1.0 forbids or that terminals act on (U+0000-U+0008, U+000B,
+  U+000C, U+000E-U+001F and U+007F-U+009F) are replaced with U+FFFD in every string any
+  exporter writes (workbook, CSV, calendar, HTML);
+* CSV ("CSV injection", as OWASP recommends): a text cell, header or index label that starts
+  with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a ``'`` in
+  front, so a spreadsheet shows it as text instead of running it as a formula; numbers
+  (negative ones too) are written as they are;
+* Excel: every string is stored as a text cell, never as a formula, even when it starts with
+  ``=``.
 """
 
 from __future__ import annotations
@@ -59,6 +72,14 @@ EXCEL_HEADER_FILL = "DDE4EE"
 EXCEL_WEEKEND_FILL = "EEEEEE"
 EXCEL_MAX_COLUMN_WIDTH = 60
 
+# control characters XML 1.0 forbids (tab, line feed and carriage return are allowed), DEL and
+# the C1 controls: each becomes U+FFFD in everything written
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+REPLACEMENT_CHARACTER = "\ufffd"
+# a CSV cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_TEXT_PREFIX = "'"
+
 FILE_UNSAFE = re.compile(r"[^\w.-]+")
 FILE_STEM_LENGTH = 100
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
@@ -99,6 +120,11 @@ def _require(message: str, *modules: str) -> None:
             importlib.import_module(module)
         except ImportError:
             raise DutyplanError(message) from None
+
+
+def _clean(text: str) -> str:
+    """``text`` with every control character XML forbids (and DEL and C1) replaced by U+FFFD."""
+    return CONTROL_CHARACTERS.sub(REPLACEMENT_CHARACTER, text)
 
 
 def _file_stem(text: str, fallback: str) -> str:
@@ -188,7 +214,7 @@ def to_excel(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
     target = _output_file(problem, path, ".xlsx")
     workbook = Workbook()
     workbook.remove(workbook.active)
-    workbook.properties.title = problem.name
+    workbook.properties.title = _clean(problem.name)
     tables = ("Uncovered", "People", "Assignments")
     titles = _sheet_titles([site.label for site in problem.sites], reserved=(*tables, "History"))
     for site, title in zip(problem.sites, titles, strict=True):
@@ -219,7 +245,7 @@ def _sheet_titles(labels: Sequence[str], reserved: Iterable[str]) -> list[str]:
     used = {title.casefold() for title in reserved}
     titles = []
     for label in labels:
-        base = EXCEL_TITLE_FORBIDDEN.sub("_", label).strip().strip("'") or "Site"
+        base = EXCEL_TITLE_FORBIDDEN.sub("_", _clean(label)).strip().strip("'") or "Site"
         title = base[:EXCEL_TITLE_LENGTH]
         number = 2
         while title.casefold() in used:
@@ -232,10 +258,13 @@ def _sheet_titles(labels: Sequence[str], reserved: Iterable[str]) -> list[str]:
 
 
 def _excel_value(value: Any) -> Any:
-    """A pandas or numpy cell as a value openpyxl writes (missing -> empty cell)."""
+    """A pandas or numpy cell as a value openpyxl writes (missing -> empty cell, text without
+    control characters)."""
     import numpy as np
     import pandas as pd
 
+    if isinstance(value, str):
+        return _clean(value)
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if isinstance(value, np.generic):
@@ -249,11 +278,12 @@ def _write_table(
     sheet: Any, header: list[Any], rows: Iterable[Sequence[Any]], header_format: str | None = None
 ) -> None:
     """Write a header row and rows: bold header, header row and first column frozen, dates
-    and times as Excel dates, column widths fitted to the longest value."""
+    and times as Excel dates, text as text (never a formula), column widths fitted to the
+    longest value."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    sheet.append(header)
+    sheet.append([_excel_value(value) for value in header])
     for row in rows:
         sheet.append([_excel_value(value) for value in row])
     header_fill = PatternFill("solid", fgColor=EXCEL_HEADER_FILL)
@@ -265,6 +295,8 @@ def _write_table(
     for index, column in enumerate(sheet.iter_cols(), start=1):
         width = 0
         for cell in column:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl makes a formula of text starting with "="
             if isinstance(cell.value, dt.datetime):
                 cell.number_format = EXCEL_DATETIME_FORMAT
             elif isinstance(cell.value, dt.date):
@@ -322,9 +354,34 @@ def to_csv(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
     written = []
     for name, frame, with_index in tables:
         path = directory / f"{name}.csv"
-        frame.to_csv(path, index=with_index, encoding="utf-8-sig")
+        _csv_safe(frame).to_csv(path, index=with_index, encoding="utf-8-sig")
         written.append(path)
     return written
+
+
+def _csv_text(value: Any) -> Any:
+    """A CSV cell: text without control characters and, if it would start a formula, with a
+    ``'`` in front; anything else (numbers, dates, empty cells) as it is."""
+    if not isinstance(value, str):
+        return value
+    value = _clean(value)
+    return CSV_TEXT_PREFIX + value if value.startswith(CSV_FORMULA_STARTS) else value
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with :func:`_csv_text` applied to its text columns, its index (when
+    text) and its column and index labels."""
+    from pandas.api.types import is_string_dtype
+
+    safe = frame.copy()
+    for column in safe.columns:
+        if is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(_csv_text)
+    if is_string_dtype(safe.index.dtype):
+        safe.index = safe.index.map(_csv_text)
+    safe.index.names = [_csv_text(name) for name in safe.index.names]
+    safe.columns = [_csv_text(label) for label in safe.columns]
+    return safe
 
 
 # --------------------------------------------------------------------------- iCalendar
@@ -372,7 +429,7 @@ def _person_calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{person.label} · {problem.name}")
+    calendar.add("x-wr-calname", _clean(f"{person.label} · {problem.name}"))
     if zone_name:
         calendar.add("x-wr-timezone", zone_name)
     for duty in duties:
@@ -383,8 +440,9 @@ def _person_calendar(
         event.add("dtstart", duty.start.replace(tzinfo=zone))
         event.add("dtend", duty.end.replace(tzinfo=zone))
         label = problem.shift_type(duty.shift).label
-        event.add("summary", f"{label} · {gates[(duty.site, duty.gate)].label} · {site.label}")
-        event.add("location", site.label)
+        summary = f"{label} · {gates[(duty.site, duty.gate)].label} · {site.label}"
+        event.add("summary", _clean(summary))
+        event.add("location", _clean(site.label))
         if site.location is not None:
             event.add("geo", (site.location.lat, site.location.lon))
         calendar.add_component(event)
@@ -448,8 +506,9 @@ def to_html(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
 
 
 def _text(value: object) -> str:
-    """Text escaped for HTML and XML (``&``, ``<``, ``>`` and both quotes)."""
-    return html.escape(str(value), quote=True)
+    """Text escaped for HTML and XML (``&``, ``<``, ``>`` and both quotes), control characters
+    replaced (see :func:`_clean`)."""
+    return html.escape(_clean(str(value)), quote=True)
 
 
 def _language(problem: Problem) -> str:
