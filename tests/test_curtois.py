@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from dutyplan.cli import main
 from dutyplan.errors import ProblemError
 from dutyplan.io import curtois
 from dutyplan.plan import Plan
+from dutyplan.problem import MAX_DAYS, MAX_LIMIT, MAX_NEED, MAX_WEIGHT
 from dutyplan.solve import solve
 
 from _helpers import assert_agrees
@@ -226,6 +230,165 @@ def test_malformed_input_names_the_section_and_line(text: str, words: list[str])
     assert message.startswith("bad.txt")
     for word in words:
         assert word in message, message
+
+
+def line_of(text: str, fragment: str) -> int:
+    """The 1-based number of the (first) line of ``text`` that holds ``fragment``."""
+    return next(n for n, line in enumerate(text.split("\n"), start=1) if fragment in line)
+
+
+def refused(text: str) -> str:
+    """The message of the :class:`ProblemError` that loading ``text`` raises."""
+    with pytest.raises(ProblemError) as info:
+        curtois.loads(text, source="bad.txt")
+    return str(info.value)
+
+
+HORIZON = "# The horizon length in days:\n2\n"
+STAFF = "A,D=2|L=2,10000,0,99,1,1,99"
+
+
+@pytest.mark.parametrize("days", [10**9, 2_900_000, MAX_DAYS + 1, 10**30])
+def test_a_huge_horizon_is_refused_at_its_line_before_anything_is_built(days: int) -> None:
+    text = broken(HORIZON, HORIZON.replace("\n2\n", f"\n{days}\n"))
+    started = time.perf_counter()
+    message = refused(text)
+    assert time.perf_counter() - started < 1.0
+    for word in ("bad.txt", "SECTION_HORIZON", f"line {line_of(text, str(days))}",
+                 f"must be at most {MAX_DAYS}", str(days)):
+        assert word in message, message
+
+
+def staff_field(position: int, value: str) -> tuple[str, str]:
+    """``broken`` arguments that set field ``position`` of the staff row to ``value``."""
+    fields = STAFF.split(",")
+    fields[position] = value
+    return STAFF, ",".join(fields)
+
+
+HUGE = "99999999999999999999999"
+STAFF_LIMITS = (  # SECTION_STAFF fields 2..7
+    "MaxTotalMinutes", "MinTotalMinutes", "MaxConsecutiveShifts",
+    "MinConsecutiveShifts", "MinConsecutiveDaysOff", "MaxWeekends",
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "section", "words"),
+    [
+        ("0,D,1,100,1", "0,D,1000000000,100,1", "SECTION_COVER",
+         [f"Requirement must be at most {MAX_NEED}", "got 1000000000"]),
+        ("0,D,1,100,1", f"0,D,1,{HUGE},1", "SECTION_COVER",
+         [f"Weight for under must be at most {MAX_WEIGHT}", HUGE]),
+        ("0,D,1,100,1", "0,D,1,100,1000000001", "SECTION_COVER",
+         [f"Weight for over must be at most {MAX_WEIGHT}", "1000000001"]),
+        ("0,D,1,100,1", "0,D,1e20,100,1", "SECTION_COVER",
+         ["Requirement must be a whole number", "'1e20'"]),
+        ("0,D,1,100,1", "0,D,4.0,100,1", "SECTION_COVER",
+         ["Requirement must be a whole number", "'4.0'"]),
+        ("0,D,1,100,1", "0,D,\u0663,100,1", "SECTION_COVER",  # an Arabic-Indic digit three
+         ["Requirement must be a whole number"]),
+        ("0,D,1,100,1", f"0,D,-{HUGE},100,1", "SECTION_COVER",
+         ["Requirement must be >= 0", f"-{HUGE}"]),
+        ("0,D,1,100,1", f"{HUGE},D,1,100,1", "SECTION_COVER",
+         [f"day index must be at most {MAX_DAYS}", HUGE]),
+        ("0,D,1,100,1", f"0,D,{'9' * 6000},100,1", "SECTION_COVER",
+         [f"Requirement must be at most {MAX_NEED}", "(6000 digits)"]),
+        ("D,480,", "D,1441,", "SECTION_SHIFTS",
+         ["length of shift 'D' in minutes must be at most 1440", "1441"]),
+        ("D,480,", f"D,{HUGE},", "SECTION_SHIFTS", ["must be at most 1440", HUGE]),
+        ("D,480,", "D,0,", "SECTION_SHIFTS", ["length of shift 'D' in minutes must be >= 1"]),
+        *[
+            (*staff_field(2 + i, value), "SECTION_STAFF",
+             [f"{name} must be at most {MAX_LIMIT}", value])
+            for i, name in enumerate(STAFF_LIMITS)
+            for value in (str(MAX_LIMIT + 1), HUGE)
+        ],
+        (*staff_field(2, "1e20"), "SECTION_STAFF",
+         ["MaxTotalMinutes must be a whole number", "'1e20'"]),
+        ("D=2|", f"D={HUGE}|", "SECTION_STAFF",
+         [f"MaxShifts for 'D' must be at most {MAX_LIMIT}", HUGE]),
+        ("D=2|", "D=1e20|", "SECTION_STAFF",
+         ["MaxShifts for 'D' must be a whole number", "'1e20'"]),
+    ],
+)
+def test_every_number_is_bounded_at_its_section_and_line(
+    old: str, new: str, section: str, words: list[str]
+) -> None:
+    text = broken(old, new)
+    message = refused(text)
+    assert message.startswith(f"bad.txt: {section}, line {line_of(text, new)}: "), message
+    for word in words:
+        assert word in message, message
+
+
+@pytest.mark.parametrize(
+    ("section", "weight", "words"),
+    [
+        ("on", HUGE, [f"weight must be at most {MAX_WEIGHT}", HUGE]),
+        ("off", str(MAX_WEIGHT + 1), [f"weight must be at most {MAX_WEIGHT}", str(MAX_WEIGHT + 1)]),
+        ("off", "0", ["weight must be >= 1", "got 0"]),
+        ("on", "1e20", ["weight must be a whole number", "'1e20'"]),
+    ],
+)
+def test_request_weights_are_bounded_at_their_line(
+    section: str, weight: str, words: list[str]
+) -> None:
+    text = micro([1, 1], **{section: f"A,0,D,{weight}"})
+    message = refused(text)
+    name = "SECTION_SHIFT_ON_REQUESTS" if section == "on" else "SECTION_SHIFT_OFF_REQUESTS"
+    assert message.startswith(f"bad.txt: {name}, line {line_of(text, 'A,0,D,')}: "), message
+    for word in words:
+        assert word in message, message
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "words"),
+    [
+        # a days-off row is at most the employee and one field per day of the horizon
+        (micro([1, 1], days_off="A,0,1,0"), "A,0,1,0",
+         ["SECTION_DAYS_OFF", "expected 1 to 3 comma-separated fields", "got 4"]),
+        (micro([1, 1], days_off="A" + ",1" * 100_000), "A,1,1",
+         ["SECTION_DAYS_OFF", "expected 1 to 3", "got 100001"]),
+        (broken("L,600,D", "L,600,D|D"), "L,600,D|D",
+         ["SECTION_SHIFTS", "'D' is listed twice after 'L'"]),
+        (broken("D=2|L=2", "D=2|D=3"), "D=2|D=3",
+         ["SECTION_STAFF", "MaxShifts names shift 'D' twice"]),
+        (broken("A,D=2|", "A\x00,D=2|"), "A\x00,D=2|",
+         ["SECTION_STAFF", "employee id 'A\\x00'", "control character U+0000"]),
+        (broken("L,600,D", f"{'L' * 201},600,D"), "L" * 201,
+         ["SECTION_SHIFTS", "shift id", "200 characters"]),
+    ],
+)
+def test_long_rows_repeats_and_bad_ids_name_the_section_and_line(
+    text: str, fragment: str, words: list[str]
+) -> None:
+    message = refused(text)
+    assert f"line {line_of(text, fragment)}:" in message, message
+    for word in words:
+        assert word in message, message
+
+
+def test_line_numbers_count_only_line_ends() -> None:
+    # a form feed or U+2028 inside the file is no line end (str.splitlines would count it)
+    text = broken("# ShiftID, Length", "# Shift\x0cID,\u2028 Length").replace(
+        "0,D,1,100,1", "0,D,1e20,100,1"
+    )
+    assert f"SECTION_COVER, line {line_of(text, '1e20')}:" in refused(text)
+
+
+def test_command_line_refuses_a_bad_instance_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "Huge.txt"
+    text = broken(HORIZON, "# The horizon length in days:\n1000000000\n")
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "dutyplan.cli", "solve", str(path), "--time-limit", "1"],
+        check=False, capture_output=True, text=True, encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "SECTION_HORIZON, line 4" in done.stderr and "1000000000" in done.stderr, done.stderr
 
 
 def test_missing_file() -> None:

@@ -18,6 +18,10 @@ dutyplan :class:`~dutyplan.problem.Problem`, whose objective equals the instance
 * objective: one weighted sum of cover, rules and preferences (commute and fairness off).
 
 Day 0 is a Monday: the horizon starts on :data:`START` (any Monday would do).
+
+Every number is checked at the line it is read from against the bound the problem applies
+(:data:`~dutyplan.problem.MAX_DAYS`, :data:`~dutyplan.problem.MAX_NEED`, ...), so that a bad
+file is refused before anything is built, with an error naming the section and the line.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+from pydantic import TypeAdapter, ValidationError
 
 from dutyplan.errors import ProblemError
 from dutyplan.io.files import read_text
-from dutyplan.problem import Problem
+from dutyplan.problem import MAX_DAYS, MAX_LIMIT, MAX_NEED, MAX_WEIGHT, Id, Problem
 
 START = dt.date(2024, 1, 1)  # a Monday: day 0 of every instance
 SITE, GATE = "ward", "cover"
@@ -44,6 +50,20 @@ SECTIONS = (
     "SECTION_COVER",
 )
 REQUIRED = ("SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF", "SECTION_COVER")
+MAX_SHIFT_MINUTES = 24 * 60  # a shift type lasts 1..1440 minutes in dutyplan
+STAFF_LIMITS = (  # SECTION_STAFF fields 2..7, each a rule value of at most MAX_LIMIT
+    "MaxTotalMinutes", "MinTotalMinutes", "MaxConsecutiveShifts",
+    "MinConsecutiveShifts", "MinConsecutiveDaysOff", "MaxWeekends",
+)
+_ID: TypeAdapter[str] = TypeAdapter(Id)
+
+
+def _shown(text: str, most: int = 40) -> str:
+    """``repr(text)``, cut to about ``most`` characters for an error message."""
+    shown = repr(text)
+    if len(shown) <= most:
+        return shown
+    return f"{shown[: most - 4]}...{shown[-1]} ({len(text)} characters)"
 
 
 def looks_like(text: str) -> bool:
@@ -67,7 +87,9 @@ class _Reader:
         self.sections: dict[str, list[_Line]] = {}
         self.section_line: dict[str, int] = {}
         current: str | None = None
-        for number, raw in enumerate(text.splitlines(), start=1):
+        # only CR, LF and CRLF end lines (str.splitlines also splits at form feeds, U+2028...),
+        # so that line numbers are those an editor shows
+        for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
@@ -87,7 +109,8 @@ class _Reader:
             if name not in self.sections:
                 raise ProblemError(f"{source}: missing section {name}")
 
-    def fail(self, section: str, number: int, message: str) -> None:
+    def fail(self, section: str, number: int, message: str) -> NoReturn:
+        """Raise a :class:`ProblemError` naming the file, the section and the line."""
         raise ProblemError(f"{self.source}: {section}, line {number}: {message}")
 
     def rows(self, section: str, fields: int | tuple[int, int]) -> list[_Line]:
@@ -99,14 +122,43 @@ class _Reader:
                 self.fail(section, row.number, f"expected {want} comma-separated fields, got {len(row.fields)}")
         return rows
 
-    def integer(self, section: str, row: _Line, position: int, name: str, low: int = 0) -> int:
-        text = row.fields[position]
-        if not re.fullmatch(r"-?\d+", text):
-            self.fail(section, row.number, f"{name} must be a whole number, got {text!r}")
+    def integer(
+        self, section: str, row: _Line, position: int, name: str, *, low: int = 0, high: int
+    ) -> int:
+        """Field ``position`` of ``row`` as a whole number in ``low..high``."""
+        return self.number(section, row.number, row.fields[position], name, low=low, high=high)
+
+    def number(
+        self, section: str, line: int, text: str, name: str, *, low: int = 0, high: int
+    ) -> int:
+        """``text`` as a whole number in ``low..high``, or fail naming section and line.
+
+        Only ASCII digits with an optional minus sign are numbers (not ``1e20``, ``+3`` or
+        ``4.0``); a number of more digits than the bounds have is refused before it is
+        converted, so that no length of digits can be slow or overflow.
+        """
+        if not re.fullmatch(r"-?[0-9]+", text):
+            self.fail(section, line, f"{name} must be a whole number, got {_shown(text)}")
+        digits = text.lstrip("-").lstrip("0") or "0"
+        if len(digits) > len(str(max(abs(low), abs(high)))):  # beyond either bound
+            shown = text if len(text) <= 40 else f"{text[:20]}... ({len(digits)} digits)"
+            if text.startswith("-"):
+                self.fail(section, line, f"{name} must be >= {low}, got {shown}")
+            self.fail(section, line, f"{name} must be at most {high}, got {shown}")
         value = int(text)
         if value < low:
-            self.fail(section, row.number, f"{name} must be >= {low}, got {value}")
+            self.fail(section, line, f"{name} must be >= {low}, got {value}")
+        if value > high:
+            self.fail(section, line, f"{name} must be at most {high}, got {value}")
         return value
+
+    def identifier(self, section: str, row: _Line, text: str, what: str) -> str:
+        """``text`` as an id the problem accepts (1 to 200 characters, no control characters)."""
+        try:
+            return _ID.validate_python(text)
+        except ValidationError as error:
+            message = error.errors()[0]["msg"].removeprefix("Value error, ")
+            self.fail(section, row.number, f"{what} {_shown(text)}: {message}")
 
 
 def loads(text: str, name: str = "curtois", source: str | None = None) -> Problem:
@@ -118,11 +170,14 @@ def loads(text: str, name: str = "curtois", source: str | None = None) -> Proble
     if len(horizon_rows) != 1:
         where = horizon_rows[1].number if len(horizon_rows) > 1 else r.section_line["SECTION_HORIZON"]
         r.fail("SECTION_HORIZON", where, f"expected one line with the number of days, got {len(horizon_rows)}")
-    days = r.integer("SECTION_HORIZON", horizon_rows[0], 0, "the horizon length in days", low=1)
+    # bounded here, before any date is built: a huge horizon is refused at its line
+    days = r.integer(
+        "SECTION_HORIZON", horizon_rows[0], 0, "the horizon length in days", low=1, high=MAX_DAYS
+    )
     dates = [START + dt.timedelta(days=d) for d in range(days)]
 
     def day_of(section: str, row: _Line, position: int) -> dt.date:
-        d = r.integer(section, row, position, "day index")
+        d = r.integer(section, row, position, "day index", high=MAX_DAYS)
         if d >= days:
             r.fail(section, row.number, f"day index {d} is outside the horizon (0..{days - 1})")
         return dates[d]
@@ -134,14 +189,19 @@ def loads(text: str, name: str = "curtois", source: str | None = None) -> Proble
         sid = row.fields[0]
         if not sid:
             r.fail("SECTION_SHIFTS", row.number, "empty shift id")
+        sid = r.identifier("SECTION_SHIFTS", row, sid, "shift id")
         if sid in lengths:
             r.fail("SECTION_SHIFTS", row.number, f"duplicate shift id {sid!r}")
-        lengths[sid] = r.integer("SECTION_SHIFTS", row, 1, f"length of shift {sid!r} in minutes", low=1)
-        if lengths[sid] > 24 * 60:
-            r.fail("SECTION_SHIFTS", row.number, f"shift {sid!r} is longer than 24 h ({lengths[sid]} min)")
+        lengths[sid] = r.integer(
+            "SECTION_SHIFTS", row, 1, f"length of shift {sid!r} in minutes",
+            low=1, high=MAX_SHIFT_MINUTES,
+        )
         shift_ids.append(sid)
         following = row.fields[2] if len(row.fields) == 3 else ""
-        cannot_follow[sid] = (row.number, [f.strip() for f in following.split("|") if f.strip()])
+        thens = [f.strip() for f in following.split("|") if f.strip()]
+        for then in {then for then in thens if thens.count(then) > 1}:
+            r.fail("SECTION_SHIFTS", row.number, f"shift {then!r} is listed twice after {sid!r}")
+        cannot_follow[sid] = (row.number, thens)
     if not shift_ids:
         r.fail("SECTION_SHIFTS", r.section_line["SECTION_SHIFTS"], "no shift types")
 
@@ -161,6 +221,7 @@ def loads(text: str, name: str = "curtois", source: str | None = None) -> Proble
         pid = row.fields[0]
         if not pid:
             r.fail("SECTION_STAFF", row.number, "empty employee id")
+        pid = r.identifier("SECTION_STAFF", row, pid, "employee id")
         if pid in people:
             r.fail("SECTION_STAFF", row.number, f"duplicate employee id {pid!r}")
         max_shifts: dict[str, dict[str, int]] = {}
@@ -169,14 +230,16 @@ def loads(text: str, name: str = "curtois", source: str | None = None) -> Proble
                 r.fail("SECTION_STAFF", row.number, f"MaxShifts entries are ShiftID=max, got {item!r}")
             sid, _, value = item.partition("=")
             sid = known_shift("SECTION_STAFF", row, sid.strip())
-            if not re.fullmatch(r"\d+", value.strip()):
-                r.fail("SECTION_STAFF", row.number, f"MaxShifts for {sid!r} must be a whole number, got {value!r}")
-            max_shifts[sid] = {"value": int(value)}
-        field_names = (
-            "MaxTotalMinutes", "MinTotalMinutes", "MaxConsecutiveShifts",
-            "MinConsecutiveShifts", "MinConsecutiveDaysOff", "MaxWeekends",
-        )
-        values = {name: r.integer("SECTION_STAFF", row, 2 + i, name) for i, name in enumerate(field_names)}
+            if sid in max_shifts:
+                r.fail("SECTION_STAFF", row.number, f"MaxShifts names shift {sid!r} twice")
+            limit = r.number(
+                "SECTION_STAFF", row.number, value.strip(), f"MaxShifts for {sid!r}", high=MAX_LIMIT
+            )
+            max_shifts[sid] = {"value": limit}
+        values = {
+            name: r.integer("SECTION_STAFF", row, 2 + i, name, high=MAX_LIMIT)
+            for i, name in enumerate(STAFF_LIMITS)
+        }
         if values["MinTotalMinutes"] > values["MaxTotalMinutes"]:
             r.fail("SECTION_STAFF", row.number, "MinTotalMinutes is above MaxTotalMinutes")
         rules: dict[str, Any] = {
@@ -214,7 +277,7 @@ def loads(text: str, name: str = "curtois", source: str | None = None) -> Proble
                     "date": day_of(section, row, 1),
                     "shift": known_shift(section, row, row.fields[2]),
                     "want": want,
-                    "weight": r.integer(section, row, 3, "weight", low=1),
+                    "weight": r.integer(section, row, 3, "weight", low=1, high=MAX_WEIGHT),
                 }
             )
 
@@ -225,9 +288,9 @@ def loads(text: str, name: str = "curtois", source: str | None = None) -> Proble
         if sid in cover[day]:
             r.fail("SECTION_COVER", row.number, f"a second cover row for day {row.fields[0]}, shift {sid!r}")
         cover[day][sid] = {
-            "need": r.integer("SECTION_COVER", row, 2, "Requirement"),
-            "under_weight": r.integer("SECTION_COVER", row, 3, "Weight for under"),
-            "over_weight": r.integer("SECTION_COVER", row, 4, "Weight for over"),
+            "need": r.integer("SECTION_COVER", row, 2, "Requirement", high=MAX_NEED),
+            "under_weight": r.integer("SECTION_COVER", row, 3, "Weight for under", high=MAX_WEIGHT),
+            "over_weight": r.integer("SECTION_COVER", row, 4, "Weight for over", high=MAX_WEIGHT),
         }
 
     data = {

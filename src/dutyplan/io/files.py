@@ -25,13 +25,25 @@ def problem_from_dict(data: Any, source: str = "problem") -> Problem:
 
 
 def parse_json(text: str, source: str) -> Any:
-    """Parse JSON text, or a :class:`ProblemError` naming ``source`` and where it is malformed."""
+    """Parse JSON text, or a :class:`ProblemError` naming ``source`` and where it is malformed.
+
+    Also refused as errors, not raised as they are: arrays or objects nested too deeply for
+    the parser (``RecursionError``) and numbers of more digits than Python converts.
+    """
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise ProblemError(
             f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from None
+    except RecursionError:
+        raise ProblemError(
+            f"{source}: JSON nested too deeply (arrays or objects within each other beyond "
+            "what the parser can follow)"
+        ) from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        reason = str(error).partition("; use sys.")[0]  # no advice to change the interpreter
+        raise ProblemError(f"{source}: malformed JSON: {reason}") from None
 
 
 def problem_from_text(text: str, fmt: Format = "json", source: str = "problem") -> Problem:

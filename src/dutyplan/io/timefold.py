@@ -20,6 +20,13 @@ dutyplan :class:`~dutyplan.problem.Problem`:
 * objective, lexicographic: cover (every shift staffed), then preferences, then the balance
   of shift counts (``fairness_shift_squares``; nothing else).
 
+Times are local date-times without a UTC offset (``2026-01-05T06:00:00``), in whole minutes;
+dates are ``YYYY-MM-DD``. Everything that flows into the problem is checked when the data set
+is read (:func:`parse`), against the bounds the problem applies (the horizon at most
+:data:`~dutyplan.problem.MAX_DAYS` days, at most :data:`~dutyplan.problem.MAX_NEED`
+interchangeable shifts, ids as the problem's), so that every error names the data set's field
+path (``shifts.3.start``) and value.
+
 :func:`score` scores any assignment of shifts to employees the way the quickstart does (hard
 and soft score), from the data alone; :func:`shift_assignment` reads a dutyplan plan as such
 an assignment. Both never touch the solver.
@@ -30,47 +37,106 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from dutyplan.errors import ProblemError
 from dutyplan.io.files import parse_json, read_text
 from dutyplan.plan import Plan
-from dutyplan.problem import Problem, validation_details
+from dutyplan.problem import MAX_DAYS, MAX_NEED, Id, Problem, validation_details
 
 MIN_REST_MINUTES = 600
 DAY_END = dt.time(23, 59, 59, 999999)  # the quickstart's day window ends here, not at 24:00
+MAX_REPORTED = 10  # validation errors listed in one message; the rest are counted
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_text(value: Any) -> Any:
+    """Let only a ``YYYY-MM-DD`` string (or a :class:`datetime.date`) through as a date.
+
+    pydantic alone would also take a date-time at midnight with any UTC offset, or a number
+    of seconds since 1970, as a date.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+def _datetime_text(value: Any) -> Any:
+    """Let only a string (or a :class:`datetime.datetime`) through as a date-time.
+
+    pydantic alone would read a number as seconds since 1970, in UTC.
+    """
+    if isinstance(value, (str, dt.datetime)):
+        return value
+    raise ValueError("expected a local date-time such as 2026-01-05T06:00:00")
+
+
+def _local_minute(value: dt.datetime) -> dt.datetime:
+    """Refuse a date-time with a UTC offset, or one that is not on a whole minute."""
+    if value.tzinfo is not None:
+        raise ValueError(
+            "has a UTC offset; local times without an offset are expected "
+            "(such as 2026-01-05T06:00:00)"
+        )
+    if value.second or value.microsecond:
+        raise ValueError("must be a whole minute (no seconds)")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_text)]
+LocalTime = Annotated[dt.datetime, BeforeValidator(_datetime_text), AfterValidator(_local_minute)]
+
+
+def _invalid(path: str, message: str) -> ProblemError:
+    """An error to raise in a validator that names the field path below the model's own."""
+    return ProblemError(message, [(path, message)])
 
 
 class Employee(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1)
-    skills: list[str] = Field(default_factory=list)
-    unavailable_dates: list[dt.date] = Field(default_factory=list)
-    undesired_dates: list[dt.date] = Field(default_factory=list)
-    desired_dates: list[dt.date] = Field(default_factory=list)
+    name: Id
+    skills: list[Id] = Field(default_factory=list)
+    unavailable_dates: list[Date] = Field(default_factory=list)
+    undesired_dates: list[Date] = Field(default_factory=list)
+    desired_dates: list[Date] = Field(default_factory=list)
 
 
 class Shift(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(min_length=1)
-    start: dt.datetime
-    end: dt.datetime
-    location: str = Field(min_length=1)
-    required_skill: str = Field(min_length=1)
+    start: LocalTime
+    end: LocalTime
+    location: Id
+    required_skill: Id
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Shift:
         if not self.start < self.end:
-            raise ValueError(f"shift {self.id!r} ends ({self.end}) before it starts ({self.start})")
+            raise _invalid(
+                "end", f"shift {self.id!r} ends ({self.end}) before it starts ({self.start})"
+            )
         if self.end - self.start > dt.timedelta(hours=24):
-            raise ValueError(f"shift {self.id!r} lasts more than 24 hours")
+            raise _invalid(
+                "end", f"shift {self.id!r} lasts more than 24 hours ({self.start} to {self.end})"
+            )
         return self
 
     @property
@@ -87,20 +153,61 @@ class Dataset(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    start_date: dt.date | None = None
-    days: int | None = Field(default=None, ge=1)
+    start_date: Date | None = None
+    days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
     employees: list[Employee] = Field(min_length=1)
     shifts: list[Shift] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique(self) -> Dataset:
-        for what, ids in (("employee name", [e.name for e in self.employees]),
-                          ("shift id", [s.id for s in self.shifts])):
+        for what, field_path, ids in (
+            ("employee name", "employees.{}.name", [e.name for e in self.employees]),
+            ("shift id", "shifts.{}.id", [s.id for s in self.shifts]),
+        ):
             seen: set[str] = set()
-            for value in ids:
+            for index, value in enumerate(ids):
                 if value in seen:
-                    raise ValueError(f"duplicate {what} {value!r}")
+                    raise _invalid(field_path.format(index), f"duplicate {what} {value!r}")
                 seen.add(value)
+        return self
+
+    @model_validator(mode="after")
+    def _horizon(self) -> Dataset:
+        """Every shift starts in a horizon of at most MAX_DAYS days from the first date."""
+        starts = [s.start.date() for s in self.shifts]
+        first_index = min(range(len(starts)), key=starts.__getitem__)
+        last_index = max(range(len(starts)), key=starts.__getitem__)
+        if self.start_date is not None and starts[first_index] < self.start_date:
+            raise _invalid(
+                f"shifts.{first_index}.start",
+                f"shift {self.shifts[first_index].id!r} starts on {starts[first_index]}, "
+                f"before start_date {self.start_date}",
+            )
+        first = self.start_date or starts[first_index]
+        span = (starts[last_index] - first).days + 1
+        if span > MAX_DAYS:
+            since = "start_date" if self.start_date is not None else f"shifts.{first_index}.start"
+            raise _invalid(
+                f"shifts.{last_index}.start",
+                f"the shifts span {span} days, from {first} ({since}) to {starts[last_index]} "
+                f"(shifts.{last_index}.start); at most {MAX_DAYS} days can be planned",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _interchangeable(self) -> Dataset:
+        """At most MAX_NEED shifts share location, skill, start date and clock times."""
+        counts: dict[tuple[str, str, dt.date, str], int] = defaultdict(int)
+        for index, shift in enumerate(self.shifts):
+            key = (shift.location, shift.required_skill, shift.start.date(), shift.type_id)
+            counts[key] += 1
+            if counts[key] > MAX_NEED:
+                raise _invalid(
+                    f"shifts.{index}",
+                    f"more than {MAX_NEED} shifts at {shift.location!r} needing "
+                    f"{shift.required_skill!r} on {key[2]} at {shift.type_id} (at most {MAX_NEED} "
+                    "people can be needed on one shift)",
+                )
         return self
 
     @property
@@ -123,7 +230,7 @@ def looks_like(text: str) -> bool:
         return False
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # malformed, a number too long, or nested too deeply
         return False
     return isinstance(data, dict) and isinstance(data.get("employees"), list) and isinstance(
         data.get("shifts"), list
@@ -137,22 +244,44 @@ def read(path: str | Path) -> Dataset:
 
 
 def parse(text: str, source: str = "timefold data") -> Dataset:
+    """Parse and validate the JSON text of a data set; errors name the field path and value."""
     data = parse_json(text, source)
     try:
         return Dataset.model_validate(data)
     except ValidationError as error:
-        details = "; ".join(f"{where}: {message}" for where, message in validation_details(error))
-        raise ProblemError(f"{source}: not a Timefold employee-scheduling data set: {details}") from None
+        details = validation_details(error)
+        raise ProblemError(
+            f"{source}: not a Timefold employee-scheduling data set: {_listed(details)}", details
+        ) from None
+
+
+def _listed(details: list[tuple[str, str]]) -> str:
+    """``path: message`` pairs in one line, the first :data:`MAX_REPORTED` of them."""
+    shown = "; ".join(
+        f"{where or '(root)'}: {message}" for where, message in details[:MAX_REPORTED]
+    )
+    more = len(details) - MAX_REPORTED
+    return f"{shown}; and {more} more error(s)" if more > 0 else shown
+
+
+def _problem(data: Dataset, name: str, source: str) -> Problem:
+    """:func:`to_problem`, with any error it raises prefixed by ``source``."""
+    try:
+        return to_problem(data, name=name)
+    except ProblemError as error:
+        error.args = (f"{source}: {error}",)
+        raise
 
 
 def load(path: str | Path) -> Problem:
     """A data set file as a dutyplan problem (see the module docstring)."""
     path = Path(path)
-    return to_problem(read(path), name=path.stem)
+    return _problem(read(path), path.stem, str(path))
 
 
 def loads(text: str, name: str = "timefold") -> Problem:
-    return to_problem(parse(text, name), name=name)
+    """The JSON text of a data set as a dutyplan problem named ``name``."""
+    return _problem(parse(text, name), name, name)
 
 
 # --------------------------------------------------------------------------- the quickstart's weights
@@ -188,14 +317,17 @@ def _date_weights(shift: Shift, dates: set[dt.date]) -> int:
 def to_problem(data: Dataset, name: str = "timefold") -> Problem:
     start = data.first_date
     types: dict[str, dict[str, Any]] = {}
-    for shift in data.shifts:
+    for index, shift in enumerate(data.shifts):
         types.setdefault(
             shift.type_id,
             {"id": shift.type_id, "start": shift.start.time().isoformat(timespec="minutes"),
              "minutes": shift.minutes},
         )
         if types[shift.type_id]["minutes"] != shift.minutes:  # same clock times, other length
-            raise ProblemError(f"shift {shift.id!r}: spans more than a day differently from its type")
+            raise ProblemError(
+                f"shifts.{index}: shift {shift.id!r} lasts {shift.minutes} minutes, other shifts "
+                f"of {shift.type_id} last {types[shift.type_id]['minutes']}"
+            )
     # demand: location -> skill -> date -> type -> count
     demand: dict[str, dict[str, dict[dt.date, dict[str, int]]]] = {}
     for shift in data.shifts:
