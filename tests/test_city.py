@@ -87,17 +87,17 @@ def _jobs_of_a_rerun(problem: Problem, checkpoint: Path, monkeypatch, **kwargs) 
     """Solve again from a checkpoint in this process, recording every site job."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import dutyplan.sites
+    import dutyplan.decompose
 
     jobs = []
-    real = dutyplan.sites.roster_site
+    real = dutyplan.decompose.roster_site
 
     def recording(job):  # noqa: ANN001
         members = [p["id"] for p in json.loads(job.problem_json)["people"]]
         jobs.append((job.site, members, job.hint_json is not None))
         return real(job)
 
-    monkeypatch.setattr(dutyplan.sites, "roster_site", recording)
+    monkeypatch.setattr(dutyplan.decompose, "roster_site", recording)
     with ThreadPoolExecutor(2) as pool:  # in this process, so that every job is seen
         plan = city_solve(problem, checkpoint_dir=checkpoint, executor=pool, **kwargs)
     return plan, jobs

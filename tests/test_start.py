@@ -83,7 +83,7 @@ def test_people_one_at_a_time_with_every_thread_when_one_thread_finds_nothing(mo
 
     solve_module = importlib.import_module("dutyplan.solve")  # the package exports solve()
 
-    real = solve_module._run_stage
+    real = solve_module.run_stage
     threads_used = []
 
     def one_thread_finds_nothing(dm, expr, hint, hard, soft, workers, *args):
@@ -92,7 +92,7 @@ def test_people_one_at_a_time_with_every_thread_when_one_thread_finds_nothing(mo
             return cp_model.UNKNOWN, None, None
         return real(dm, expr, hint, hard, soft, workers, *args)
 
-    monkeypatch.setattr(solve_module, "_run_stage", one_thread_finds_nothing)
+    monkeypatch.setattr(solve_module, "run_stage", one_thread_finds_nothing)
     problem = _two_people_four_days()
     assignments = person_by_person(problem, time_limit=20, workers=2, seed=0)
     assert assignments is not None and len({a.date for a in assignments}) == 4

@@ -302,10 +302,10 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
 
 def test_time_limit_and_workers_must_be_positive() -> None:
     problem = problem_from_dict(base())
-    for limit in (0, -1.5):
-        with pytest.raises(DutyplanError, match=rf"time_limit must be > 0 seconds, got {limit}"):
+    for limit in (0, -1.5, float("inf"), float("nan")):
+        with pytest.raises(DutyplanError, match=rf"time_limit must be more than 0 and at most .*, got {limit}"):
             solve(problem, time_limit=limit, workers=1)
-    with pytest.raises(DutyplanError, match="workers must be >= 1, got 0"):
+    with pytest.raises(DutyplanError, match="workers must be a whole number from 1 to 1024, got 0"):
         solve(problem, time_limit=1, workers=0)
 
 

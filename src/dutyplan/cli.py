@@ -1,8 +1,13 @@
 """The ``dutyplan`` command.
 
-Exit codes: 0 plan written (or check passed), 1 the checker found violations,
-2 bad input (problem or plan file, arguments), 3 no plan (hard rules infeasible, or none
-found within the time limit).
+Exit codes: 0 plan written (or check passed), 1 the checker found violations or false
+figures, 2 bad input (problem or plan file, arguments, paths), 3 no plan (hard rules
+infeasible, or none found within the time limit), 130 interrupted (Ctrl-C: the best plan
+found so far is written and its path printed; a second Ctrl-C aborts at once).
+
+Every argument and path is checked before any solving starts, and everything printed goes
+through a filter that shows control characters as escapes (``\\x1b``), so no name in a
+problem or plan file can send escape sequences to the terminal.
 """
 
 from __future__ import annotations
@@ -11,12 +16,82 @@ import argparse
 import contextlib
 import json
 import logging
+import math
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
+from dutyplan.budget import MAX_SEED, MAX_TIME_LIMIT, MAX_WORKERS
 from dutyplan.errors import DutyplanError
+from dutyplan.staffing import MAX_PER_SITE
+from dutyplan.writing import writable_directory, writable_file
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a process ended by Ctrl-C
+
+MAX_DPI = 1200
+MAX_ROWS = 1_000_000
+
+# what a terminal would act on: C0 controls but tab, line feed and carriage return, DEL, C1,
+# line and paragraph separators, bidirectional overrides and isolates
+TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as an escape (``\\x1b``)."""
+    return TERMINAL_UNSAFE.sub(_escaped, text)
+
+
+class _SafeStream:
+    """A text stream that shows control characters as escapes instead of writing them."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(terminal_text(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+# ---------------------------------------------------------------------------- argument types
+
+
+def _seconds(text: str) -> float:
+    """A time limit: a finite number of seconds, more than 0 and at most MAX_TIME_LIMIT."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_TIME_LIMIT):
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_TIME_LIMIT:g} seconds, got {text}"
+        )
+    return value
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """A whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {text}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
 
 
 FORMATS = ("auto", "dutyplan", "curtois", "timefold")
@@ -83,13 +158,19 @@ def _solve(args: argparse.Namespace) -> int:
     from dutyplan.checker import check
     from dutyplan.solve import solve
 
+    if args.out:
+        writable_file(args.out, "--out")
+    if args.checkpoint:
+        writable_directory(args.checkpoint, "--checkpoint")
     problem = _load(args.problem, args.format)
     with _executor(args.dask) as executor:
         plan = solve(
             problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, log=args.log,
             strategy=args.strategy, executor=executor, checkpoint_dir=args.checkpoint,
-            progress=not args.quiet,
+            progress=not args.quiet, deterministic=args.deterministic,
         )
+    if plan.result.stop_reason == "interrupted":
+        return _interrupted(args, problem.name, plan)
     if plan.result.status in ("infeasible", "unknown"):
         if plan.result.status == "infeasible":
             why = "the hard rules cannot all hold together"
@@ -112,6 +193,28 @@ def _solve(args: argparse.Namespace) -> int:
         print(plan.summary(problem, max_rows=args.rows))
     report = check(problem, plan)
     return _checked_plan_out(args, plan, report, "independent check", lambda: _timefold_score(args, plan))
+
+
+def _interrupted(args: argparse.Namespace, name: str, plan) -> int:  # noqa: ANN001
+    """Ctrl-C: write the best plan found so far (to --out, or next to the current directory)
+    and say where; exit 130."""
+    if plan.result.objective is None and not plan.assignments:
+        print("interrupted before any plan was found", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    path = Path(args.out) if args.out else Path(f"{_file_stem(name)}.interrupted.plan.json")
+    plan.to_json(path)
+    print(f"interrupted: the best plan found so far ({plan.result.status}, objective "
+          f"{plan.result.objective}) is written to {path}", file=sys.stderr)
+    print(f"check it with: dutyplan check {args.problem} {path}", file=sys.stderr)
+    if getattr(args, "checkpoint", None):
+        print(f"finished sites are kept in {args.checkpoint}; run again with --checkpoint to resume",
+              file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _file_stem(name: str) -> str:
+    """A problem name as a file name stem (letters of any script kept)."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("._")[:80] or "plan"
 
 
 @contextlib.contextmanager
@@ -200,12 +303,17 @@ def _replan(args: argparse.Namespace) -> int:
     from dutyplan.plan import Plan
     from dutyplan.replan import replan
 
+    if args.out:
+        writable_file(args.out, "--out")
     problem = _load(args.problem, args.format)
     published = Plan.from_json(Path(args.plan))
     changes = parse_json(read_text(Path(args.changes), "changes file"), args.changes) if args.changes else None
     result = replan(problem, published, changes, freeze_until=args.freeze_until,
-                    time_limit=args.time_limit, workers=args.workers, seed=args.seed)
+                    time_limit=args.time_limit, workers=args.workers, seed=args.seed,
+                    deterministic=args.deterministic)
     plan = result.plan
+    if plan.result.stop_reason == "interrupted":
+        return _interrupted(args, problem.name, plan)
     if plan.result.status in ("infeasible", "unknown"):
         print(f"no re-plan for {problem.name}: {plan.result.status}", file=sys.stderr)
         return EXIT_NO_PLAN
@@ -218,6 +326,8 @@ def _staffing(args: argparse.Namespace) -> int:
     from dutyplan.io.files import parse_json, read_text
     from dutyplan.staffing import staffing
 
+    if args.out:
+        writable_file(args.out, "--out")
     problem = _load(args.problem, args.format)
     pool = parse_json(read_text(Path(args.pool), "pool file"), args.pool) if args.pool else None
     if pool is not None and not isinstance(pool, list):
@@ -238,7 +348,7 @@ def _explain(args: argparse.Namespace) -> int:
         from dutyplan.infeasible import explain
 
         problem = _load(args.problem, args.format)
-        answer = explain(problem, time_limit=args.time_limit)
+        answer = explain(problem, time_limit=args.time_limit, deterministic=args.deterministic)
         print(answer.model_dump_json(indent=2) if args.json else answer.summary())
         return EXIT_OK if answer.feasible or answer.parts else EXIT_NO_PLAN
     problem, plan = _plan_and_problem(args)
@@ -265,6 +375,11 @@ def _plan_and_problem(args: argparse.Namespace):
 def _export(args: argparse.Namespace) -> int:
     from dutyplan.export import export
 
+    out = Path(args.out)
+    if args.format in ("xlsx", "html") and out.suffix.lower() == f".{args.format}":
+        writable_file(out, "--out")
+    else:
+        writable_directory(out, "--out")
     problem, plan = _plan_and_problem(args)
     for path in export(problem, plan, args.format, Path(args.out)):
         print(path)
@@ -280,8 +395,12 @@ def _plot(args: argparse.Namespace) -> int:
     except ImportError:
         raise DutyplanError("plots need matplotlib: pip install 'dutyplan[plots]'") from None
     matplotlib.use("Agg")  # files only, no window
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     from dutyplan import plots
 
+    kinds = FigureCanvasAgg.get_supported_filetypes()
+    writable_file(args.out, "--out", tuple(f".{kind}" for kind in sorted(kinds)))
     problem, plan = _plan_and_problem(args)
     if args.kind == "map":
         figure = plots.plot_map(problem, plan, font=args.font)
@@ -292,7 +411,6 @@ def _plot(args: argparse.Namespace) -> int:
     else:
         figure = plots.plot_convergence(plan, font=args.font)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=args.dpi)
     print(out)
     return EXIT_OK
@@ -318,6 +436,11 @@ def _example(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+DETERMINISTIC_HELP = (
+    "count the time limit in CP-SAT's deterministic time: the same problem, seed and "
+    "--workers give the same plan on any machine and under any load (the wall time may be "
+    "longer or shorter; it is reported)"
+)
 FORMAT_HELP = (
     "problem file format: dutyplan (JSON/TOML), curtois (Curtois-Qu nurse rostering "
     "instance), timefold (Timefold employee-scheduling data set) or auto (from the content; "
@@ -337,11 +460,14 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="solve a problem file (or a bundled example) and print the plan")
     p.add_argument("problem", help="problem file (.json or .toml) or a bundled example name")
     p.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
-    p.add_argument("--time-limit", type=float, default=30.0, metavar="S", help="seconds (default 30)")
-    p.add_argument("--workers", type=int, default=None, metavar="N", help="solver threads (default: all cores)")
-    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    p.add_argument("--time-limit", type=_seconds, default=30.0, metavar="S",
+                   help="seconds (default 30): wall clock, or deterministic with --deterministic")
+    p.add_argument("--workers", type=_whole(1, MAX_WORKERS), default=None, metavar="N",
+                   help="solver threads (default: all cores)")
+    p.add_argument("--seed", type=_whole(0, MAX_SEED), default=0, metavar="N", help="random seed (default 0)")
+    p.add_argument("--deterministic", action="store_true", help=DETERMINISTIC_HELP)
     p.add_argument("--out", metavar="PLAN.json", help="write the plan as JSON")
-    p.add_argument("--rows", type=int, default=40, help="rows per table in the summary")
+    p.add_argument("--rows", type=_whole(0, MAX_ROWS), default=40, help="rows per table in the summary")
     p.add_argument("--quiet", action="store_true", help="print only the check verdict (no progress bar)")
     p.add_argument("--log", action="store_true", help="log the CP-SAT search")
     p.add_argument("--strategy", choices=("auto", "single", "decompose"), default="auto",
@@ -375,9 +501,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--freeze-until", metavar="DATE[THH:MM]", default=None,
                    help="nothing starting before this moves (default: the horizon start)")
     r.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
-    r.add_argument("--time-limit", type=float, default=30.0, metavar="S")
-    r.add_argument("--workers", type=int, default=None, metavar="N")
-    r.add_argument("--seed", type=int, default=0, metavar="N")
+    r.add_argument("--time-limit", type=_seconds, default=30.0, metavar="S")
+    r.add_argument("--workers", type=_whole(1, MAX_WORKERS), default=None, metavar="N")
+    r.add_argument("--seed", type=_whole(0, MAX_SEED), default=0, metavar="N")
+    r.add_argument("--deterministic", action="store_true", help=DETERMINISTIC_HELP)
     r.add_argument("--out", metavar="PLAN.json", help="write the new plan as JSON")
     r.set_defaults(run=_replan)
 
@@ -385,10 +512,11 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("problem")
     f.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     f.add_argument("--pool", metavar="POOL.json", help="candidate people (JSON list; default: per site and role)")
-    f.add_argument("--per-site", type=int, default=None, metavar="N", help="generated candidates per site and role")
-    f.add_argument("--time-limit", type=float, default=30.0, metavar="S")
-    f.add_argument("--workers", type=int, default=None, metavar="N")
-    f.add_argument("--seed", type=int, default=0, metavar="N")
+    f.add_argument("--per-site", type=_whole(1, MAX_PER_SITE), default=None, metavar="N",
+                   help="generated candidates per site and role")
+    f.add_argument("--time-limit", type=_seconds, default=30.0, metavar="S")
+    f.add_argument("--workers", type=_whole(1, MAX_WORKERS), default=None, metavar="N")
+    f.add_argument("--seed", type=_whole(0, MAX_SEED), default=0, metavar="N")
     f.add_argument("--out", metavar="PLAN.json", help="write a fully covered plan with the extra people")
     f.set_defaults(run=_staffing)
 
@@ -396,11 +524,12 @@ def parser() -> argparse.ArgumentParser:
                        "uncovered gate-shift, who could have stood there and which rule stopped the others")
     w.add_argument("problem")
     w.add_argument("plan", nargs="?", default=None)
-    w.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="for an infeasible problem")
+    w.add_argument("--time-limit", type=_seconds, default=10.0, metavar="S", help="for an infeasible problem")
+    w.add_argument("--deterministic", action="store_true", help=DETERMINISTIC_HELP)
     w.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     w.add_argument("--people", default=None, help="comma-separated person ids (default: everyone)")
-    w.add_argument("--limit", type=int, default=None, help="explain the first N uncovered gate-shifts")
-    w.add_argument("--max-people", type=int, default=5, help="names listed per reason")
+    w.add_argument("--limit", type=_whole(0, MAX_ROWS), default=None, help="explain the first N uncovered gate-shifts")
+    w.add_argument("--max-people", type=_whole(0, MAX_ROWS), default=5, help="names listed per reason")
     w.add_argument("--json", action="store_true", help="print the explanations as JSON")
     w.set_defaults(run=_explain)
 
@@ -426,7 +555,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--kind", choices=PLOT_KINDS, default="map", help="default: map")
     g.add_argument("--site", default=None, help="site id for the Gantt chart (default: the first)")
     g.add_argument("--font", default=None, help="font family for the labels (default: one with the glyphs)")
-    g.add_argument("--dpi", type=int, default=150)
+    g.add_argument("--dpi", type=_whole(10, MAX_DPI), default=150, help=f"dots per inch, 10 to {MAX_DPI}")
     g.add_argument("--out", required=True, metavar="FILE.png", help="image file (png, svg or pdf)")
     g.set_defaults(run=_plot)
 
@@ -445,16 +574,23 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if args.verbose or getattr(args, "log", False):
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _SafeStream(sys.stdout), _SafeStream(sys.stderr)  # type: ignore[assignment]
     try:
+        args = parser().parse_args(argv)
+        if args.verbose or getattr(args, "log", False):
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         return args.run(args)
     except DutyplanError as error:
         print(f"dutyplan: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # the second Ctrl-C: abort at once, nothing written
+        print("dutyplan: aborted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 if __name__ == "__main__":

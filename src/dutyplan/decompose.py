@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,14 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from dutyplan.budget import Budget, run
+from dutyplan.checker import check
+from dutyplan.errors import PlanFileError
 from dutyplan.model import build_model
 from dutyplan.model.index import GateClass, Index
 from dutyplan.plan import Plan
 from dutyplan.problem import LEVELS, Preference, Problem, Rules
+from dutyplan.sites import SiteJob, process_pool, roster_site
 
 logger = logging.getLogger("dutyplan")
 
@@ -166,9 +170,11 @@ def _nearest_sites(ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.nd
 
 
 def choose_sites(
-    ix: Index, time_limit: float, workers: int, seed: int
+    ix: Index, time_limit: Budget | float, workers: int, seed: int
 ) -> tuple[np.ndarray, dict[str, float]]:
-    """Site of each person (-1: not needed) from the capacitated assignment model."""
+    """Site of each person (-1: not needed) from the capacitated assignment model, within
+    ``time_limit`` (a :class:`~dutyplan.budget.Budget` or wall seconds; at least 0.5 s)."""
+    budget = Budget.of(time_limit)
     caps = person_capacity(ix)
     demand, cheapest = site_demand(ix)
     km = ix.km
@@ -210,11 +216,8 @@ def choose_sites(
                 objective.append(unit_weight * sum(used))
     model.minimize(sum(objective))
     _hint_from_lp(model, ix, pairs, caps, demand, y, z, u)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.5, time_limit)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    status = solver.solve(model)
+    solver = Budget(max(0.5, budget.left()), budget.deterministic, budget.stop).solver(workers=workers, seed=seed)
+    status = run(solver, model, budget)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # no assignment within the time (a loaded machine, a short limit): nearest sites
         logger.info("site choice: no assignment in %.1fs, nearest sites instead", solver.wall_time)
@@ -290,16 +293,17 @@ def _hint_from_lp(model, ix, pairs, caps, demand, y, z, u) -> None:  # noqa: ANN
 
 
 def relaxation_bounds(
-    ix: Index, cover_budget: int | None, time_limit: float = 60.0
+    ix: Index, cover_budget: int | None, time_limit: Budget | float = 60.0
 ) -> tuple[int, int | None]:
     """Lower bounds from the transportation relaxation: cover, and commute given a cover budget.
 
     Cover: each missing person-shift at site k costs at least the cheapest miss there.
     Commute: the least km with the cover cost held at or below ``cover_budget``.
-    Each LP stops after ``time_limit`` seconds; an LP not solved to optimality proves nothing
-    (0 or None is returned for its bound).
+    Each LP stops after ``time_limit`` seconds (a :class:`~dutyplan.budget.Budget` or wall
+    seconds; in deterministic mode the LPs run to the end: they are small); an LP not solved
+    to optimality proves nothing (0 or None is returned for its bound).
     """
-    deadline = time.perf_counter() + time_limit
+    budget = Budget.of(time_limit)
     caps = person_capacity(ix)
     demand, cheapest = site_demand(ix)
     options = _site_options(ix) & (caps[:, None] > 0)
@@ -321,10 +325,10 @@ def relaxation_bounds(
         return lp, z, u
 
     def solved(lp: pywraplp.Solver) -> bool:
-        left = deadline - time.perf_counter()
-        if left <= 0:
+        if budget.expired():
             return False
-        lp.SetTimeLimit(max(1, int(1000 * left)))
+        if not budget.deterministic:
+            lp.SetTimeLimit(max(1, int(1000 * budget.left())))
         return lp.Solve() == pywraplp.Solver.OPTIMAL
 
     lp, z, u = build()
@@ -412,14 +416,14 @@ def _unproven_rank(plan: Plan | None) -> int:
     return len(LEVELS)
 
 
-def assignment_bound(ix: Index, cover_budget: int, time_limit: float, workers: int) -> int | None:
+def assignment_bound(ix: Index, cover_budget: int, time_limit: Budget | float, workers: int) -> int | None:
     """Lower bound on commute from the site choice with integer sites (stronger than the LP).
 
     The relaxation keeps one site per person, the per-person capacities and the cover budget,
     and drops every other rule, so any plan with cover cost at most ``cover_budget`` has at
     least this much commute. Returns CP-SAT's proven bound (None if it proved nothing).
     """
-    deadline = time.perf_counter() + time_limit
+    budget = Budget.of(time_limit)
     caps = person_capacity(ix)
     demand, cheapest = site_demand(ix)
     sc = _SiteChoice(ix, caps, demand)
@@ -427,12 +431,9 @@ def assignment_bound(ix: Index, cover_budget: int, time_limit: float, workers: i
     model.add(sum(int(cheapest[k]) * u[k] for k in range(ix.n_sites)) <= cover_budget)
     model.minimize(sum(int(ix.km[p, k]) * z[i] for i, (p, k) in enumerate(pairs.tolist())))
     _hint_from_lp(model, ix, pairs, caps, demand, y, z, u)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
-    solver.parameters.num_workers = workers
-    if workers <= 2:
-        solver.parameters.subsolvers.extend(["max_lp", "core"][:workers])
-    status = solver.solve(model)
+    portfolio = {"subsolvers": ["max_lp", "core"][:workers]} if workers <= 2 else None
+    solver = budget.solver(None, workers, 0, portfolio)
+    status = run(solver, model, budget)
     if status == cp_model.INFEASIBLE:
         return None  # the budget is below the relaxation's own cover bound: prove nothing
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.best_objective_bound <= 0:
@@ -441,7 +442,7 @@ def assignment_bound(ix: Index, cover_budget: int, time_limit: float, workers: i
 
 
 def improve_bounds(
-    plan: Plan, ix: Index, time_limit: float, workers: int, restricted: bool = False
+    plan: Plan, ix: Index, time_limit: Budget | float, workers: int, restricted: bool = False
 ) -> None:
     """Raise the plan's bounds with relaxations of the whole problem; update it in place.
 
@@ -454,7 +455,7 @@ def improve_bounds(
     result = plan.result
     if result.objective is None:
         return
-    deadline = time.perf_counter() + max(0.0, time_limit)
+    budget = Budget.of(time_limit)
     weighted = result.mode.startswith("weighted")
     if restricted:
         for lv in result.levels:
@@ -464,16 +465,13 @@ def improve_bounds(
     cover_value = values["cover"].value if "cover" in values else 0
     unproven = not all(lv.optimal for lv in result.levels) if not weighted else restricted
     if unproven:
-        cover_lb, commute_lb = relaxation_bounds(
-            ix, None if weighted else cover_value, max(0.0, deadline - time.perf_counter())
-        )
+        cover_lb, commute_lb = relaxation_bounds(ix, None if weighted else cover_value, budget)
         if weighted:
             cover_weight = values["cover"].weight if "cover" in values else 0
             result.best_bound = max(result.best_bound or 0, cover_weight * cover_lb)
         else:
-            left = deadline - time.perf_counter()
-            if "commute" in values and not values["commute"].optimal and left > 0.2:
-                integer = assignment_bound(ix, cover_value, left, workers)
+            if "commute" in values and not values["commute"].optimal and budget.left() > 0.2:
+                integer = assignment_bound(ix, cover_value, budget, workers)
                 if integer is not None:
                     commute_lb = max(commute_lb or 0, integer)
             for lv in result.levels:
@@ -499,13 +497,12 @@ def improve_bounds(
 
 def solve_decomposed(
     problem: Problem,
-    time_limit: float,
+    time_limit: Budget | float,
     workers: int,
     seed: int,
     log: bool = False,
     params: dict | None = None,
     index: Index | None = None,
-    started: float | None = None,
     executor: Executor | None = None,
     checkpoint_dir: str | Path | None = None,
     progress: Any = None,
@@ -519,15 +516,15 @@ def solve_decomposed(
     over sites, bound from the transportation dual). ``executor``: where sites are rostered
     (default: a process pool of ``workers`` processes). ``checkpoint_dir``: finished work is
     kept there and taken back by a rerun (see :class:`dutyplan.sites.Checkpoint`).
-    ``progress``: see :func:`dutyplan.progress.make_progress`. ``started``:
-    ``time.perf_counter()`` when the caller's clock started (the time limit counts from there).
+    ``progress``: see :func:`dutyplan.progress.make_progress`. ``time_limit``: a
+    :class:`~dutyplan.budget.Budget` (it may have begun before this call) or wall seconds.
     """
     from dutyplan import city
     from dutyplan.progress import make_progress
     from dutyplan.sites import Checkpoint
 
-    t0 = started if started is not None else time.perf_counter()
-    deadline = t0 + time_limit
+    budget = Budget.of(time_limit)
+    t0 = budget.started
     bar = make_progress(progress, len(problem.sites))
     checkpoint = Checkpoint(checkpoint_dir, problem) if checkpoint_dir is not None else None
     bar.update(0, 0, 0, stage="site choice")
@@ -538,7 +535,7 @@ def solve_decomposed(
         options = _site_options(index) & (person_capacity(index)[:, None] > 0)
         km_of = index.km
         if site_of is None:
-            site_of, found = choose_sites(index, min(0.1 * time_limit, 30.0), workers, seed)
+            site_of, found = choose_sites(index, budget.part(min(0.1 * budget.seconds, 30.0)), workers, seed)
             info.update(found)
     else:
         view = city.city_view(problem)
@@ -555,9 +552,10 @@ def solve_decomposed(
     logger.info("sites chosen at %.2fs: %s", time.perf_counter() - t0, info)
 
     # time kept for the end: merging, evaluating, bounds (measured shares, see benchmarks)
-    reserve = min(0.05 * time_limit, 5.0) if index is not None else min(0.15 * time_limit, 120.0)
+    reserve = min(0.05 * budget.seconds, 5.0) if index is not None else min(0.15 * budget.seconds, 120.0)
     runner = _SiteRunner(
-        problem, site_of, executor, workers, seed, params, checkpoint, bar, deadline - reserve
+        problem, site_of, executor, workers, seed, params, checkpoint, bar,
+        budget.part(budget.left() - reserve, parallel=workers),
     )
     if index is not None:
         caps, demand = person_capacity(index), site_demand(index)[0]
@@ -579,19 +577,21 @@ def solve_decomposed(
             _reach_role_holders(reach, view, runner.infeasible, roles)
         rounds = _repair(runner, reach, caps, demand, roles, view)
         runner.improve()
-    finally:
-        runner.close()
+    except BaseException:  # a second Ctrl-C (or an error): do not wait for the jobs
+        runner.close(abort=True)
+        raise
+    runner.close()
     bar.update(len(problem.sites), runner.people_placed(), runner.uncovered(), stage="merging")
     assignments = [a for k in sorted(runner.plans) for a in runner.plans[k].assignments]
     unmet: tuple[list[str], bool] = ([], False)
     if runner.infeasible:
         view = view if view is not None else city.city_view(problem)
-        unmet = _unmet(problem, view, runner, deadline)
+        unmet = _unmet(problem, view, runner, budget)
         for line in unmet[0]:
             logger.warning("%s", line)
     plan = None
     if index is not None and not runner.infeasible:
-        plan = _polish(problem, runner.site_of, assignments, index, deadline, workers, seed, log, params, t0)
+        plan = _polish(problem, runner.site_of, assignments, index, budget, workers, seed, log, params)
         # never lose the merged plan: evaluate it as a city (the restricted model can be
         # infeasible where the whole problem is not, e.g. a site given nobody with a role)
         if plan.result.objective is None:
@@ -600,11 +600,11 @@ def solve_decomposed(
     if plan is None:
         view = view if view is not None else city.city_view(problem)
         pairs = pairs if pairs is not None else city.candidate_pairs(view)
-        plan = _city_plan(problem, view, pairs, runner, assignments, deadline, t0, unmet)
+        plan = _city_plan(problem, view, pairs, runner, assignments, budget, unmet)
     result = plan.result
     result.mode = f"{result.mode}, decomposed"
     result.first_plan_seconds = runner.first_plan_at
-    result.time_limit = time_limit
+    result.time_limit = budget.seconds
     logger.info(
         "decomposed: %d sites rostered (%d resumed), %d repair rounds, objective %s, bound %s at %.2fs",
         len(runner.plans), runner.resumed, rounds, result.objective, result.best_bound,
@@ -616,17 +616,24 @@ def solve_decomposed(
 
 
 class _SiteRunner:
-    """The site plans of a run: who is where, which sites have a plan, and the executor."""
+    """The site plans of a run: who is where, which sites have a plan, and the executor.
+
+    ``budget``: the time for rostering (its searches run ``workers`` side by side). A stop
+    request cancels the jobs not started and asks those running in dutyplan's own pool to
+    return the best roster they have."""
 
     def __init__(
         self, problem: Problem, site_of: np.ndarray, executor: Executor | None, workers: int,
-        seed: int, params: dict | None, checkpoint: Any, bar: Any, stop: float,
+        seed: int, params: dict | None, checkpoint: Any, bar: Any, budget: Budget,
     ) -> None:
         self.problem, self.site_of, self.workers, self.seed = problem, site_of.copy(), workers, seed
         self.params = dict(params or {})
-        self.checkpoint, self.bar, self.stop = checkpoint, bar, stop
+        self.checkpoint, self.bar, self.budget = checkpoint, bar, budget
         self.own_executor = executor is None
         self.executor = executor
+        self._pool_stop: Any = None  # the event that stops the jobs of our own pool
+        self._futures: list[Any] = []  # the jobs of the round in progress
+        budget.stop.on_request(self._stop_jobs)
         self.plans: dict[int, Plan] = {}
         self.infeasible: set[int] = set()  # sites whose hard rules admit no roster with their people
         self.resumed = 0
@@ -678,14 +685,23 @@ class _SiteRunner:
 
     def _executor(self) -> Executor:
         if self.executor is None:
-            # the platform's default start method: fork on Linux (no CP-SAT thread outlives
-            # its solve, and scripts need no ``if __name__ == "__main__"`` guard), spawn elsewhere
-            self.executor = ProcessPoolExecutor(max_workers=self.workers)
+            self.executor, self._pool_stop = process_pool(self.workers)
         return self.executor
 
-    def close(self) -> None:
+    def _stop_jobs(self) -> None:
+        """A stop request: jobs not started are cancelled, running ones in our pool stop."""
+        for future in list(self._futures):
+            future.cancel()
+        if self._pool_stop is not None:
+            self._pool_stop.set()
+
+    def close(self, abort: bool = False) -> None:
+        """Shut our pool down (``abort``: without waiting for the jobs, which are asked to
+        stop)."""
         if self.own_executor and self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            if abort:
+                self._stop_jobs()
+            self.executor.shutdown(wait=not abort, cancel_futures=True)
             self.executor = None
 
     # ------------------------------------------------------------------ rounds
@@ -698,12 +714,11 @@ class _SiteRunner:
         (whose current plan no longer fits its people). A site whose hard rules admit no
         roster is marked infeasible. Returns the sites that got a plan; jobs that could not
         start before the stop time keep their previous plan."""
-        from dutyplan.sites import SiteJob, roster_site
-
         fresh: set[int] = set()
-        if not seconds:
+        if not seconds or self.budget.expired():
             return fresh
-        wall_stop = time.time() + (self.stop - time.perf_counter())
+        deterministic = self.budget.deterministic
+        wall_stop = self.budget.wall_deadline()
         jobs = []
         for k in sorted(seconds, key=lambda k: -seconds[k]):
             sub = site_problem(self.problem, k, self.members(k))
@@ -712,13 +727,22 @@ class _SiteRunner:
                 site=k, problem_json=sub.model_dump_json(), seconds=seconds[k], deadline=wall_stop,
                 seed=self.seed, params=self.params, stage_share=SITE_STAGE_SHARE,
                 hint_json=hint.model_dump_json() if hint is not None else None,
+                deterministic=deterministic,
             ))
         pool = self._executor()
-        futures = [pool.submit(roster_site, job) for job in jobs]
+        futures = self._futures = [pool.submit(roster_site, job) for job in jobs]
+        if self.budget.stop.requested:  # asked to stop while the jobs were made
+            self._stop_jobs()
         beyond = []
+        # in deterministic mode the results are taken in the order the jobs were made, so
+        # that nothing depends on which finishes first
+        finished = iter(futures) if deterministic else as_completed(futures)
         try:
-            for future in as_completed(futures):
-                k, plan_json, used = future.result()
+            for future in finished:
+                if future.cancelled():
+                    continue
+                k, plan_json, used, work = future.result()
+                self.budget.charge(work)
                 if plan_json is None:
                     continue
                 beyond.append(max(0.0, used - seconds[k]))
@@ -733,12 +757,13 @@ class _SiteRunner:
                     if self.checkpoint is not None:
                         self.checkpoint.save_site(k, self.member_ids(k), plan_json)
                 self.bar.update(len(self.plans), self.people_placed(), self.uncovered(), stage=self.stage)
-                if time.perf_counter() > self.stop + 1.0:
+                if not deterministic and self.budget.elapsed() > self.budget.seconds + 1.0:
                     break  # the rest finish or give up on their own deadline
         finally:
             for future in futures:
                 future.cancel()
-        if beyond:
+            self._futures = []
+        if beyond and not deterministic:
             self.overhead = max(0.05, float(np.mean(beyond)))
         return fresh
 
@@ -749,7 +774,7 @@ class _SiteRunner:
         todo = []
         for k in self.needed_sites():
             saved = self.checkpoint.load_site(k, self.member_ids(k)) if self.checkpoint else None
-            if saved is not None:
+            if saved is not None and self._usable(k, saved):
                 self.keep(k, saved)
                 self.resumed += 1
             else:
@@ -759,10 +784,28 @@ class _SiteRunner:
         if len(self.plans) == len(self.needed_sites()):
             self.first_plan_at = round(time.perf_counter() - self.started, 4)
 
+    def _usable(self, k: int, saved: Plan) -> bool:
+        """A saved site plan fits site k with its people and passes the independent check
+        (every hard rule, every figure it states); else the site is solved again."""
+        sub = site_problem(self.problem, k, self.members(k))
+        try:
+            saved.ensure_fits(sub)
+        except PlanFileError as error:
+            logger.warning("checkpoint plan of site %s does not fit it (%s): solving it again",
+                           self.problem.sites[k].id, error)
+            return False
+        report = check(sub, saved)
+        if not report.ok:
+            logger.warning("checkpoint plan of site %s fails the check (%d violations, %d false "
+                           "figures): solving it again", self.problem.sites[k].id,
+                           len(report.violations), len(report.mismatches))
+        return report.ok
+
     def _shares(self, sites: list[int], fraction: float) -> dict[int, float]:
         if not sites:
             return {}
-        budget = (self.stop - time.perf_counter()) * self.workers - self.overhead * len(sites)
+        overhead = 0.0 if self.budget.deterministic else self.overhead
+        budget = self.budget.left() * self.workers - overhead * len(sites)
         sizes = {k: max(1, len(self.members(k))) for k in sites}
         total = sum(sizes.values())
         return {k: max(MIN_SITE_SECONDS, fraction * budget * sizes[k] / total) for k in sites}
@@ -773,14 +816,15 @@ class _SiteRunner:
         nor improves are left alone after it. Until nothing is left to try or time is up."""
         self.stage = "improving"
         stalled: set[int] = set()
-        while time.perf_counter() < self.stop - 1.0:
+        overhead = 0.0 if self.budget.deterministic else self.overhead
+        while self.budget.left() > 1.0:
             rank = {k: _unproven_rank(plan) for k, plan in self.plans.items() if k not in stalled}
             rank = {k: r for k, r in rank.items() if r < len(LEVELS)}
             if not rank:
                 return
             first = min(rank.values())
             todo = [k for k in rank if rank[k] == first]
-            budget = (self.stop - time.perf_counter()) * self.workers - self.overhead * len(todo)
+            budget = self.budget.left() * self.workers - overhead * len(todo)
             if budget < max(1.0, 0.2 * len(todo)):
                 return
             before = {k: _values(self.plans[k]) for k in todo}
@@ -831,7 +875,7 @@ def _repair(runner: _SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: 
     person_index = {p.id: i for i, p in enumerate(problem.people)}
     rounds = 0
     tries: dict[int, int] = defaultdict(int)  # repair rounds each site had
-    while time.perf_counter() < runner.stop - 2.0:
+    while runner.budget.left() > 2.0:
         unplanned = [k for k in runner.needed_sites() if k not in runner.plans and k not in runner.infeasible]
         if unplanned:  # no plan in their time: once more, with more time
             if not runner.run(runner._shares(unplanned, 0.5)):
@@ -974,7 +1018,7 @@ def _reach_role_holders(reach: dict[int, list[tuple[int, int]]], view: Any, site
             _reach_more(reach, people, np.full(len(people), k), km)
 
 
-def _unmet(problem: Problem, view: Any, runner: _SiteRunner, deadline: float) -> tuple[list[str], bool]:
+def _unmet(problem: Problem, view: Any, runner: _SiteRunner, budget: Budget) -> tuple[list[str], bool]:
     """Plain words for each site whose hard rules still admit no roster (it is left
     unstaffed), and whether that proves that no plan of the whole problem keeps every hard
     rule: a hard role requirement that nobody with the role may work at, or one the site
@@ -1005,9 +1049,10 @@ def _unmet(problem: Problem, view: Any, runner: _SiteRunner, deadline: float) ->
             subject.update(people.tolist())
         if why is None:
             local = sorted(subject) if required else runner.members(k)
-            left = deadline - time.perf_counter()
+            left = budget.left()
             if local and len(local) <= EXPLAIN_MOST and left > 1.0:
-                answer = explain(site_problem(problem, k, local), time_limit=min(10.0, 0.5 * left))
+                answer = explain(site_problem(problem, k, local), time_limit=min(10.0, 0.5 * left),
+                                 deterministic=budget.deterministic)
                 if not answer.feasible and answer.parts:
                     why = "; ".join(part.text for part in answer.parts)
                     proven |= bool(required) and not any(forces_work(problem, p) for p in local)
@@ -1050,7 +1095,7 @@ class _RoleNeeds:
         return any(role in self.by_site.get(k, {}) for role in roles)
 
 
-def _polish(problem, site_of, assignments, index, deadline, workers, seed, log, params, t0) -> Plan:  # noqa: ANN001
+def _polish(problem, site_of, assignments, index, budget, workers, seed, log, params) -> Plan:  # noqa: ANN001
     """Small problems: the whole model restricted to the chosen sites, started from the merged
     plan (exact levels, and what time is left to improve it), then bounds of the whole."""
     from dutyplan.solve import solution_from_assignments, solve_model
@@ -1059,21 +1104,21 @@ def _polish(problem, site_of, assignments, index, deadline, workers, seed, log, 
     placed = site_of >= 0
     allowed[np.flatnonzero(placed), site_of[placed]] = True
     dm = build_model(problem, site_allowed=allowed)
-    bound_time = min(0.05 * (deadline - t0), 5.0)
-    start = solution_from_assignments(dm, assignments, time_limit=max(0.5, deadline - bound_time - time.perf_counter()))
-    remaining = max(0.0, deadline - bound_time - time.perf_counter())
+    bound_time = min(0.05 * budget.seconds, 5.0)
+    start = solution_from_assignments(dm, assignments, budget.part(max(0.5, budget.left() - bound_time)))
     if start is None:  # cannot happen unless a site plan broke a shared rule (or no time)
         logger.warning("merged site plans are not a solution of the whole model in time")
-    plan = solve_model(dm, remaining, workers, seed, log, params, initial=start, started=t0)
+    plan = solve_model(dm, budget.part(max(0.0, budget.left() - bound_time)), workers, seed, log, params,
+                       initial=start, started=budget.started)
     plan.result.build_seconds = round(dm.build_seconds, 4)
     if plan.result.objective is not None:
-        improve_bounds(plan, index, deadline - time.perf_counter(), workers, restricted=True)
-    plan.result.solve_seconds = round(time.perf_counter() - t0 - dm.build_seconds, 4)
+        improve_bounds(plan, index, budget.part(), workers, restricted=True)
+    plan.result.solve_seconds = round(budget.elapsed() - dm.build_seconds, 4)
     return plan
 
 
 def _city_plan(problem: Problem, view: Any, pairs: Any, runner: _SiteRunner, assignments: list,
-               deadline: float, t0: float, unmet: tuple[list[str], bool] = ([], False)) -> Plan:
+               budget: Budget, unmet: tuple[list[str], bool] = ([], False)) -> Plan:
     """Large problems: the levels summed over the site plans (each person works at one site,
     so every level but fairness and unit cohesion is a sum over sites), sites with no plan
     fully uncovered, fairness and unit cohesion over the whole city; bounds from the
@@ -1109,7 +1154,7 @@ def _city_plan(problem: Problem, view: Any, pairs: Any, runner: _SiteRunner, ass
         if level not in values or values[level] <= 0 or (not cover_first and values.get("cover", 0) > 0):
             continue
         for candidates in tries:
-            if deadline - time.perf_counter() > 0:
+            if not budget.expired():
                 found = city.transport_bound(view, candidates, cover_first=cover_first)
                 bounds[level] = min(values[level], max(bounds[level], found))
     levels = [
@@ -1131,7 +1176,7 @@ def _city_plan(problem: Problem, view: Any, pairs: Any, runner: _SiteRunner, ass
         build_seconds=0.0, workers=runner.workers, seed=runner.seed, unmet=unmet[0],
     )
     plan = Plan.build(problem, assignments, result)
-    result.solve_seconds = round(time.perf_counter() - t0, 4)
+    result.solve_seconds = round(budget.elapsed(), 4)
     return plan
 
 

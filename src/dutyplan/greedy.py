@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from dutyplan.budget import Budget
 from dutyplan.model.index import build_index
 from dutyplan.plan import Assignment
 from dutyplan.problem import Problem
+
+BUDGET_EVERY = 64  # shift instances between two looks at the budget
 
 # hard rules the greedy keeps; any other hard rule set on someone makes it give up
 HANDLED = {
@@ -45,8 +48,9 @@ def _supported(problem: Problem) -> bool:
     return True
 
 
-def greedy_roster(problem: Problem) -> list[Assignment] | None:
-    """Assignments for a one-site problem under the common rest rules, or None.
+def greedy_roster(problem: Problem, budget: Budget | None = None) -> list[Assignment] | None:
+    """Assignments for a one-site problem under the common rest rules, or None (also when
+    ``budget`` runs out first: it is a start, not worth the solver's time).
 
     Nearest people first (least commute); when that leaves a post empty, least-worked people
     first (spreading the work keeps more people within the rest rules late in the horizon).
@@ -54,15 +58,20 @@ def greedy_roster(problem: Problem) -> list[Assignment] | None:
     if not _supported(problem):
         return None
     ix = build_index(problem)
-    nearest, empty = _fill(problem, ix, nearest_first=True)
-    if not empty:
-        return nearest
-    balanced, empty_balanced = _fill(problem, ix, nearest_first=False)
-    return balanced if empty_balanced < empty else nearest
+    nearest = _fill(problem, ix, nearest_first=True, budget=budget)
+    if nearest is None or not nearest[1]:
+        return None if nearest is None else nearest[0]
+    balanced = _fill(problem, ix, nearest_first=False, budget=budget)
+    if balanced is None:
+        return nearest[0]
+    return balanced[0] if balanced[1] < nearest[1] else nearest[0]
 
 
-def _fill(problem: Problem, ix, nearest_first: bool) -> tuple[list[Assignment], int]:  # noqa: ANN001
-    """One greedy pass; returns the assignments and the number of posts left empty."""
+def _fill(
+    problem: Problem, ix, nearest_first: bool, budget: Budget | None = None  # noqa: ANN001
+) -> tuple[list[Assignment], int] | None:
+    """One greedy pass; returns the assignments and the number of posts left empty (None:
+    the budget ran out; on the wall clock only, its work is not CP-SAT's to count)."""
     n_people, n_days = ix.n_people, ix.n_days
     rules = ix.rules
     day_cap = [r.max_shifts_per_day.value if r.max_shifts_per_day and r.max_shifts_per_day.hard else 99 for r in rules]
@@ -121,9 +130,13 @@ def _fill(problem: Problem, ix, nearest_first: bool) -> tuple[list[Assignment], 
 
     empty = 0
     site = problem.sites[0]
+    dates = problem.dates
     order = sorted((int(ix.start[d, s]), d, s) for d in range(n_days) for s in range(ix.n_shifts))
     out: list[Assignment] = []
-    for _, d, s in order:
+    watch = budget is not None and not budget.deterministic
+    for step, (_, d, s) in enumerate(order):
+        if watch and step % BUDGET_EVERY == 0 and budget.expired():  # type: ignore[union-attr]
+            return None
         posts = []  # (class, gate index) per person needed
         for c, gate_class in enumerate(ix.classes):
             if gate_class.open[d, s] and gate_class.need[d, s] > 0:
@@ -153,7 +166,7 @@ def _fill(problem: Problem, ix, nearest_first: bool) -> tuple[list[Assignment], 
                 allowed[p] = False
             else:
                 empty += 1
-        day = problem.dates[d]
+        day = dates[d]
         shift = problem.shift_types[s]
         for p, _, g in chosen:
             out.append(_assignment(problem, problem.people[p].id, day, shift.id, site.id, site.gates[g].id))

@@ -21,7 +21,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
-from dutyplan.errors import DutyplanError
+from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
 from dutyplan.problem import Problem
 
 
@@ -70,22 +70,24 @@ def forces_work(problem: Problem, p: int) -> bool:
     )
 
 
-def explain(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Explanation:
+def explain(
+    problem: Problem, time_limit: float = 10.0, seed: int = 0, deterministic: bool = False
+) -> Explanation:
     """A minimal set of hard rules and data of ``problem`` that admit no plan together.
 
     Local checks first, each a small model: every person whose own rules force work (hard
     minimum minutes or runs, shifts before the horizon) alone, then every site with a hard
     role requirement with the people who may work there; the whole problem last. A conflict
-    found locally is a conflict of the whole problem too.
+    found locally is a conflict of the whole problem too. ``deterministic``: count the time
+    limit in CP-SAT's deterministic time (see :func:`dutyplan.solve`).
     """
     from dutyplan.decompose import site_problem
     from dutyplan.model import build_index
     from dutyplan.start import person_problem
 
-    if not time_limit > 0:
-        raise DutyplanError(f"time_limit must be > 0 seconds, got {time_limit}")
-    started = time.perf_counter()
-    deadline = started + time_limit
+    check_solve_arguments(time_limit, None, seed)
+    budget = Budget(time_limit, deterministic)
+    started = budget.started
     answer = Explanation(feasible=False)
     ix = build_index(problem)
     forcing = [p for p in range(len(problem.people)) if forces_work(problem, p)]
@@ -102,7 +104,8 @@ def explain(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Explan
         if part is not problem and not part.people:
             continue
         # one person alone: a tiny model, so availability and hard caps are rules to blame too
-        found = _explain_whole(part, deadline, seed, answer, guard_pruning=i < people_alone)
+        with interruptible(budget.stop, "explanation"):
+            found = _explain_whole(part, budget, seed, answer, guard_pruning=i < people_alone)
         if found is not None and not found.feasible:
             found.seconds = round(time.perf_counter() - started, 3)
             return found
@@ -114,7 +117,7 @@ def explain(problem: Problem, time_limit: float = 10.0, seed: int = 0) -> Explan
 
 
 def _explain_whole(
-    problem: Problem, deadline: float, seed: int, answer: Explanation, guard_pruning: bool = False
+    problem: Problem, budget: Budget, seed: int, answer: Explanation, guard_pruning: bool = False
 ) -> Explanation | None:
     """Core and deletion on one (sub)problem; None when time ran out before a verdict."""
     from dutyplan.model import build_model
@@ -128,11 +131,9 @@ def _explain_whole(
         model = dm.model
         model.clear_assumptions()
         model.add_assumptions([literal[k] for k in active])
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1  # cores come from the sequential search
-        solver.parameters.random_seed = seed
-        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
-        status = solver.solve(model)
+        # one worker: cores come from the sequential search
+        solver = Budget(max(0.05, budget.left()), budget.deterministic, budget.stop).solver(seed=seed)
+        status = run(solver, model, budget)
         answer.solves += 1
         core: list[tuple] = []
         if status == cp_model.INFEASIBLE:

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from dutyplan.budget import MAX_SEED, Budget, run
 from dutyplan.model import DutyModel
 
 logger = logging.getLogger("dutyplan")
@@ -80,7 +80,7 @@ def improve(
     dm: DutyModel,
     solution: np.ndarray,
     value: int,
-    seconds: float,
+    seconds: Budget | float,
     workers: int,
     seed: int,
     params: dict[str, Any],
@@ -89,18 +89,19 @@ def improve(
     accept_ties: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Improve ``solution`` (objective ``value`` of the model's current objective) for
-    ``seconds``; returns the best solution and its objective. ``floor``: stop when reached.
+    ``seconds`` (a :class:`~dutyplan.budget.Budget`, or wall seconds); returns the best
+    solution and its objective. ``floor``: stop when reached.
     ``on_improve(value)`` is called at each improvement. ``accept_ties``: move to plans of
     equal objective too (only safe when nothing else ranks plans: not in a lexicographic
     stage, where a tie may be worse on the levels after it)."""
-    deadline = time.perf_counter() + seconds
+    budget = Budget.of(seconds)
     base = dm.model.proto
     indices = np.array([v.index for v in dm.x_vars], dtype=np.int64)
     rng = random.Random(seed)
     kinds = Neighbourhoods(rng)
     tries = gains = 0
     while True:
-        left = deadline - time.perf_counter()
+        left = budget.left()
         if left < 0.2 or (floor is not None and value <= floor):
             break
         kind = kinds.pick()
@@ -121,16 +122,8 @@ def improve(
                 linear.domain.extend([wanted * len(chosen)] * 2)
         sub.proto.solution_hint.vars.extend(range(len(solution)))
         sub.proto.solution_hint.values.extend(solution.tolist())
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = min(left, SUB_SECONDS)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed + tries
-        for key, item in params.items():
-            if key == "subsolvers":
-                solver.parameters.subsolvers.extend(item)
-            else:
-                setattr(solver.parameters, key, item)
-        status = solver.solve(sub)
+        solver = budget.solver(SUB_SECONDS, workers, (seed + tries) % (MAX_SEED + 1), params)
+        status = run(solver, sub, budget)
         tries += 1
         kinds.update(kind, status == cp_model.OPTIMAL)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dutyplan.errors import PlanFileError
 from dutyplan.problem import LEVELS, Problem, format_validation_error
+from dutyplan.writing import write_atomic
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 
@@ -90,6 +91,17 @@ class Result(_Out):
     mode: str = "lexicographic"
     levels: list[LevelResult] = Field(default_factory=list)
     time_limit: float | None = None
+    deterministic: bool = Field(
+        default=False, description="the time limit counted CP-SAT's deterministic time"
+    )
+    deterministic_seconds: float | None = Field(
+        default=None, description="CP-SAT deterministic time the solve used"
+    )
+    stop_reason: Literal["proven", "time limit", "interrupted"] | None = Field(
+        default=None,
+        description="why the solve ended: every level proven optimal (or no plan can exist), "
+        "the time limit, or a stop request (Ctrl-C)",
+    )
     workers: int | None = None
     seed: int | None = None
     progress: list[ProgressPoint] = Field(
@@ -194,19 +206,29 @@ class Plan(_Out):
 
     # ------------------------------------------------------------------ files
     def to_json(self, path: str | Path | None = None, indent: int = 2) -> str:
+        """The plan as JSON text; with ``path``, also written there (atomically: the file is
+        whole or untouched, whatever happens during the write)."""
         text = self.model_dump_json(indent=indent)
         if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
+            write_atomic(path, text + "\n")
         return text
 
     @classmethod
     def from_json(cls, source: str | Path) -> Plan:
-        """Read a plan from a JSON file path or a JSON string."""
-        text = str(source)
-        if not text.lstrip().startswith("{"):
+        """Read a plan from a JSON file (a :class:`~pathlib.Path`, or a string naming a file)
+        or from JSON text (a string starting with ``{`` that names no file)."""
+        text = None
+        if isinstance(source, str) and source.lstrip().startswith("{"):
+            try:
+                names_a_file = Path(source).is_file()
+            except (OSError, ValueError):  # too long for a file name, NUL...
+                names_a_file = False
+            if not names_a_file:
+                text = source
+        if text is None:
             try:
                 text = Path(source).read_text(encoding="utf-8")
-            except OSError as error:
+            except (OSError, UnicodeDecodeError, ValueError) as error:
                 raise PlanFileError(f"cannot read plan file {str(source)!r}: {error}") from None
         try:
             return cls.model_validate_json(text)

@@ -347,17 +347,23 @@ def replan(
     time_limit: float = 30.0,
     workers: int | None = None,
     seed: int = 0,
+    deterministic: bool = False,
 ) -> Replan:
     """Re-plan ``published`` after ``changes``; nothing starting before ``freeze_until`` (a
-    date means its midnight) moves. See the module docstring for the objective."""
+    date means its midnight) moves. See the module docstring for the objective.
+    ``deterministic``: count the time limit in CP-SAT's deterministic time (reproducible, see
+    :func:`dutyplan.solve`); Ctrl-C stops early with the best re-plan found so far."""
     import os
 
     from ortools.sat.python import cp_model
 
+    from dutyplan.budget import Budget, check_solve_arguments, interruptible
     from dutyplan.model import build_model
-    from dutyplan.solve import _run_stage, solution_from_assignments, solve_model
+    from dutyplan.solve import run_stage, solution_from_assignments, solve_model, stop_reason
 
-    started = time.perf_counter()
+    check_solve_arguments(time_limit, workers, seed)
+    budget = Budget(time_limit, deterministic)
+    started = budget.started
     if not isinstance(changes, Changes):
         try:
             changes = Changes.model_validate(changes or {})
@@ -418,8 +424,7 @@ def replan(
     # start from what of the published plan still holds
     workers = workers or os.cpu_count() or 1
     admissible = [a for a in published.assignments if dm.posting(a) >= 0]
-    left = started + time_limit - time.perf_counter()
-    initial = solution_from_assignments(dm, admissible, time_limit=0.2 * left)
+    initial = solution_from_assignments(dm, admissible, budget.part(0.2 * budget.left()))
     hint = np.zeros(len(dm.x_vars), dtype=np.int64)
     for a in admissible:
         hint[dm.posting(a)] = 1
@@ -431,22 +436,28 @@ def replan(
     if changed.objective.effective_mode != "weighted" and dm.uses_level("cover"):
         from dutyplan.checker import check
 
-        published_cover = check(problem, published).levels["cover"]
+        published_cover = check(problem, published, rules_only=True).levels["cover"]
         cover = dm.level_expr("cover")
         capped = dm.model.new_int_var(published_cover, max(published_cover, _upper(dm, "cover")), "")
         dm.model.add_max_equality(capped, [cover, published_cover])
-        left = started + time_limit - time.perf_counter()
-        status, response, _ = _run_stage(
-            dm, capped, initial, 0.5 * left, 0.3 * left, workers, seed, False, None, published_cover
-        )
+        left = budget.left()
+        with interruptible(budget.stop, "re-plan"):
+            status, response, _ = run_stage(
+                dm, capped, initial, budget.part(0.5 * left), 0.3 * left, workers, seed, False, None,
+                published_cover,
+            )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             dm.model.add(cover <= int(response.objective_value))
             initial = np.array(response.solution, dtype=np.int64)[: len(initial) if initial is not None else None]
             order = ["changes", *[lv for lv in LEVELS if lv != "changes"]]
-    seconds = max(0.05, started + time_limit - time.perf_counter())
-    plan = solve_model(dm, seconds, workers, seed, initial=initial, started=started, order=order)
+    with interruptible(budget.stop, "re-plan"):
+        plan = solve_model(dm, budget.part(max(0.05, budget.left())), workers, seed, initial=initial,
+                           started=started, order=order)
     plan.result.solve_seconds = round(time.perf_counter() - started - dm.build_seconds, 4)
     plan.result.time_limit = time_limit
+    plan.result.deterministic = deterministic
+    plan.result.deterministic_seconds = round(budget.charged, 4)
+    plan.result.stop_reason = stop_reason(plan.result, budget)
     plan = _keep_published_gates(ix, plan, published)
     _recount_changes(changed, plan, published.assignments, moment)
     diff = plan_diff(changed, published, plan)

@@ -5,7 +5,13 @@ Each site of a decomposed problem is an ordinary small dutyplan problem (see
 ``concurrent.futures.Executor`` can run :func:`roster_site` on it: a local process pool, or a
 Dask cluster through ``distributed.Client(...).get_executor()``. A job gets an absolute
 wall-clock deadline as well as its own seconds, so a job that starts late (queued behind
-others) never runs past the caller's time limit.
+others) never runs past the caller's time limit; in deterministic mode it gets deterministic
+seconds and no deadline (see :mod:`dutyplan.budget`).
+
+dutyplan's own process pool (:func:`process_pool`) starts every worker with
+:func:`pool_worker_init`: Ctrl-C is ignored there (the parent asks running jobs to stop, and
+they return the best roster they have), and on Linux a worker dies with its parent, even
+when the parent is killed with SIGKILL.
 
 :class:`Checkpoint` keeps a run's finished work on disk: the site choice and every finished
 site plan, each written atomically (a temporary file, flushed and fsynced, then renamed), so a
@@ -15,20 +21,30 @@ problem (same hash) takes them back; a directory of another problem is refused.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import logging
+import multiprocessing
 import os
-import tempfile
+import signal
+import sys
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dutyplan.budget import Budget, Stop
 from dutyplan.errors import DutyplanError
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem
+from dutyplan.writing import writable_directory, write_atomic
+
+logger = logging.getLogger("dutyplan")
 
 CHECKPOINT_VERSION = 1
 
@@ -39,61 +55,98 @@ class SiteJob:
 
     site: int
     problem_json: str
-    seconds: float
-    deadline: float  # time.time() after which the job must not run
+    seconds: float  # wall seconds, or deterministic seconds
+    deadline: float | None  # time.time() after which the job must not run (None: deterministic)
     seed: int
     params: dict[str, Any] = field(default_factory=dict)
     hint_json: str | None = None
     stage_share: dict[str, int] | None = None
+    deterministic: bool = False
 
 
-def roster_site(job: SiteJob) -> tuple[int, str | None, float]:
-    """Solve one site (one CP-SAT worker). Returns (site, plan JSON or None, seconds used):
-    None when the job started too late to run at all or found no plan in its time; a plan of
-    status ``infeasible`` (and no assignments) when the site's hard rules admit no roster
-    with its people."""
+# --------------------------------------------------------------------------- pool workers
+_pool_stop: Any = None  # in a worker of dutyplan's pool: the event by which the parent says stop
+_job_stop: Stop | None = None  # the stop of the job running in this process
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def process_pool(workers: int) -> tuple[ProcessPoolExecutor, Any]:
+    """A process pool of ``workers`` workers started with :func:`pool_worker_init`, and the
+    event that asks its running jobs to stop. The platform's default start method: fork on
+    Linux (no CP-SAT thread outlives its solve, and scripts need no ``if __name__ ==
+    "__main__"`` guard), spawn elsewhere."""
+    context = multiprocessing.get_context()
+    stop = context.Event()
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=pool_worker_init,
+        initargs=(stop, os.getpid()),
+    )
+    return pool, stop
+
+
+def pool_worker_init(stop_event: Any, parent: int) -> None:
+    """Start a pool worker: ignore Ctrl-C, die with the parent (Linux), and stop the running
+    job's search when ``stop_event`` is set."""
+    global _pool_stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: the worker may outlive a killed parent
+            logger.debug("prctl(PR_SET_PDEATHSIG) is not available")
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    _pool_stop = stop_event
+    threading.Thread(target=_watch_pool_stop, name="dutyplan-pool-stop", daemon=True).start()
+
+
+def _watch_pool_stop() -> None:
+    _pool_stop.wait()
+    if _job_stop is not None:
+        _job_stop.request()
+
+
+def roster_site(job: SiteJob) -> tuple[int, str | None, float, float]:
+    """Solve one site (one CP-SAT worker). Returns (site, plan JSON or None, wall seconds
+    used, deterministic seconds used): None when the job started too late to run at all or
+    found no plan in its time; a plan of status ``infeasible`` (and no assignments) when the
+    site's hard rules admit no roster with its people. Asked to stop (dutyplan's pool), it
+    returns the best roster it has."""
     from dutyplan.solve import solve
 
+    global _job_stop
     began = time.time()
-    seconds = min(job.seconds, job.deadline - began)
-    if seconds < 0.05:
-        return job.site, None, 0.0
+    seconds = job.seconds
+    if not job.deterministic:
+        seconds = min(job.seconds, job.deadline - began)  # type: ignore[operator]
+        if seconds < 0.05:
+            return job.site, None, 0.0, 0.0
+    stop = _job_stop = Stop()
+    if _pool_stop is not None and _pool_stop.is_set():
+        stop.request()
+    budget = Budget(seconds, job.deterministic, stop)
     problem = Problem.model_validate_json(job.problem_json)
     hint = Plan.model_validate_json(job.hint_json) if job.hint_json else None
     if hint is None:  # a greedy first roster (checked by solve against every hard rule)
         from dutyplan.greedy import greedy_roster
         from dutyplan.plan import Result
 
-        first = greedy_roster(problem)
+        first = greedy_roster(problem, budget)
         if first:
             hint = Plan(problem=problem.name, assignments=first, result=Result(status="feasible"))
     plan = solve(
-        problem, time_limit=seconds, workers=1, seed=job.seed, params=job.params,
-        strategy="single", hint=hint, stage_share=job.stage_share,
+        problem, workers=1, seed=job.seed, params=job.params, strategy="single", hint=hint,
+        stage_share=job.stage_share, progress=False, budget=budget,
     )
+    used = (time.time() - began, budget.charged)
     if plan.result.objective is None and plan.result.status != "infeasible":
-        return job.site, None, time.time() - began
-    return job.site, plan.model_dump_json(), time.time() - began
+        return job.site, None, *used
+    return job.site, plan.model_dump_json(), *used
 
 
 def problem_hash(problem: Problem) -> str:
     """SHA-256 of the problem's canonical JSON."""
     return hashlib.sha256(problem.model_dump_json().encode("utf-8")).hexdigest()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class Checkpoint:
@@ -105,6 +158,7 @@ class Checkpoint:
         self.directory = Path(directory)
         self.hash = problem_hash(problem)
         self.problem = problem
+        writable_directory(self.directory, "checkpoint directory")
         manifest = self.directory / "manifest.json"
         if manifest.exists():
             try:
@@ -119,24 +173,36 @@ class Checkpoint:
                     "use another directory, or delete this one to start over"
                 )
         else:
-            _write_atomic(manifest, json.dumps({
+            write_atomic(manifest, json.dumps({
                 "version": CHECKPOINT_VERSION, "problem": problem.name, "problem_hash": self.hash,
                 "people": len(problem.people), "sites": len(problem.sites),
             }, ensure_ascii=False, indent=1))
 
     # ------------------------------------------------------------------ site choice
     def load_site_choice(self) -> np.ndarray | None:
+        """The saved site of each person (-1: none), or None when there is none or it cannot be
+        used (unreadable, or naming people or sites the problem does not have): the sites are
+        then chosen again."""
         path = self.directory / "site_choice.json"
         if not path.exists():
             return None
-        ids = json.loads(path.read_text(encoding="utf-8"))["site_of"]
         site_index = {s.id: k for k, s in enumerate(self.problem.sites)}
-        return np.array([site_index[ids[p.id]] if ids.get(p.id) else -1 for p in self.problem.people])
+        try:
+            ids = json.loads(path.read_text(encoding="utf-8"))["site_of"]
+            if not isinstance(ids, dict) or set(ids) != {p.id for p in self.problem.people}:
+                raise ValueError("it does not list exactly the problem's people")
+            return np.array(
+                [site_index[ids[p.id]] if ids[p.id] is not None else -1 for p in self.problem.people],
+                dtype=np.int64,
+            )
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            logger.warning("checkpoint %s cannot be used (%s): choosing sites again", path, error)
+            return None
 
     def save_site_choice(self, site_of: np.ndarray) -> None:
         sites = self.problem.sites
         ids = {p.id: (sites[k].id if k >= 0 else None) for p, k in zip(self.problem.people, site_of.tolist())}
-        _write_atomic(self.directory / "site_choice.json", json.dumps({"site_of": ids}, ensure_ascii=False))
+        write_atomic(self.directory / "site_choice.json", json.dumps({"site_of": ids}, ensure_ascii=False))
 
     # ------------------------------------------------------------------ site plans
     def _site_path(self, k: int) -> Path:
@@ -145,17 +211,19 @@ class Checkpoint:
     def save_site(self, k: int, members: list[str], plan_json: str) -> None:
         text = json.dumps({"site": self.problem.sites[k].id, "members": members}, ensure_ascii=False)
         # the plan is appended as raw JSON (it is large; no need to parse it again)
-        _write_atomic(self._site_path(k), text[:-1] + ', "plan": ' + plan_json + "}")
+        write_atomic(self._site_path(k), text[:-1] + ', "plan": ' + plan_json + "}")
 
     def load_site(self, k: int, members: list[str]) -> Plan | None:
-        """The saved plan of site k if it was made for exactly these people."""
+        """The saved plan of site k if it was made for exactly these people (None: none, or
+        unreadable: the site is solved again). The caller checks it before use."""
         path = self._site_path(k)
         if not path.exists():
             return None
         try:
             saved = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # cannot happen with atomic writes; solve the site again
-        if saved.get("site") != self.problem.sites[k].id or saved.get("members") != members:
+            if saved.get("site") != self.problem.sites[k].id or saved.get("members") != members:
+                return None
+            return Plan.model_validate(saved["plan"])
+        except (OSError, ValueError, AttributeError, TypeError) as error:
+            logger.warning("checkpoint %s cannot be used (%s): solving the site again", path, error)
             return None
-        return Plan.model_validate(saved["plan"])

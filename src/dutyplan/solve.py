@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
+from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
 from dutyplan.errors import DutyplanError
 from dutyplan.model import DutyModel, build_index, build_model
 from dutyplan.plan import Assignment, LevelResult, Plan, ProgressPoint, Result
 from dutyplan.problem import LEVELS, Problem
+from dutyplan.writing import writable_directory
 
 logger = logging.getLogger("dutyplan")
 
@@ -74,6 +76,8 @@ LIGHT_PRESOLVE_ABOVE = 8000  # posting variables; larger models get a light pres
 LNS_ABOVE = 20_000
 LNS_SHARE = 0.7  # of a stage's time, once CP-SAT's own search has had the rest
 LNS_MIN_SECONDS = 4.0  # stages with less time leave it all to CP-SAT
+# the least time to complete a plan in hand into a solution of the model (propagation only)
+COMPLETION_SECONDS = 0.5
 
 
 def solve(
@@ -89,18 +93,27 @@ def solve(
     executor: Executor | None = None,
     checkpoint_dir: str | Path | None = None,
     progress: Any = True,
+    deterministic: bool = False,
+    budget: Budget | None = None,
 ) -> Plan:
     """Find the best duty plan within ``time_limit`` seconds of wall clock, model build included.
 
-    ``workers``: CP-SAT search workers (default: all cores). With ``workers=1`` and a fixed
-    ``seed`` a run that finishes before its time limit is reproducible. ``params``: extra
+    ``deterministic``: count the time limit in CP-SAT's deterministic time instead (see
+    :mod:`dutyplan.budget`): the same problem, seed and ``workers`` then give the same plan on
+    any machine and under any load, decomposed solves included; the wall time is still
+    reported. ``workers``: CP-SAT search workers (default: all cores). ``params``: extra
     CP-SAT parameters by name. ``strategy``: ``single`` (one model), ``decompose`` (sites
     first, then rosters, bound from a relaxation) or ``auto`` (decompose above
     ``DECOMPOSE_ABOVE`` candidate postings). Returns a :class:`Plan` whose ``result`` says
-    how good it is; when no plan exists or none was found in time, the plan is empty and
-    ``result.status`` is ``infeasible`` or ``unknown``. ``hint``: a plan to start from (used
-    when it satisfies the hard rules; the result is never worse). ``stage_share``: relative
-    time per lexicographic level (default :data:`STAGE_SHARE`).
+    how good it is and why the solve stopped; when no plan exists or none was found in
+    time, the plan is empty and ``result.status`` is ``infeasible`` or ``unknown``. ``hint``:
+    a plan to start from (used when it satisfies the hard rules; the result is never worse).
+    ``stage_share``: relative time per lexicographic level (default :data:`STAGE_SHARE`).
+
+    Ctrl-C (in the main thread) stops the search and returns the best plan found so far
+    (``result.stop_reason == "interrupted"``); a second Ctrl-C raises KeyboardInterrupt.
+    ``budget``: a :class:`~dutyplan.budget.Budget` to solve within instead of
+    ``time_limit`` and ``deterministic`` (its stop request ends the solve early).
 
     Decomposed solves (see :mod:`dutyplan.decompose`) also take ``executor``, any
     ``concurrent.futures.Executor`` the sites are rostered on (default: a process pool of
@@ -109,21 +122,50 @@ def solve(
     :class:`dutyplan.sites.Checkpoint`), and ``progress``: a progress bar (``True``), none
     (``False``) or a function called with a :class:`dutyplan.progress.ProgressState`.
     """
-    if not time_limit > 0:
-        raise DutyplanError(f"time_limit must be > 0 seconds, got {time_limit}")
-    if workers is not None and workers < 1:
-        raise DutyplanError(f"workers must be >= 1, got {workers}")
+    if budget is None:
+        check_solve_arguments(time_limit, workers, seed)
+        budget = Budget(time_limit, deterministic)
+    else:
+        check_solve_arguments(max(budget.seconds, 1e-9), workers, seed)
     if strategy not in ("auto", "single", "decompose"):
         raise DutyplanError(f"strategy must be 'auto', 'single' or 'decompose', got {strategy!r}")
+    if checkpoint_dir is not None:
+        writable_directory(checkpoint_dir, "checkpoint_dir")
     workers = workers or os.cpu_count() or 1
-    started = time.perf_counter()
+    with interruptible(budget.stop):
+        plan = _solve(problem, budget, workers, seed, log, params, strategy, hint, stage_share,
+                      executor, checkpoint_dir, progress)
+    result = plan.result
+    result.time_limit = budget.seconds
+    result.deterministic = budget.deterministic
+    result.deterministic_seconds = round(budget.charged, 4)
+    result.stop_reason = stop_reason(result, budget)
+    return plan
+
+
+def stop_reason(result: Result, budget: Budget) -> str:
+    """Why a solve ended: ``interrupted`` (a stop was requested), ``proven`` (every level
+    optimal, or no plan can exist), else ``time limit``."""
+    if budget.stop.requested:
+        return "interrupted"
+    if result.status in ("optimal", "infeasible"):
+        return "proven"
+    return "time limit"
+
+
+def _solve(
+    problem: Problem, budget: Budget, workers: int, seed: int, log: bool, params: dict[str, Any] | None,
+    strategy: str, hint: Plan | None, stage_share: dict[str, int] | None, executor: Executor | None,
+    checkpoint_dir: str | Path | None, progress: Any,
+) -> Plan:
+    started = budget.started
     city = len(problem.people) * len(problem.sites) > CITY_ABOVE and len(problem.sites) > 1
     if city and strategy != "single":
         from dutyplan.decompose import solve_decomposed
 
         logger.info("%d people x %d sites: decomposing at city scale", len(problem.people), len(problem.sites))
         return solve_decomposed(
-            problem, time_limit, workers, seed, log, params, index=None, started=started,
+            problem, budget, workers, seed, log, params, index=None,
             executor=executor, checkpoint_dir=checkpoint_dir, progress=progress,
         )
     index = build_index(problem)
@@ -134,7 +176,7 @@ def solve(
 
         logger.info("%d candidate postings: choosing sites first", candidates)
         return solve_decomposed(
-            problem, time_limit, workers, seed, log, params, index=index, started=started,
+            problem, budget, workers, seed, log, params, index=index,
             executor=executor, checkpoint_dir=checkpoint_dir, progress=progress,
         )
     dm = build_model(problem, index=index)
@@ -142,18 +184,17 @@ def solve(
     # keep a little time for relaxation bounds on commute (see dutyplan.decompose)
     bound_time = 0.0
     if config_has_commute(problem) and len(problem.sites) > 1:
-        bound_time = min(0.1 * time_limit, 5.0)
+        bound_time = min(0.1 * budget.seconds, 5.0)
     initial = None
     if hint is not None:
-        left = started + time_limit - time.perf_counter()
-        initial = solution_from_assignments(dm, hint.assignments, time_limit=0.5 * left)
+        initial = solution_from_assignments(dm, hint.assignments, budget.part(0.5 * budget.left()))
         if initial is None:
-            logger.info("the hint breaks a hard rule of the model: solving without it")
+            logger.info("the hint is not a solution of the model (a hard rule broken, or no "
+                        "time to complete it): solving without it")
     logger.info(
         "model built in %.2fs: %d posting variables, %d cost terms",
         dm.build_seconds, len(dm.x_vars), len(dm.terms),
     )
-    deadline = started + time_limit
     if initial is None and len(dm.x_vars) > LIGHT_PRESOLVE_ABOVE:
         from dutyplan import start
 
@@ -166,25 +207,24 @@ def solve(
             # the time it needs; measured, 120 s was too little for Instance23's 100 people,
             # and Instance24's 150 take 2-3 s each)
             # (0.6 of the time left, up to 0.8 when that leaves the whole model a minute)
-            left = deadline - bound_time - time.perf_counter()
-            budget = min(0.8 * left, max(0.6 * left, left - 60.0))
-            assignments = start.person_by_person(problem, budget, workers, seed, index=index)
+            left = budget.left() - bound_time
+            seconds = min(0.8 * left, max(0.6 * left, left - 60.0))
+            assignments = start.person_by_person(problem, budget.part(seconds), workers, seed, index=index)
             if assignments is not None:
-                left = deadline - bound_time - time.perf_counter()
-                initial = solution_from_assignments(dm, assignments, time_limit=0.5 * left)
+                left = budget.left() - bound_time
+                initial = solution_from_assignments(dm, assignments, budget.part(0.5 * left))
             logger.info(
                 "person-by-person start %s at %.2fs",
                 "used" if initial is not None else "not usable", time.perf_counter() - started,
             )
-    seconds = max(0.05, deadline - bound_time - time.perf_counter())
-    plan = solve_model(dm, seconds, workers, seed, log, params, initial, stage_share, started=started)
+    stages = budget.part(max(0.05, budget.left() - bound_time))
+    plan = solve_model(dm, stages, workers, seed, log, params, initial, stage_share, started=started)
     if bound_time:
         from dutyplan.decompose import improve_bounds
 
-        improve_bounds(plan, index, deadline - time.perf_counter(), workers)
+        improve_bounds(plan, index, budget.part(), workers)
     # everything after the build: first plans, stages, bounds
     plan.result.solve_seconds = round(time.perf_counter() - started - dm.build_seconds, 4)
-    plan.result.time_limit = time_limit
     return plan
 
 
@@ -194,7 +234,7 @@ def config_has_commute(problem: Problem) -> bool:
 
 def solve_model(
     dm: DutyModel,
-    time_limit: float,
+    time_limit: Budget | float,
     workers: int,
     seed: int,
     log: bool = False,
@@ -209,11 +249,13 @@ def solve_model(
     ``order``: the lexicographic order of the levels (default: ``LEVELS``; a re-plan puts
     ``changes`` first once cover is capped, see :mod:`dutyplan.replan`).
 
+    ``time_limit``: a :class:`~dutyplan.budget.Budget`, or wall seconds.
     ``initial``: a complete solution of the model to start from (kept if nothing better).
     With ``initial`` and ``time_limit=0`` the solution is only evaluated. ``started``: the
     ``time.perf_counter()`` of the solve call, which progress times count from (default:
     this call, less the model's build time).
     """
+    budget = Budget.of(time_limit)
     shares = {**STAGE_SHARE, **(stage_share or {})}
     problem = dm.index.problem
     config = problem.objective
@@ -227,7 +269,6 @@ def solve_model(
         active.sort(key=order.index)
     t0 = time.perf_counter()
     origin = started if started is not None else t0 - dm.build_seconds
-    deadline = t0 + time_limit
     solution: np.ndarray | None = initial
     progress: list[ProgressPoint] = []
     first_at: float | None = 0.0 if initial is not None else None
@@ -242,7 +283,7 @@ def solve_model(
 
     for i, (name, expr) in enumerate(stages):
         stage = results[name]
-        remaining = deadline - time.perf_counter()
+        remaining = budget.left()
         # every level is a sum of non-negative costs, so 0 is always a bound too
         trivial = max(0, dm.level_trivial_bound(name)) if mode != "weighted" else None
         if solution is not None:
@@ -271,9 +312,9 @@ def solve_model(
         lns_seconds = (
             LNS_SHARE * share if len(dm.x_vars) >= LNS_ABOVE and share >= LNS_MIN_SECONDS else 0.0
         )
-        stage_began = time.perf_counter()
-        status, response, callback = _run_stage(
-            dm, expr, solution, remaining, share - lns_seconds, workers, seed, log, params, trivial
+        stage_budget = budget.part(share)
+        status, response, callback = run_stage(
+            dm, expr, solution, budget, share - lns_seconds, workers, seed, log, params, trivial
         )
         if callback.first_at is not None and first_at is None:
             first_at = callback.first_at - t0
@@ -301,7 +342,7 @@ def solve_model(
             if trivial is not None:
                 stage.bound = max(stage.bound, trivial)
             stage.optimal = status == cp_model.OPTIMAL or stage.value <= stage.bound
-            lns_left = min(stage_began + share, deadline) - time.perf_counter()
+            lns_left = stage_budget.left()
             if lns_seconds and not stage.optimal and lns_left > 1:
                 from dutyplan import lns
 
@@ -313,8 +354,8 @@ def solve_model(
                         bound=bound))
 
                 solution, _ = lns.improve(
-                    dm, solution, _scalar(dm, solution, levels_here, config, weighted), lns_left,
-                    workers, seed, lns_params(dm, params), accept_ties=weighted,
+                    dm, solution, _scalar(dm, solution, levels_here, config, weighted),
+                    stage_budget.part(), workers, seed, lns_params(dm, params), accept_ties=weighted,
                     floor=stage.bound, on_improve=improved,
                 )
                 stage.value = _scalar(dm, solution, levels_here, config, weighted)
@@ -343,7 +384,7 @@ def solve_model(
             build_seconds=round(dm.build_seconds, 4),
             solve_seconds=round(solve_seconds, 4),
             mode=mode,
-            time_limit=time_limit,
+            time_limit=budget.seconds,
             workers=workers,
             seed=seed,
         )
@@ -378,7 +419,7 @@ def solve_model(
         first_plan_seconds=round(first_at, 4) if first_at is not None else None,
         mode=mode,
         levels=levels,
-        time_limit=time_limit,
+        time_limit=budget.seconds,
         workers=workers,
         seed=seed,
         progress=progress,
@@ -418,11 +459,11 @@ def lns_params(dm: DutyModel, params: dict[str, Any] | None) -> dict[str, Any]:
     return result
 
 
-def _run_stage(
+def run_stage(
     dm: DutyModel,
     expr: Any,
     hint: np.ndarray | None,
-    limit: float,
+    budget: Budget,
     share: float,
     workers: int,
     seed: int,
@@ -430,29 +471,42 @@ def _run_stage(
     params: dict[str, Any] | None,
     floor: int | None = None,
 ) -> tuple[int, Any, _Progress]:
+    """Minimise ``expr`` on the model from ``hint`` for about ``share`` seconds of ``budget``.
+
+    On the wall clock the search may go on past its share (up to all that is left) until it
+    has a plan; in deterministic mode it gets its share, and once more the rest of the budget
+    if it found no plan in it. ``floor``: a bound no solution beats (stated as a constraint,
+    so CP-SAT proves optimality when it reaches it)."""
     model = dm.model
     model.minimize(expr)
+    if floor is not None:
+        model.add(expr >= floor)
     model.clear_hints()
     if hint is not None:
         proto = model.proto
         proto.solution_hint.vars.extend(range(len(hint)))
         proto.solution_hint.values.extend(hint.tolist())
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, limit)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    if log:
-        solver.parameters.log_search_progress = True
-        solver.log_callback = lambda line: logger.info("cp-sat: %s", line)
     params = stage_params(dm, workers, params)
-    for key, value in params.items():
-        if key == "subsolvers":
-            solver.parameters.subsolvers.extend(value)
-        else:
-            setattr(solver.parameters, key, value)
     callback = _Progress(floor)
+    tries = [share, None] if budget.deterministic else [None]
+    for seconds in tries:
+        solver = budget.solver(seconds, workers, seed, params)
+        if log:
+            solver.parameters.log_search_progress = True
+            solver.log_callback = lambda line: logger.info("cp-sat: %s", line)
+        if budget.deterministic:
+            status = run(solver, model, budget, callback)
+        else:
+            status = _run_with_watchdog(solver, model, budget, callback, share)
+        if callback.count or status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID) or budget.expired():
+            break
+    return status, solver.response_proto, callback
 
-    # stop once the stage's share is used and a plan is in hand; keep going until one is
+
+def _run_with_watchdog(
+    solver: cp_model.CpSolver, model: cp_model.CpModel, budget: Budget, callback: _Progress, share: float
+) -> int:
+    """Search until ``share`` seconds have passed and a plan is in hand (or the budget ends)."""
     done = threading.Event()
 
     def watchdog() -> None:
@@ -467,11 +521,10 @@ def _run_stage(
     timer = threading.Thread(target=watchdog, daemon=True)
     timer.start()
     try:
-        status = solver.solve(model, callback)
+        return run(solver, model, budget, callback)
     finally:
         done.set()
         timer.join()
-    return status, solver.response_proto, callback
 
 
 def _scalar(
@@ -541,13 +594,16 @@ def extract_assignments(dm: DutyModel, solution: np.ndarray) -> list[Assignment]
 
 
 def solution_from_assignments(
-    dm: DutyModel, assignments: list[Assignment], time_limit: float = 60.0
+    dm: DutyModel, assignments: list[Assignment], time_limit: Budget | float = 60.0
 ) -> np.ndarray | None:
     """A complete solution of ``dm`` whose postings are exactly ``assignments``.
 
-    None when an assignment has no posting variable (not admissible) or when the postings
-    break a hard rule. Auxiliary variables are completed by a (propagation-only) solve.
+    None when an assignment has no posting variable (not admissible), when the postings
+    break a hard rule, or when the completion does not finish within ``time_limit`` (a
+    :class:`~dutyplan.budget.Budget` or wall seconds). Auxiliary variables are completed by a
+    (propagation-only) solve, which a stop request does not interrupt.
     """
+    budget = Budget.of(time_limit)
     chosen = np.zeros(len(dm.x_vars), dtype=bool)
     for a in assignments:
         row = dm.posting(a)
@@ -558,9 +614,10 @@ def solution_from_assignments(
     for var, value in zip(dm.x_vars, chosen.tolist()):
         model.add(model.get_bool_var_from_proto_index(var.index) == int(value))
     model.clear_objective()
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    # at least a little time, even when the budget is spent (a stop request): the plan in
+    # hand is worth completing
+    solver = Budget(max(COMPLETION_SECONDS, budget.left()), budget.deterministic).solver()
+    status = run(solver, model, budget, stoppable=False)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return np.array(solver.response_proto.solution, dtype=np.int64)

@@ -25,9 +25,14 @@ import numpy as np
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
+from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
 from dutyplan.errors import DutyplanError, ProblemError
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
+
+
+MAX_PER_SITE = 1000  # generated candidates per site and role
+MAX_CANDIDATES = 10_000  # candidates in all (each adds a person to the whole model)
 
 
 class _Out(BaseModel):
@@ -120,7 +125,8 @@ def _generated(problem: Problem, per_site: int | None) -> list[tuple[dict[str, A
 
 
 def _site_count_bound(
-    ix: Any, capacity: np.ndarray, n0: int, site_need: np.ndarray | None, workers: int, seed: int, seconds: float
+    ix: Any, capacity: np.ndarray, n0: int, site_need: np.ndarray | None, workers: int, seed: int,
+    budget: Budget, seconds: float,
 ) -> int:
     """A lower bound on the extra people for full cover, from counting alone: the people
     placed at a site (one site each, when the rules say so) must have the capacity for its
@@ -165,11 +171,8 @@ def _site_count_bound(
         model.add(sum(load[k]) + extra_capacity * e >= int(site_need[k]))
         extras.append(e)
     model.minimize(sum(extras))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    status = solver.solve(model)
+    solver = budget.solver(seconds, workers, seed)
+    status = run(solver, model, budget)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return 0
     return max(0, int(math.ceil(solver.best_objective_bound - 1e-6)))
@@ -188,15 +191,29 @@ def staffing(
     ``pool``: candidate people (as in a problem file; with a commute matrix, each with
     ``commute_km`` per site id); default: generated per site and role (see the module).
     ``per_site``: generated candidates per site and role (default: enough to staff the site
-    alone). Half the time goes to the minimum, the rest to the curve.
+    alone). Half the time goes to the minimum, the rest to the curve. Ctrl-C stops early
+    with what was found so far.
     """
     from dutyplan.model import build_model
     from dutyplan.replan import Changes, apply_changes
     from dutyplan.solve import extract_assignments
 
-    if not time_limit > 0:
-        raise DutyplanError(f"time_limit must be > 0 seconds, got {time_limit}")
-    started = time.perf_counter()
+    check_solve_arguments(time_limit, workers, seed)
+    if per_site is not None and (
+        isinstance(per_site, bool) or not isinstance(per_site, int) or not 1 <= per_site <= MAX_PER_SITE
+    ):
+        raise DutyplanError(f"per_site must be a whole number from 1 to {MAX_PER_SITE}, got {per_site!r}")
+    if pool is not None and len(pool) > MAX_CANDIDATES:
+        raise DutyplanError(f"pool: at most {MAX_CANDIDATES} candidates, got {len(pool)}")
+    if per_site is not None:
+        count = per_site * sum(len(_site_roles(problem, k)) for k in range(len(problem.sites)))
+        if count > MAX_CANDIDATES:
+            raise DutyplanError(
+                f"per_site: {per_site} per site and role makes {count} candidates, more than "
+                f"{MAX_CANDIDATES}; ask for fewer"
+            )
+    budget = Budget(time_limit)
+    started = budget.started
     workers = workers or os.cpu_count() or 1
     docs = [(dict(doc), None, None) for doc in pool] if pool is not None else _generated(problem, per_site)
     for matrix in ("commute_km", "commute_minutes"):  # only where the problem has that matrix
@@ -264,8 +281,8 @@ def staffing(
             if site_need[k] > 0 and terms:
                 site_cuts.append((terms, int(site_need[k])))
 
-    def run(extra_cap: int | None, objective: Any, seconds: float, hint: np.ndarray | None, full: bool,
-            params: dict[str, Any] | None = None):
+    def search(extra_cap: int | None, objective: Any, seconds: float, hint: np.ndarray | None, full: bool,
+               params: dict[str, Any] | None = None):
         trial = model.clone()
         if extra_cap is not None:
             trial.add(used <= extra_cap)
@@ -281,30 +298,22 @@ def staffing(
             for i, value in enumerate(hint.tolist()[: len(trial.proto.variables)]):
                 trial.proto.solution_hint.vars.append(i)
                 trial.proto.solution_hint.values.append(value)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.1, seconds)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
-        solver.parameters.linearization_level = 2  # the bound on people comes from the LP
-        for key, value in (params or {}).items():
-            if key == "subsolvers":
-                solver.parameters.subsolvers.extend(value)
-            else:
-                setattr(solver.parameters, key, value)
-        status = solver.solve(trial)
+        # the bound on people comes from the LP
+        solver = budget.solver(max(0.1, seconds), workers, seed, {"linearization_level": 2, **(params or {})})
+        with interruptible(budget.stop, "staffing"):
+            status = run(solver, trial, budget)
         return status, solver
 
-    deadline = started + time_limit
     best = None
     if answer.possible and pool is None:
         floor = _site_count_bound(dm.index, capacity, n0, site_need if dm.at_site else None, workers, seed,
-                                  min(10.0, 0.25 * (deadline - time.perf_counter())))
+                                  budget, min(10.0, 0.25 * budget.left()))
         if floor:  # valid under full cover only: in the minimum's model, not the curve's
             site_cuts.append(([(1, u) for u in use], floor))
     if answer.possible:
         # an LP-based worker and a core-based one prove bounds on a count of people
         bounding = {"subsolvers": ["max_lp", "core"]} if workers >= 2 else None
-        status, solver = run(None, used, 0.5 * (deadline - time.perf_counter()), None, True, bounding)
+        status, solver = search(None, used, 0.5 * budget.left(), None, True, bounding)
         answer.minimum_seconds = round(time.perf_counter() - started, 3)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             answer.minimum = int(round(solver.objective_value))
@@ -327,8 +336,8 @@ def staffing(
         if e == answer.minimum:  # known: full cover
             answer.curve.append(CurvePoint(extra=e, uncovered=0, proven=True))
             break
-        seconds = (deadline - time.perf_counter()) / (len(points) - e)
-        status, solver = run(e, uncovered, seconds, hint, False)
+        seconds = budget.left() / (len(points) - e)
+        status, solver = search(e, uncovered, seconds, hint, False)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             hint = np.array(solver.response_proto.solution, dtype=np.int64)
             answer.curve.append(CurvePoint(extra=e, uncovered=int(round(solver.objective_value)),

@@ -18,12 +18,12 @@ a rule of the whole (e.g. a gate that allows no extra people), it is not used.
 from __future__ import annotations
 
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from dutyplan.budget import Budget
 from dutyplan.model import build_index, build_model
 from dutyplan.model.index import Index
 from dutyplan.plan import Assignment
@@ -57,15 +57,18 @@ def person_problem(problem: Problem, p: int) -> Problem:
 
 
 def person_by_person(
-    problem: Problem, time_limit: float, workers: int, seed: int, index: Index | None = None
+    problem: Problem, time_limit: Budget | float, workers: int, seed: int, index: Index | None = None
 ) -> list[Assignment] | None:
     """Assignments of one schedule per person, or None if someone got none in time.
 
-    ``index``: the whole problem's compiled index, if already built.
+    ``time_limit``: a :class:`~dutyplan.budget.Budget`, or wall seconds. ``index``: the whole
+    problem's compiled index, if already built. In deterministic mode the people planned side
+    by side each get a budget of their own, fixed before they start, and are charged in order
+    afterwards, so the result does not depend on which thread finishes first.
     """
-    from dutyplan.solve import _run_stage, extract_assignments
+    from dutyplan.solve import extract_assignments, run_stage
 
-    deadline = time.perf_counter() + time_limit
+    budget = Budget.of(time_limit)
     whole = index if index is not None else build_index(problem)
     n_classes = len(whole.classes)
     taken = np.zeros((n_classes, whole.n_days, whole.n_shifts), dtype=np.int64)
@@ -81,9 +84,11 @@ def person_by_person(
     ratio = need / np.maximum(able, 1)
     scarcity = 1 + np.round(4 * ratio / max(ratio.max(), 1e-9)).astype(np.int64) if n_classes else []
 
-    def one(p: int, seconds: float, threads: int = 1) -> list[Assignment] | None:
-        if deadline - time.perf_counter() <= 0.05:
-            return None
+    def one(p: int, seconds: float, left: float, threads: int = 1) -> tuple[list[Assignment] | None, float]:
+        """Person p's schedule (None: none in time) and the deterministic time it took;
+        ``left``: the seconds the whole start had left when the batch began."""
+        if left <= 0.05:
+            return None, 0.0
         ix = build_index(person_problem(problem, p))
         for c, cls in enumerate(ix.classes):
             cls.under_weight = cls.under_weight * scarcity[c]
@@ -96,13 +101,20 @@ def person_by_person(
         # stop after ``seconds`` (less for small models) once a schedule is in hand; wait
         # longer for the first one
         soft = min(seconds, 0.05 + len(dm.x_vars) / 4000)
-        hard = min(deadline - time.perf_counter(), max(3 * seconds, 5.0))
+        hard = min(left, max(3 * seconds, 5.0))
         if hard <= 0.02:
-            return None
-        status, response, _ = _run_stage(dm, expr, None, hard, soft, threads, seed, False, None, 0)
+            return None, 0.0
+        own = Budget(hard, budget.deterministic, budget.stop)
+        status, response, _ = run_stage(dm, expr, None, own, soft, threads, seed, False, None, 0)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
-        return extract_assignments(dm, np.array(response.solution, dtype=np.int64))
+            return None, own.charged
+        return extract_assignments(dm, np.array(response.solution, dtype=np.int64)), own.charged
+
+    def planned(p: int, seconds: float, threads: int, parallel: int = 1) -> list[Assignment] | None:
+        """Person p's schedule alone (one at a time), charged to the budget."""
+        schedule, used = one(p, seconds, budget.left(), threads)
+        budget.charge(used / parallel)
+        return schedule
 
     capacity = np.stack([
         np.where(cls.over_weight < 0, cls.need * cls.size, np.iinfo(np.int64).max) for cls in whole.classes
@@ -124,31 +136,35 @@ def person_by_person(
     # minutes and 32 shift types, Curtois Instance24: no schedule in 30 s with one thread,
     # 2-3 s with two, whose second thread runs another kind of search)
     side_by_side = workers > 1
-    begun = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while done < len(order):
+            if budget.stop.requested:
+                return None
             # give up early when the pace so far cannot plan everyone in time: the whole
             # model gets the time instead (a 3 s limit for 60 people)
             if done >= max(2 * workers, len(order) // 10):
-                pace = (time.perf_counter() - begun) / done
-                if pace * len(order) > 1.5 * time_limit:
+                pace = budget.used() / done
+                if pace * len(order) > 1.5 * budget.seconds:
                     logger.info(
                         "person-by-person start: %d of %d planned in %.2fs, too slow for %.2fs",
-                        done, len(order), time.perf_counter() - begun, time_limit,
+                        done, len(order), budget.used(), budget.seconds,
                     )
                     return None
             batch = order[done : done + (workers if side_by_side else 1)].tolist()
-            left = deadline - time.perf_counter()
+            left = budget.left()
             seconds = min(MAX_SECONDS_PER_PERSON, left * workers / (len(order) - done))
             batch_side_by_side = side_by_side
             if batch_side_by_side:
-                results = list(pool.map(lambda p: one(p, seconds), batch))
+                found = list(pool.map(lambda p: one(p, seconds, left), batch))
+                for _, used in found:  # in order: deterministic sums
+                    budget.charge(used / len(batch))
+                results = [schedule for schedule, _ in found]
             else:
-                results = [one(batch[0], seconds / workers, workers)]
+                results = [planned(batch[0], seconds / workers, workers)]
             for p, schedule in zip(batch, results):
                 if schedule is not None and not fits(schedule):
                     # planned alongside someone who took the same places: plan again after them
-                    schedule = one(p, seconds, 1 if side_by_side else workers)
+                    schedule = planned(p, seconds, 1 if side_by_side else workers)
                 if schedule is None and batch_side_by_side:
                     if side_by_side:
                         side_by_side = False
@@ -156,7 +172,7 @@ def person_by_person(
                             "person-by-person start: one person at a time from person %s on",
                             problem.people[p].id,
                         )
-                    schedule = one(p, seconds / workers, workers)
+                    schedule = planned(p, seconds / workers, workers)
                 if schedule is None:
                     logger.info(
                         "person-by-person start: no schedule for person %s in time (%d of %d planned)",

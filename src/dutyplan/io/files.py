@@ -12,6 +12,36 @@ from dutyplan.problem import Problem
 
 Format = Literal["json", "toml"]
 
+#: Arrays and objects within each other: a problem file needs about 7 (problem, sites, gates,
+#: dates, a demand table, an entry); deeper is refused before validation, which would
+#: otherwise recurse that deep.
+MAX_DEPTH = 64
+
+
+def check_depth(data: Any, source: str, limit: int = MAX_DEPTH) -> Any:
+    """``data`` if its arrays and objects nest at most ``limit`` deep, else a
+    :class:`ProblemError` naming ``source`` and the path where it goes deeper."""
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > limit:
+            shown = path if len(path) <= 60 else f"{path[:40]}...{path[-12:]}"
+            raise ProblemError(
+                f"{source}: nested more than {limit} deep at {shown or '(root)'} (arrays or "
+                "objects within each other; a problem needs fewer than 10)"
+            )
+        if isinstance(node, dict):
+            stack.extend(
+                (value, depth + 1, f"{path}.{key}" if path else str(key))
+                for key, value in node.items() if isinstance(value, (dict, list))
+            )
+        elif isinstance(node, list):
+            stack.extend(
+                (value, depth + 1, f"{path}.{i}" if path else str(i))
+                for i, value in enumerate(node) if isinstance(value, (dict, list))
+            )
+    return data
+
 
 def problem_from_dict(data: Any, source: str = "problem") -> Problem:
     """Validate a parsed document as a :class:`Problem`."""
@@ -31,7 +61,7 @@ def parse_json(text: str, source: str) -> Any:
     the parser (``RecursionError``) and numbers of more digits than Python converts.
     """
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ProblemError(
             f"{source}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
@@ -44,6 +74,7 @@ def parse_json(text: str, source: str) -> Any:
     except ValueError as error:  # e.g. an integer of more than 4300 digits
         reason = str(error).partition("; use sys.")[0]  # no advice to change the interpreter
         raise ProblemError(f"{source}: malformed JSON: {reason}") from None
+    return check_depth(data, source)
 
 
 def problem_from_text(text: str, fmt: Format = "json", source: str = "problem") -> Problem:
@@ -55,6 +86,12 @@ def problem_from_text(text: str, fmt: Format = "json", source: str = "problem") 
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise ProblemError(f"{source}: malformed TOML: {error}") from None
+        except RecursionError:
+            raise ProblemError(
+                f"{source}: TOML nested too deeply (arrays or tables within each other beyond "
+                "what the parser can follow)"
+            ) from None
+        check_depth(data, source)
     else:
         raise ProblemError(f"unknown problem format {fmt!r} (use 'json' or 'toml')")
     return problem_from_dict(data, source)
