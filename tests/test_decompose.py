@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from test_properties import problems
 
 from dutyplan.checker import check
 from dutyplan.decompose import person_capacity, relaxation_bounds, site_problem
 from dutyplan.model import build_index
+from dutyplan.plan import Plan, Result
+from dutyplan.problem import Problem
 from dutyplan.solve import solve
 from dutyplan.synth import generate
 
@@ -145,3 +149,25 @@ def test_site_choice_without_a_solver_answer_sends_people_to_the_nearest_needed_
     for k in range(ix.n_sites):
         if sent[k] < demand[k]:
             assert not any(options[p, k] and caps[p] > 0 for p in idle)
+
+
+# --------------------------------------------------------------------------- people with no duty
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(problems())
+def test_idle_costs_equal_the_checker_on_an_empty_plan(problem: Problem) -> None:
+    """A decomposed plan counts, for people in no site plan, what working nothing costs them
+    (wanted shifts and days, soft minimum minutes, rules across the seam with a history):
+    the same as the independent checker finds for a plan with no duty at all."""
+    from hypothesis import assume
+
+    from dutyplan.decompose import idle_costs
+
+    empty = check(problem, Plan.build(problem, [], Result(status="feasible")))
+    assume(not empty.violations)  # (a hard rule that no duty breaks: no plan to count)
+    costs = idle_costs(problem, list(range(len(problem.people))))
+    for level in ("rules", "preferences"):  # a person's own costs (not a site's role shortfall)
+        own = sum(x.cost for x in empty.penalties if x.level == level and x.person is not None)
+        assert costs.get(level, 0) == own, (level, costs, empty.penalties)

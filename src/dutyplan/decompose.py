@@ -34,9 +34,9 @@ from ortools.sat.python import cp_model
 from dutyplan.budget import Budget, run
 from dutyplan.checker import check
 from dutyplan.errors import PlanFileError
-from dutyplan.model import build_model
+from dutyplan.model import build_model, estimated_build_seconds
 from dutyplan.model.index import GateClass, Index
-from dutyplan.plan import Plan
+from dutyplan.plan import Plan, Result
 from dutyplan.problem import LEVELS, Preference, Problem, Rules
 from dutyplan.sites import SiteJob, process_pool, roster_site
 
@@ -631,7 +631,7 @@ class _SiteRunner:
         self.checkpoint, self.bar, self.budget = checkpoint, bar, budget
         self.own_executor = executor is None
         self.executor = executor
-        self._pool_stop: Any = None  # the event that stops the jobs of our own pool
+        self._pool_stop: Any = None  # the flag that stops the jobs of our own pool
         self._futures: list[Any] = []  # the jobs of the round in progress
         budget.stop.on_request(self._stop_jobs)
         self.plans: dict[int, Plan] = {}
@@ -693,7 +693,7 @@ class _SiteRunner:
         for future in list(self._futures):
             future.cancel()
         if self._pool_stop is not None:
-            self._pool_stop.set()
+            self._pool_stop.value = 1
 
     def close(self, abort: bool = False) -> None:
         """Shut our pool down (``abort``: without waiting for the jobs, which are asked to
@@ -1103,6 +1103,10 @@ def _polish(problem, site_of, assignments, index, budget, workers, seed, log, pa
     allowed = np.zeros((index.n_people, index.n_sites), dtype=bool)
     placed = site_of >= 0
     allowed[np.flatnonzero(placed), site_of[placed]] = True
+    postings = int((index.eligible & allowed[:, index.class_site][:, :, None, None]).sum())
+    if not budget.deterministic and estimated_build_seconds(postings) > budget.left():
+        logger.info("no time to build the whole model (%d postings): summing the site plans", postings)
+        return Plan(problem=problem.name, result=Result(status="unknown"))
     dm = build_model(problem, site_allowed=allowed)
     bound_time = min(0.05 * budget.seconds, 5.0)
     start = solution_from_assignments(dm, assignments, budget.part(max(0.5, budget.left() - bound_time)))
@@ -1138,6 +1142,14 @@ def _city_plan(problem: Problem, view: Any, pairs: Any, runner: _SiteRunner, ass
         if gate_class.site not in runner.plans:
             needed = gate_class.open & (gate_class.need > 0)
             values["cover"] += int((gate_class.need * gate_class.under_weight * needed).sum()) * gate_class.size
+    # people in no site plan (placed nowhere, or at a site left without a plan) work nothing,
+    # and that can cost too: a wanted shift, a wanted working day, a soft minimum of minutes
+    idle = np.ones(len(problem.people), dtype=bool)
+    for k in runner.plans:
+        idle[runner.site_of == k] = False
+    for level, cost in idle_costs(problem, np.flatnonzero(idle).tolist()).items():
+        if level in values:
+            values[level] += cost
     if "rules" in values and problem.rules.unit_sites_weight:
         values["rules"] += problem.rules.unit_sites_weight * _unit_extra_sites(problem, assignments)
     if "fairness" in values:
@@ -1178,6 +1190,39 @@ def _city_plan(problem: Problem, view: Any, pairs: Any, runner: _SiteRunner, ass
     plan = Plan.build(problem, assignments, result)
     result.solve_seconds = round(budget.elapsed(), 4)
     return plan
+
+
+def idle_costs(problem: Problem, people: list[int]) -> dict[str, int]:
+    """What the rules and preferences of these people cost when they work nothing at all
+    (docs/rules.md): a dated shift wanted (its weight), a working day wanted (a ``day_off``
+    preference with ``want=False``), a soft ``min_minutes`` (weight x value). Without a
+    history nothing else costs with no duty; people with a history (runs, days off and hours
+    across the seam) are evaluated on their own one-person model, where they may work nowhere."""
+    from dutyplan.solve import evaluate_levels, solution_from_assignments
+
+    totals: dict[str, int] = defaultdict(int)
+    for p in people:
+        person = problem.people[p]
+        if person.history:
+            sub = site_problem(problem, 0, [p])  # their own costs only: no site's role rule
+            sub = sub.model_copy(update={"rules": sub.rules.model_copy(update={"roles": []})})
+            dm = build_model(sub, site_allowed=np.zeros((1, 1), dtype=bool))
+            solution = solution_from_assignments(dm, [])
+            if solution is None:  # their hard rules fail with no duty: the checker says so
+                continue
+            for level, value in evaluate_levels(dm, solution).items():
+                if level != "cover":
+                    totals[level] += value
+            continue
+        for pref in person.preferences:
+            wanted_shift = pref.kind == "shift" and pref.date is not None and pref.want
+            wanted_day = pref.kind == "day_off" and not pref.want
+            if wanted_shift or wanted_day:
+                totals["preferences"] += pref.weight
+        minimum = problem.effective_rules(person).min_minutes
+        if minimum is not None and minimum.weight is not None:
+            totals["rules"] += minimum.weight * minimum.value
+    return dict(totals)
 
 
 def _unit_extra_sites(problem: Problem, assignments: list) -> int:

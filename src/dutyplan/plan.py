@@ -160,12 +160,13 @@ class Plan(_Out):
             by_gate_shift[(a.site, a.gate, a.date, a.shift)] += 1
         uncovered: list[UncoveredShift] = []
         coverage: list[GateCoverage] = []
-        for si, site in enumerate(problem.sites):
-            for gi, gate in enumerate(site.gates):
+        for site in problem.sites:
+            for gate in site.gates:
                 need_total = assigned_total = 0
                 for day in problem.dates:
+                    table = gate.table_for(day)  # (resolved as Problem.demand does, need only)
                     for shift in problem.shift_types:
-                        entry = problem.demand(si, gi, day, shift.id)
+                        entry = table.get(shift.id)
                         if entry is None or entry.need == 0:
                             continue
                         got = by_gate_shift.get((site.id, gate.id, day, shift.id), 0)

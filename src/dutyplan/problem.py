@@ -31,6 +31,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_serializer,
     field_validator,
@@ -569,6 +570,7 @@ class Problem(_Model):
     weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"])
     rules: Rules = Field(default_factory=Rules)
     objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
+    _dates: tuple[tuple[dt.date, int], list[dt.date]] | None = PrivateAttr(default=None)
 
     # ------------------------------------------------------------------ validation
     @model_validator(mode="after")
@@ -678,7 +680,12 @@ class Problem(_Model):
 
     @property
     def dates(self) -> list[dt.date]:
-        return [self.horizon.start + dt.timedelta(days=d) for d in range(self.horizon.days)]
+        """The horizon's dates, built once per horizon (a ten-year horizon has 3,660). The
+        list is shared: do not change it."""
+        key = (self.horizon.start, self.horizon.days)
+        if self._dates is None or self._dates[0] != key:
+            self._dates = (key, [self.horizon.start + dt.timedelta(days=d) for d in range(self.horizon.days)])
+        return self._dates[1]
 
     def day_index(self, day: dt.date) -> int:
         return (day - self.horizon.start).days

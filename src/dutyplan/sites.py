@@ -65,18 +65,20 @@ class SiteJob:
 
 
 # --------------------------------------------------------------------------- pool workers
-_pool_stop: Any = None  # in a worker of dutyplan's pool: the event by which the parent says stop
+_pool_stop: Any = None  # in a worker of dutyplan's pool: the flag by which the parent says stop
 _job_stop: Stop | None = None  # the stop of the job running in this process
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+POLL_SECONDS = 0.1  # a pool worker looks at the stop flag this often
 
 
 def process_pool(workers: int) -> tuple[ProcessPoolExecutor, Any]:
     """A process pool of ``workers`` workers started with :func:`pool_worker_init`, and the
-    event that asks its running jobs to stop. The platform's default start method: fork on
-    Linux (no CP-SAT thread outlives its solve, and scripts need no ``if __name__ ==
-    "__main__"`` guard), spawn elsewhere."""
+    shared flag that asks its running jobs to stop (``flag.value = 1``: a flag in shared
+    memory, read by polling, so that setting it never waits on a worker, dead or alive).
+    The platform's default start method: fork on Linux (no CP-SAT thread outlives its solve,
+    and scripts need no ``if __name__ == "__main__"`` guard), spawn elsewhere."""
     context = multiprocessing.get_context()
-    stop = context.Event()
+    stop = context.RawValue("b", 0)
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=pool_worker_init,
         initargs=(stop, os.getpid()),
@@ -84,9 +86,9 @@ def process_pool(workers: int) -> tuple[ProcessPoolExecutor, Any]:
     return pool, stop
 
 
-def pool_worker_init(stop_event: Any, parent: int) -> None:
+def pool_worker_init(stop_flag: Any, parent: int) -> None:
     """Start a pool worker: ignore Ctrl-C, die with the parent (Linux), and stop the running
-    job's search when ``stop_event`` is set."""
+    job's search once ``stop_flag`` is set."""
     global _pool_stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
@@ -96,12 +98,13 @@ def pool_worker_init(stop_event: Any, parent: int) -> None:
             logger.debug("prctl(PR_SET_PDEATHSIG) is not available")
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
-    _pool_stop = stop_event
+    _pool_stop = stop_flag
     threading.Thread(target=_watch_pool_stop, name="dutyplan-pool-stop", daemon=True).start()
 
 
 def _watch_pool_stop() -> None:
-    _pool_stop.wait()
+    while not _pool_stop.value:
+        time.sleep(POLL_SECONDS)
     if _job_stop is not None:
         _job_stop.request()
 
@@ -122,7 +125,7 @@ def roster_site(job: SiteJob) -> tuple[int, str | None, float, float]:
         if seconds < 0.05:
             return job.site, None, 0.0, 0.0
     stop = _job_stop = Stop()
-    if _pool_stop is not None and _pool_stop.is_set():
+    if _pool_stop is not None and _pool_stop.value:
         stop.request()
     budget = Budget(seconds, job.deterministic, stop)
     problem = Problem.model_validate_json(job.problem_json)
