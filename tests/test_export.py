@@ -88,21 +88,7 @@ def awkward() -> tuple[Problem, Plan]:
         ("A_b", 19, "N", "s2", "b"),
         ("con", 3, "D", "s3", "g"),
     ]
-    assignments = []
-    for person, offset, shift, site, gate in postings:
-        day = problem.horizon.start + dt.timedelta(days=offset)
-        assignments.append(
-            Assignment(
-                person=person,
-                date=day,
-                shift=shift,
-                start=problem.shift_start(day, shift),
-                end=problem.shift_end(day, shift),
-                site=site,
-                gate=gate,
-            )
-        )
-    return problem, Plan.build(problem, assignments, Result(status="feasible"))
+    return problem, hand_plan(problem, postings)
 
 
 def hand_plan(problem: Problem, postings: list[tuple[str, int, str, str, str]]) -> Plan:

@@ -351,13 +351,23 @@ class CheckContext:
         self.demand: dict[tuple[int, int, int, str], DemandEntry | None] = {}
         kinds: dict[tuple[int, int | None, int | None], DemandEntry] = {}
         for si, site in enumerate(problem.sites):
-            for gi in range(len(site.gates)):
+            for gi, gate in enumerate(site.gates):
+                # a gate has a few demand tables (every day, weekdays, dates): each is resolved
+                # once, at the first date that uses it (the resolution depends on the table
+                # and the gate only), and shared by the other dates
+                resolved: dict[int, list[DemandEntry | None]] = {}
                 for d, day in enumerate(self.dates):
-                    for shift in problem.shift_types:
-                        entry = problem.demand(si, gi, day, shift.id)
-                        if entry is not None:
-                            kind = (entry.need, entry.under_weight, entry.over_weight)
-                            entry = kinds.setdefault(kind, entry)
+                    table = id(gate.table_for(day))
+                    if table not in resolved:
+                        row = []
+                        for shift in problem.shift_types:
+                            entry = problem.demand(si, gi, day, shift.id)
+                            if entry is not None:
+                                kind = (entry.need, entry.under_weight, entry.over_weight)
+                                entry = kinds.setdefault(kind, entry)
+                            row.append(entry)
+                        resolved[table] = row
+                    for shift, entry in zip(problem.shift_types, resolved[table], strict=True):
                         self.demand[(si, gi, d, shift.id)] = entry
         self.eligible: list[int] | None = None  # filled by the first fairness check
         self._team: tuple[list[Assignment], _Team] | None = None  # of the last base plan

@@ -179,6 +179,7 @@ def _uncovered(problem: Problem, plan: Plan, short: dict[GateShift, tuple[int, i
     site = {s.id: i for i, s in enumerate(problem.sites)}
     gate = [{g.id: j for j, g in enumerate(s.gates)} for s in problem.sites]
     first = problem.horizon.start
+    shifts = {shift.id: shift for shift in problem.shift_types}
     found: list[Mismatch] = []
     listed: Counter[GateShift] = Counter()
     for i, u in enumerate(plan.uncovered):
@@ -199,8 +200,8 @@ def _uncovered(problem: Problem, plan: Plan, short: dict[GateShift, tuple[int, i
                                   detail=f"the plan lists {name} more than once"))
             continue
         need, there = short[key]
-        start = dt.datetime.combine(u.date, problem.shift_type(u.shift).start)
-        end = start + dt.timedelta(minutes=problem.shift_type(u.shift).minutes)
+        start = dt.datetime.combine(u.date, shifts[u.shift].start)
+        end = start + dt.timedelta(minutes=shifts[u.shift].minutes)
         for field, said, true in (("need", u.need, need), ("assigned", u.assigned, there),
                                   ("missing", u.missing, need - there), ("start", u.start, start),
                                   ("end", u.end, end)):

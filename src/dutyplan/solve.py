@@ -323,7 +323,7 @@ def solve_model(
         lns_seconds = (
             LNS_SHARE * share if len(dm.x_vars) >= LNS_ABOVE and share >= LNS_MIN_SECONDS else 0.0
         )
-        stage_budget = budget.part(share)
+        charged, began = budget.charged, time.perf_counter()
         status, response, callback = run_stage(
             dm, expr, solution, budget, share - lns_seconds, workers, seed, log, params, trivial
         )
@@ -353,8 +353,10 @@ def solve_model(
             if trivial is not None:
                 stage.bound = max(stage.bound, trivial)
             stage.optimal = status == cp_model.OPTIMAL or stage.value <= stage.bound
-            lns_left = stage_budget.left()
-            if lns_seconds and not stage.optimal and lns_left > 1:
+            # what is left of the stage's share after CP-SAT's own search
+            used = budget.charged - charged if budget.deterministic else time.perf_counter() - began
+            lns_budget = budget.part(share - used)
+            if lns_seconds and not stage.optimal and lns_budget.left() > 1:
                 from dutyplan import lns
 
                 bound = stage.bound
@@ -366,7 +368,7 @@ def solve_model(
 
                 solution, _ = lns.improve(
                     dm, solution, _scalar(dm, solution, levels_here, config, weighted),
-                    stage_budget.part(), workers, seed, lns_params(dm, params), accept_ties=weighted,
+                    lns_budget, workers, seed, lns_params(dm, params), accept_ties=weighted,
                     floor=stage.bound, on_improve=improved,
                 )
                 stage.value = _scalar(dm, solution, levels_here, config, weighted)
