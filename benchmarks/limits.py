@@ -34,6 +34,7 @@ from _common import machine, write_results
 from dutyplan import synth
 from dutyplan.examples import load_example
 
+RESULTS = Path(__file__).resolve().parent / "results"
 BUSY = "import time\nend = time.time() + 3600\nwhile time.time() < end: pass\n"
 
 
@@ -106,7 +107,7 @@ def limits(args: argparse.Namespace) -> None:
             f"| {r['problem']} | {r['limit']} s | {r['workers']} | {r['solve_s']} | {r['command_s']} | "
             f"{'yes' if r['within'] else 'NO'} | {r['peak_mb']} | {r['status']} | {r['objective']} | {r['uncovered']} |"
         )
-    write_results(args.out or "benchmarks/results/limits", rows, columns, "\n".join(lines) + "\n")
+    write_results(args.out or str(RESULTS / "limits"), rows, columns, "\n".join(lines) + "\n")
 
 
 def fingerprint(plan: dict) -> str:
@@ -158,7 +159,7 @@ def determinism(args: argparse.Namespace) -> None:
             f"{'yes' if r['identical'] else 'no'} | {r['objective_1']} / {r['objective_2']} | "
             f"{r['deterministic_s']} | {r['wall_1']} / {r['wall_2_loaded']} |"
         )
-    write_results(args.out or "benchmarks/results/determinism", rows, columns, "\n".join(lines) + "\n")
+    write_results(args.out or str(RESULTS / "determinism"), rows, columns, "\n".join(lines) + "\n")
 
 
 def main() -> None:

@@ -460,3 +460,19 @@ def test_as_a_process(argv: list[str], words: list[str], tmp_path: Path) -> None
     done = subprocess.run([sys.executable, "-m", "dutyplan.cli", *argv], capture_output=True,
                           text=True, timeout=120)
     assert_bad_input(done.returncode, done.stdout + done.stderr, words)
+
+
+def test_a_model_larger_than_the_free_memory_is_refused_before_it_is_built(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """The memory a model needs is estimated from its candidate postings and refused, naming
+    the horizon and the estimate, when the machine has less free."""
+    import importlib
+
+    solve_module = importlib.import_module("dutyplan.solve")
+    monkeypatch.setattr(solve_module, "available_bytes", lambda: 1_000_000)  # 1 MB free
+    doc = base()
+    doc["horizon"]["days"] = 365
+    code, printed = run(capsys, "solve", str(write(tmp_path, doc)), "--strategy", "single",
+                        "--time-limit", "60")
+    assert_bad_input(code, printed, ["horizon.days = 365", "needs about 4 MB", "1 MB this machine has free"])

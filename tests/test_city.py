@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -136,6 +137,57 @@ def test_checkpoint_of_another_problem_is_refused(tmp_path: Path) -> None:
     city_solve(small_city(seed=7), checkpoint_dir=tmp_path, time_limit=20)
     with pytest.raises(DutyplanError, match="belongs to another problem"):
         city_solve(small_city(seed=8), checkpoint_dir=tmp_path, time_limit=20)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "unknown site", "missing people", "not an object"])
+def test_a_damaged_site_choice_is_chosen_again(damage: str, tmp_path: Path, caplog) -> None:
+    """A checkpoint's site choice that cannot be read, or names sites or people the problem
+    does not have, is never used: the sites are chosen again, and the plan is checked."""
+    problem = small_city(seed=7)
+    city_solve(problem, checkpoint_dir=tmp_path, time_limit=20)
+    path = tmp_path / "site_choice.json"
+    text = path.read_text(encoding="utf-8")
+    ids = json.loads(text)["site_of"]
+    if damage == "truncated":
+        text = text[: len(text) // 2]
+    elif damage == "unknown site":
+        ids[next(iter(ids))] = "atlantis"
+        text = json.dumps({"site_of": ids})
+    elif damage == "missing people":
+        text = json.dumps({"site_of": dict(list(ids.items())[1:])})
+    else:
+        text = "[1, 2, 3]"
+    path.write_text(text, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="dutyplan"):
+        plan = city_solve(problem, checkpoint_dir=tmp_path, time_limit=20)
+    assert "choosing sites again" in caplog.text
+    assert check(problem, plan).ok
+    json.loads(path.read_text(encoding="utf-8"))  # written anew, whole
+
+
+@pytest.mark.parametrize("damage", ["truncated", "unknown gate", "false figure"])
+def test_a_damaged_site_plan_is_solved_again(damage: str, tmp_path: Path, caplog, monkeypatch) -> None:
+    """A saved site plan that is truncated, names a gate the site does not have, or states a
+    false figure is solved again, never taken back unchecked."""
+    problem = small_city(seed=7)
+    city_solve(problem, checkpoint_dir=tmp_path, time_limit=20)
+    saved = sorted((tmp_path / "sites").glob("*.json"))
+    victim = next(p for p in saved if json.loads(p.read_text(encoding="utf-8"))["plan"]["assignments"])
+    data = json.loads(victim.read_text(encoding="utf-8"))
+    if damage == "truncated":
+        victim.write_text(victim.read_text(encoding="utf-8")[:200], encoding="utf-8")
+    else:
+        if damage == "unknown gate":
+            data["plan"]["assignments"][0]["gate"] = "nowhere"
+        else:
+            data["plan"]["result"]["levels"][0]["value"] += 1
+        victim.write_text(json.dumps(data), encoding="utf-8")
+    site = int(victim.stem)
+    with caplog.at_level(logging.WARNING, logger="dutyplan"):
+        plan, jobs = _jobs_of_a_rerun(problem, tmp_path, monkeypatch, time_limit=20)
+    assert site in {job_site for job_site, _, _ in jobs}, "the damaged site was not solved again"
+    assert "solving" in caplog.text
+    assert check(problem, plan).ok
 
 
 def test_killed_run_keeps_every_finished_site(tmp_path: Path, monkeypatch) -> None:

@@ -34,7 +34,7 @@ from ortools.sat.python import cp_model
 from dutyplan.budget import Budget, run
 from dutyplan.checker import check
 from dutyplan.errors import PlanFileError
-from dutyplan.model import build_model, estimated_build_seconds
+from dutyplan.model import available_bytes, build_model, estimated_build_seconds, estimated_peak_bytes
 from dutyplan.model.index import GateClass, Index
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import LEVELS, Preference, Problem, Rules
@@ -1104,6 +1104,10 @@ def _polish(problem, site_of, assignments, index, budget, workers, seed, log, pa
     placed = site_of >= 0
     allowed[np.flatnonzero(placed), site_of[placed]] = True
     postings = int((index.eligible & allowed[:, index.class_site][:, :, None, None]).sum())
+    free = available_bytes()
+    if free is not None and estimated_peak_bytes(postings) > free:
+        logger.info("no memory to build the whole model (%d postings): summing the site plans", postings)
+        return Plan(problem=problem.name, result=Result(status="unknown"))
     if not budget.deterministic and estimated_build_seconds(postings) > budget.left():
         logger.info("no time to build the whole model (%d postings): summing the site plans", postings)
         return Plan(problem=problem.name, result=Result(status="unknown"))

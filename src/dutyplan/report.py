@@ -33,6 +33,13 @@ def table(headers: list[str], rows: list[list[str]], numeric: set[int] | None = 
     return "\n".join(lines)
 
 
+STOP_WORDS = {
+    "proven": "every level proven optimal (or no plan can exist)",
+    "time limit": "time limit reached",
+    "interrupted": "interrupted (Ctrl-C): the best plan found so far",
+}
+
+
 def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40) -> str:
     r = plan.result
     site_names = {s.id: s.label for s in problem.sites} if problem else {}
@@ -47,6 +54,11 @@ def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40)
         out.append(f"objective {r.objective}   best bound {r.best_bound}   gap {gap}   ({r.mode})")
     first = f", first plan after {r.first_plan_seconds:.2f}s" if r.first_plan_seconds is not None else ""
     out.append(f"model built in {r.build_seconds:.2f}s, solved in {r.solve_seconds:.2f}s{first}")
+    if r.stop_reason is not None:
+        why = STOP_WORDS.get(r.stop_reason, r.stop_reason)
+        if r.deterministic:
+            why += f"; deterministic run, {r.deterministic_seconds or 0:.2f} deterministic seconds"
+        out.append(f"stopped: {why}")
     if r.levels:
         rows = [
             [lv.name, str(lv.value), "" if lv.bound is None else str(lv.bound), "yes" if lv.optimal else "no"]

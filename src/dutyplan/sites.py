@@ -137,10 +137,14 @@ def roster_site(job: SiteJob) -> tuple[int, str | None, float, float]:
         first = greedy_roster(problem, budget)
         if first:
             hint = Plan(problem=problem.name, assignments=first, result=Result(status="feasible"))
-    plan = solve(
-        problem, workers=1, seed=job.seed, params=job.params, strategy="single", hint=hint,
-        stage_share=job.stage_share, progress=False, budget=budget,
-    )
+    try:
+        plan = solve(
+            problem, workers=1, seed=job.seed, params=job.params, strategy="single", hint=hint,
+            stage_share=job.stage_share, progress=False, budget=budget,
+        )
+    except DutyplanError as error:  # e.g. no memory for the site's model: the site has no plan
+        logger.warning("site %s: %s", problem.name, error)
+        return job.site, None, time.time() - began, budget.charged
     used = (time.time() - began, budget.charged)
     if plan.result.objective is None and plan.result.status != "infeasible":
         return job.site, None, *used

@@ -20,7 +20,14 @@ from ortools.sat.python import cp_model
 
 from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
 from dutyplan.errors import DutyplanError
-from dutyplan.model import DutyModel, build_index, build_model, estimated_build_seconds
+from dutyplan.model import (
+    DutyModel,
+    available_bytes,
+    build_index,
+    build_model,
+    estimated_build_seconds,
+    estimated_peak_bytes,
+)
 from dutyplan.plan import Assignment, LevelResult, Plan, ProgressPoint, Result
 from dutyplan.problem import LEVELS, Problem
 from dutyplan.writing import writable_directory
@@ -143,6 +150,23 @@ def solve(
     return plan
 
 
+def check_memory(problem: Problem, postings: int) -> None:
+    """Refuse a model this machine has not the memory for, before building it, with the
+    estimate and what to change."""
+    need, free = estimated_peak_bytes(postings), available_bytes()
+    if free is not None and need > free:
+        raise DutyplanError(
+            f"{problem.name}: the model of {postings} candidate postings (people x gate-shifts "
+            f"they may work over horizon.days = {problem.horizon.days}) needs about "
+            f"{_size(need)}, more than the {_size(free)} this machine has free: plan a shorter "
+            "horizon, or fewer people or sites at once"
+        )
+
+
+def _size(size: float) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e8 else f"{size / 1e6:.0f} MB"
+
+
 def stop_reason(result: Result, budget: Budget) -> str:
     """Why a solve ended: ``interrupted`` (a stop was requested), ``proven`` (every level
     optimal, or no plan can exist), else ``time limit``."""
@@ -179,6 +203,7 @@ def _solve(
             problem, budget, workers, seed, log, params, index=index,
             executor=executor, checkpoint_dir=checkpoint_dir, progress=progress,
         )
+    check_memory(problem, candidates)
     need = estimated_build_seconds(candidates)
     if not budget.deterministic and need > budget.left():
         logger.info(
