@@ -119,6 +119,9 @@ PROBLEMS: dict[str, tuple[Callable[[Doc], None], list[str]]] = {
     "rule weight 1e18": (at("rules.min_rest_hours", {"value": 10, "weight": 10**18}),
                          ["rules.min_rest_hours.weight", "1000000000000000000"]),
     "rule limit as text": (at("rules.min_rest_hours", "ten"), ["rules.min_rest_hours", "ten"]),
+    "rule weight true": (at("rules.min_rest_hours", {"value": 10, "weight": True}),
+                         ["rules.min_rest_hours.weight", "True"]),
+    "preference weight as text": (at("people.1.preferences.0.weight", "30"), ["people.1.preferences.0.weight", "'30'"]),
     "rule limit true": (at("rules.max_consecutive_days", True), ["rules.max_consecutive_days", "True"]),
     "succession of an unknown shift": (at("rules.forbidden_successions", [{"first": "D", "then": "X"}]),
                                        ["rules.forbidden_successions[0]", "'X'"]),
@@ -308,7 +311,8 @@ def test_out_not_writable(tmp_path: Path, capsys) -> None:
         target = locked / "plan.json"
     code, printed = run(capsys, "solve", str(write(tmp_path, base())), "--time-limit", "600",
                         "--out", str(target))
-    assert_bad_input(code, printed, ["--out", str(target.parent)])
+    assert_bad_input(code, printed, ["--out", str(target), "cannot be written"])
+    assert not (tmp_path / "locked" / "plan.json").exists()
 
 
 def test_checkpoint_is_a_file(tmp_path: Path, capsys) -> None:

@@ -135,6 +135,11 @@ ALTERATIONS: dict[str, tuple[str, Callable[[Json], None]]] = {
                                    lambda d: d["result"].update(best_bound=d["result"]["objective"] + 5)),
     "gap": ("result.gap", _set(["result", "gap"], lambda v: round(v + 0.01, 6))),
     "status optimal": ("result.status", lambda d: d["result"].update(status="optimal")),
+    "status infeasible with assignments": ("result.status", lambda d: d["result"].update(status="infeasible")),
+    "level optimal below its bound": ("result.levels[commute].optimal",
+                                      lambda d: _level(d, "commute").update(optimal=True)),
+    "best bound not its levels'": ("result.best_bound", _set(["result", "best_bound"], lambda v: v - 1)),
+    "problem of another name": ("problem", lambda d: d.update(problem="another problem")),
 }
 
 

@@ -51,6 +51,7 @@ MAX_TIME_LIMIT = 1_000_000.0  # seconds (11.6 days): beyond any planning run
 MAX_WORKERS = 1024
 MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
 JOIN_SECONDS = 0.1  # the main thread looks for Ctrl-C this often while CP-SAT searches
+ABORT_SECONDS = 2.0  # on abort, wait at most this long for a search to stop
 
 
 def check_solve_arguments(time_limit: Any, workers: Any = None, seed: Any = 0) -> None:
@@ -268,7 +269,7 @@ def run(
                     thread.join(JOIN_SECONDS)
             except BaseException:  # a second Ctrl-C: stop the search, then go on raising
                 solver.stop_search()
-                thread.join()
+                thread.join(ABORT_SECONDS)  # (a search that will not stop is left behind)
                 raise
         else:
             search()

@@ -74,6 +74,8 @@ def verify_claims(
     """
     found: list[Mismatch] = []
     stated = plan.model_fields_set
+    if plan.problem != problem.name:
+        found.append(_differs("problem", plan.problem, problem.name))
     duties = _Duties(problem, plan)
     if "uncovered" in stated or "coverage" in stated:
         short, coverage = duties.cover(demand)
@@ -320,6 +322,12 @@ def _result(
                 detail=f"the {lv.name} level's bound {lv.bound} is above its own value {lv.value}: "
                 "no plan is worse than the level it reaches",
             ))
+        if lv.optimal and lv.bound is not None and lv.bound < lv.value:
+            found.append(Mismatch(
+                claim=f"{name}.optimal", plan=True, checked=f"bound {lv.bound} below value {lv.value}",
+                detail=f"the {lv.name} level is said optimal, but its bound {lv.bound} is below its "
+                f"value {lv.value}",
+            ))
     if result.levels:
         for level, value in levels.items():
             if level not in named and weights.get(level, 0) > 0 and value != 0:
@@ -334,6 +342,26 @@ def _result(
                 detail=f"the objective {result.objective} is not the weighted sum of the plan's "
                 f"own level values ({stated})",
             ))
+    if result.levels and all(lv.bound is not None for lv in result.levels) and result.best_bound is not None:
+        summed = sum(lv.weight * lv.bound for lv in result.levels)  # type: ignore[operator]
+        if result.best_bound != summed:
+            found.append(Mismatch(
+                claim="result.best_bound", plan=result.best_bound, checked=f"{summed} (its levels' bounds)",
+                detail=f"the bound {result.best_bound} is not the weighted sum of the levels' own "
+                f"bounds ({summed})",
+            ))
+    if result.status == "optimal" and any(not lv.optimal for lv in result.levels):
+        unproven = ", ".join(lv.name for lv in result.levels if not lv.optimal)
+        found.append(Mismatch(
+            claim="result.status", plan="optimal", checked=f"levels not optimal: {unproven}",
+            detail=f"the plan says optimal, but it says its levels {unproven} are not",
+        ))
+    if result.status in ("infeasible", "unknown") and plan.assignments and not result.unmet:
+        found.append(Mismatch(
+            claim="result.status", plan=result.status, checked=f"{len(plan.assignments)} assignments",
+            detail=f"the plan says {result.status} (no plan) but has assignments, and names no "
+            "hard rule it does not keep (result.unmet)",
+        ))
     if result.objective is not None:
         true = sum(weights[level] * value for level, value in levels.items())
         changes_unverified = "changes" in named and not published

@@ -19,12 +19,14 @@ import logging
 import math
 import re
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from dutyplan.budget import MAX_SEED, MAX_TIME_LIMIT, MAX_WORKERS
 from dutyplan.errors import DutyplanError
+from dutyplan.io.files import save_problem
 from dutyplan.staffing import MAX_PER_SITE
 from dutyplan.writing import writable_directory, writable_file
 
@@ -189,23 +191,52 @@ def _solve(args: argparse.Namespace) -> int:
         if args.out:
             plan.to_json(args.out)
         return EXIT_NO_PLAN
+    _write_plan(args, plan)  # first: nothing after the solve (a slow check, Ctrl-C) can lose it
     if not args.quiet:
         print(plan.summary(problem, max_rows=args.rows))
     report = check(problem, plan)
     return _checked_plan_out(args, plan, report, "independent check", lambda: _timefold_score(args, plan))
 
 
-def _interrupted(args: argparse.Namespace, name: str, plan) -> int:  # noqa: ANN001
-    """Ctrl-C: write the best plan found so far (to --out, or next to the current directory)
-    and say where; exit 130."""
+def _write_plan(args: argparse.Namespace, plan, problem=None) -> None:  # noqa: ANN001
+    """Write the plan to ``--out`` (and, for a re-plan, the changed problem beside it)."""
+    if args.out:
+        plan.to_json(args.out)
+        print(f"plan written to {args.out}")
+        if problem is not None:
+            problem_path = _beside(Path(args.out), ".problem.json")
+            save_problem(problem, problem_path)
+            print(f"the problem it plans (with the changes) written to {problem_path}")
+
+
+def _beside(path: Path, suffix: str) -> Path:
+    """``plan.json`` -> ``plan<suffix>`` in the same directory."""
+    stem = path.name[: -len(".json")] if path.name.lower().endswith(".json") else path.name
+    return path.with_name(stem + suffix)
+
+
+def _interrupted(args: argparse.Namespace, name: str, plan, problem=None, check_with: str = "") -> int:  # noqa: ANN001
+    """Ctrl-C: write the best plan found so far (to --out, or to the current directory, or
+    to the temporary directory when that cannot be written) and say where; exit 130."""
     if plan.result.objective is None and not plan.assignments:
         print("interrupted before any plan was found", file=sys.stderr)
         return EXIT_INTERRUPTED
-    path = Path(args.out) if args.out else Path(f"{_file_stem(name)}.interrupted.plan.json")
+    if args.out:
+        path = Path(args.out)
+    else:
+        path = Path(f"{_file_stem(name)}.interrupted.plan.json")
+        try:
+            writable_file(path, "plan")
+        except DutyplanError:
+            path = Path(tempfile.gettempdir()) / path.name
     plan.to_json(path)
     print(f"interrupted: the best plan found so far ({plan.result.status}, objective "
           f"{plan.result.objective}) is written to {path}", file=sys.stderr)
-    print(f"check it with: dutyplan check {args.problem} {path}", file=sys.stderr)
+    target = args.problem
+    if problem is not None:
+        target = _beside(path, ".problem.json")
+        save_problem(problem, target)
+    print(f"check it with: dutyplan check {target} {path}{check_with}", file=sys.stderr)
     if getattr(args, "checkpoint", None):
         print(f"finished sites are kept in {args.checkpoint}; run again with --checkpoint to resume",
               file=sys.stderr)
@@ -248,13 +279,10 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _checked_plan_out(args: argparse.Namespace, plan, report, what: str, also=None) -> int:
-    """Print the checker's verdict, write the plan (``--out``), and exit 1 on violations."""
+    """Print the checker's verdict (the plan is written already), and exit 1 on violations."""
     print(f"\n{what}: {_verdict(report)}; recomputed objective {report.objective}")
     if also is not None:
         also()
-    if args.out:
-        plan.to_json(args.out)
-        print(f"plan written to {args.out}")
     if not report.ok:
         print(report.summary(), file=sys.stderr)
         return EXIT_VIOLATIONS
@@ -312,12 +340,17 @@ def _replan(args: argparse.Namespace) -> int:
                     time_limit=args.time_limit, workers=args.workers, seed=args.seed,
                     deterministic=args.deterministic)
     plan = result.plan
+    # the re-plan is checked against the changed problem, the published plan and the freeze
+    check_with = f" --published {args.plan} --freeze-until {result.freeze_until:%Y-%m-%dT%H:%M}"
     if plan.result.stop_reason == "interrupted":
-        return _interrupted(args, problem.name, plan)
+        return _interrupted(args, problem.name, plan, result.problem, check_with)
     if plan.result.status in ("infeasible", "unknown"):
         print(f"no re-plan for {problem.name}: {plan.result.status}", file=sys.stderr)
         return EXIT_NO_PLAN
+    _write_plan(args, plan, result.problem)
     print(result.summary())
+    if args.out:
+        print(f"check it with: dutyplan check {_beside(Path(args.out), '.problem.json')} {args.out}{check_with}")
     report = check(result.problem, plan, published=published, freeze_until=result.freeze_until)
     return _checked_plan_out(args, plan, report, "independent check (frozen past, changes)")
 
@@ -338,7 +371,11 @@ def _staffing(args: argparse.Namespace) -> int:
     if args.out and answer.plan is not None:
         answer.plan.to_json(args.out)
         print(f"plan with the extra people written to {args.out}")
-    return EXIT_OK if answer.possible else EXIT_NO_PLAN
+        if answer.problem is not None:
+            problem_path = _beside(Path(args.out), ".problem.json")
+            save_problem(answer.problem, problem_path)
+            print(f"the problem with the extra people written to {problem_path}")
+    return EXIT_OK if answer.possible and answer.minimum is not None else EXIT_NO_PLAN
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -353,13 +390,18 @@ def _explain(args: argparse.Namespace) -> int:
         return EXIT_OK if answer.feasible or answer.parts else EXIT_NO_PLAN
     problem, plan = _plan_and_problem(args)
     people = args.people.split(",") if args.people else None
-    explanations = explain_uncovered(problem, plan, people=people, limit=args.limit)
+    explanations = explain_uncovered(problem, plan, people=people, limit=args.limit,
+                                     time_limit=args.time_limit)
     if args.json:
         print(json.dumps([e.model_dump(mode="json") for e in explanations], indent=2, ensure_ascii=False))
-    elif not explanations:
+    elif not explanations and not plan.uncovered:
         print("nothing is uncovered")
     else:
         print(explanation_text(explanations, max_people=args.max_people))
+    wanted = len(plan.uncovered) if args.limit is None else min(args.limit, len(plan.uncovered))
+    if len(explanations) < wanted:
+        print(f"explained {len(explanations)} of {wanted} uncovered gate-shifts within "
+              f"{args.time_limit:g}s (--time-limit for more, --limit N for the first N)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -524,7 +566,8 @@ def parser() -> argparse.ArgumentParser:
                        "uncovered gate-shift, who could have stood there and which rule stopped the others")
     w.add_argument("problem")
     w.add_argument("plan", nargs="?", default=None)
-    w.add_argument("--time-limit", type=_seconds, default=10.0, metavar="S", help="for an infeasible problem")
+    w.add_argument("--time-limit", type=_seconds, default=10.0, metavar="S",
+                   help="seconds (default 10): to explain an infeasible problem, or the uncovered gate-shifts of a plan")
     w.add_argument("--deterministic", action="store_true", help=DETERMINISTIC_HELP)
     w.add_argument("--format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     w.add_argument("--people", default=None, help="comma-separated person ids (default: everyone)")

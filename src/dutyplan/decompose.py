@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import BrokenExecutor, Executor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -402,6 +402,11 @@ def site_problem(problem: Problem, k: int, members: list[int]) -> Problem:
 # 80 in 0.10 s a job (0.15 s: the same cover in 0.15 s a job). A site the greedy cannot roster
 # and that has no plan after the first round is solved again with more time (repair).
 MIN_SITE_SECONDS = 0.05
+# The end of a decomposed solve (merging, the whole plan's figures, bounds) takes about this
+# much, plus this much per gate-shift needing people (the plan's figures): measured on 3,000
+# people, 300 sites and 120 days (186,720 such gate-shifts, all uncovered): 2.3 s, 12 us each.
+END_SECONDS = 0.5
+END_SECONDS_PER_GATE_SHIFT = 15e-6
 # Rostering one site is cover first: it gets most of each site's time.
 SITE_STAGE_SHARE = {"cover": 12, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1}
 
@@ -551,8 +556,11 @@ def solve_decomposed(
         checkpoint.save_site_choice(site_of)
     logger.info("sites chosen at %.2fs: %s", time.perf_counter() - t0, info)
 
-    # time kept for the end: merging, evaluating, bounds (measured shares, see benchmarks)
+    # time kept for the end: merging, evaluating, bounds (measured shares, see benchmarks),
+    # and at least what the plan's figures take to build (one per gate-shift needing people)
     reserve = min(0.05 * budget.seconds, 5.0) if index is not None else min(0.15 * budget.seconds, 120.0)
+    gate_shifts = sum(int((c.open & (c.need > 0)).sum()) * c.size for c in (index or view).classes)
+    reserve = max(reserve, END_SECONDS + gate_shifts * END_SECONDS_PER_GATE_SHIFT)
     runner = _SiteRunner(
         problem, site_of, executor, workers, seed, params, checkpoint, bar,
         budget.part(budget.left() - reserve, parallel=workers),
@@ -737,11 +745,22 @@ class _SiteRunner:
         # in deterministic mode the results are taken in the order the jobs were made, so
         # that nothing depends on which finishes first
         finished = iter(futures) if deterministic else as_completed(futures)
+        broken = False
         try:
             for future in finished:
                 if future.cancelled():
                     continue
-                k, plan_json, used, work = future.result()
+                try:
+                    k, plan_json, used, work = future.result()
+                except BrokenExecutor as error:  # a worker died (kill -9, out of memory)
+                    if not broken:
+                        logger.warning("a site job's worker died (%s): its sites have no plan "
+                                       "this round", error)
+                    broken = True
+                    continue
+                except Exception:  # noqa: BLE001 - one failed job leaves one site without a plan
+                    logger.exception("a site job failed: its site has no plan this round")
+                    continue
                 self.budget.charge(work)
                 if plan_json is None:
                     continue
@@ -757,12 +776,15 @@ class _SiteRunner:
                     if self.checkpoint is not None:
                         self.checkpoint.save_site(k, self.member_ids(k), plan_json)
                 self.bar.update(len(self.plans), self.people_placed(), self.uncovered(), stage=self.stage)
-                if not deterministic and self.budget.elapsed() > self.budget.seconds + 1.0:
+                if not deterministic and self.budget.expired():
                     break  # the rest finish or give up on their own deadline
         finally:
             for future in futures:
                 future.cancel()
             self._futures = []
+        if broken and self.own_executor and self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)  # a new pool next round
+            self.executor = None
         if beyond and not deterministic:
             self.overhead = max(0.05, float(np.mean(beyond)))
         return fresh
@@ -785,8 +807,14 @@ class _SiteRunner:
             self.first_plan_at = round(time.perf_counter() - self.started, 4)
 
     def _usable(self, k: int, saved: Plan) -> bool:
-        """A saved site plan fits site k with its people and passes the independent check
-        (every hard rule, every figure it states); else the site is solved again."""
+        """A saved site plan states every figure a site plan has (its levels are summed into
+        the city's), fits site k with its people and passes the independent check (every hard
+        rule, every figure); else the site is solved again."""
+        stated = saved.model_fields_set >= {"assignments", "uncovered", "coverage", "people"}
+        if not stated or saved.result.objective is None or not saved.result.levels:
+            logger.warning("checkpoint plan of site %s does not state its figures: solving it again",
+                           self.problem.sites[k].id)
+            return False
         sub = site_problem(self.problem, k, self.members(k))
         try:
             saved.ensure_fits(sub)

@@ -83,6 +83,7 @@ def explain(
     """
     from dutyplan.decompose import site_problem
     from dutyplan.model import build_index
+    from dutyplan.solve import model_fits
     from dutyplan.start import person_problem
 
     check_solve_arguments(time_limit, None, seed)
@@ -90,6 +91,12 @@ def explain(
     started = budget.started
     answer = Explanation(feasible=False)
     ix = build_index(problem)
+    # the explaining model states every open gate-shift for everyone: its size at most
+    postings = ix.n_people * int(sum(int(c.open.sum()) for c in ix.classes))
+    if not model_fits(problem, postings, budget):
+        answer.status = "unknown (no time to build the model)"
+        answer.seconds = round(budget.elapsed(), 3)
+        return answer
     forcing = [p for p in range(len(problem.people)) if forces_work(problem, p)]
     local = [person_problem(problem, p) for p in forcing]
     role_sites = sorted({

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from dutyplan.errors import PlanFileError
 from dutyplan.problem import LEVELS, Problem, format_validation_error
@@ -158,34 +158,34 @@ class Plan(_Out):
         by_gate_shift: dict[tuple[str, str, dt.date, str], int] = defaultdict(int)
         for a in assignments:
             by_gate_shift[(a.site, a.gate, a.date, a.shift)] += 1
-        uncovered: list[UncoveredShift] = []
+        short: list[dict[str, Any]] = []
         coverage: list[GateCoverage] = []
+        shifts = problem.shift_types
         for site in problem.sites:
             for gate in site.gates:
                 need_total = assigned_total = 0
+                # (shift, need) of each demand table that needs people, resolved once per table
+                # as Problem.demand does (need only)
+                needs: dict[int, list[tuple[Any, int]]] = {}
                 for day in problem.dates:
-                    table = gate.table_for(day)  # (resolved as Problem.demand does, need only)
-                    for shift in problem.shift_types:
-                        entry = table.get(shift.id)
-                        if entry is None or entry.need == 0:
-                            continue
+                    table = gate.table_for(day)
+                    rows = needs.get(id(table))
+                    if rows is None:
+                        rows = needs[id(table)] = [
+                            (shift, table[shift.id].need) for shift in shifts
+                            if shift.id in table and table[shift.id].need > 0
+                        ]
+                    for shift, need in rows:
                         got = by_gate_shift.get((site.id, gate.id, day, shift.id), 0)
-                        need_total += entry.need
-                        assigned_total += min(got, entry.need)
-                        if got < entry.need:
-                            uncovered.append(
-                                UncoveredShift(
-                                    site=site.id,
-                                    gate=gate.id,
-                                    date=day,
-                                    shift=shift.id,
-                                    start=problem.shift_start(day, shift.id),
-                                    end=problem.shift_end(day, shift.id),
-                                    need=entry.need,
-                                    assigned=got,
-                                    missing=entry.need - got,
-                                )
-                            )
+                        need_total += need
+                        assigned_total += min(got, need)
+                        if got < need:
+                            start = dt.datetime.combine(day, shift.start)
+                            short.append({
+                                "site": site.id, "gate": gate.id, "date": day, "shift": shift.id,
+                                "start": start, "end": start + dt.timedelta(minutes=shift.minutes),
+                                "need": need, "assigned": got, "missing": need - got,
+                            })
                 coverage.append(
                     GateCoverage(
                         site=site.id,
@@ -195,7 +195,8 @@ class Plan(_Out):
                         uncovered=need_total - assigned_total,
                     )
                 )
-        uncovered.sort(key=lambda u: (u.start, u.site, u.gate))
+        short.sort(key=lambda u: (u["start"], u["site"], u["gate"]))
+        uncovered = _UNCOVERED.validate_python(short)  # one call for a long list
         return cls(
             problem=problem.name,
             assignments=assignments,
@@ -295,6 +296,9 @@ class Plan(_Out):
         from dutyplan.report import plan_summary
 
         return plan_summary(self, problem, max_rows=max_rows)
+
+
+_UNCOVERED = TypeAdapter(list[UncoveredShift])
 
 
 def person_summaries(problem: Problem, assignments: list[Assignment]) -> list[PersonSummary]:

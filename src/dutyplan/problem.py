@@ -81,10 +81,17 @@ def _plain_text(value: str) -> str:
     return value
 
 
+def _number_not_text(value: Any) -> Any:
+    """A weight is a number: ``true`` or ``"30"`` are refused, not read as 1 or 30."""
+    if isinstance(value, (bool, str)):
+        raise ValueError(f"a weight is a whole number, not {type(value).__name__}")
+    return value
+
+
 Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
 Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_plain_text)]
-Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT)]
-PositiveWeight = Annotated[int, Field(ge=1, le=MAX_WEIGHT)]
+Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT), BeforeValidator(_number_not_text)]
+PositiveWeight = Annotated[int, Field(ge=1, le=MAX_WEIGHT), BeforeValidator(_number_not_text)]
 
 
 def validation_details(error: ValidationError) -> list[tuple[str, str]]:
@@ -526,6 +533,17 @@ class Horizon(_Model):
         "times in this zone: a shift across a daylight-saving change ends at its start clock "
         "time plus its minutes",
     )
+
+    @model_validator(mode="after")
+    def _within_the_calendar(self) -> Horizon:
+        # the last shift may end on the day after the last date, and weeks are counted from
+        # the Monday before the start: both must exist
+        if self.start > dt.date.max - dt.timedelta(days=self.days + 1) or self.start < dt.date.min + dt.timedelta(days=7):
+            raise ValueError(
+                f"a horizon of {self.days} days from {self.start} runs past the calendar's last "
+                f"date ({dt.date.max}) or before its first"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from dutyplan.errors import ProblemError
-from dutyplan.plan import Assignment, Plan
+from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import LEVELS, Gate, Person, Problem, Site
 
 SITE_MOVE_FACTOR = 2  # a duty at a site new to the person costs this many times a moved shift
@@ -358,8 +358,8 @@ def replan(
     from ortools.sat.python import cp_model
 
     from dutyplan.budget import Budget, check_solve_arguments, interruptible
-    from dutyplan.model import build_model
-    from dutyplan.solve import run_stage, solution_from_assignments, solve_model, stop_reason
+    from dutyplan.model import build_index, build_model
+    from dutyplan.solve import model_fits, run_stage, solution_from_assignments, solve_model, stop_reason
 
     check_solve_arguments(time_limit, workers, seed)
     budget = Budget(time_limit, deterministic)
@@ -375,7 +375,13 @@ def replan(
     frozen = [a for a in published.assignments if a.start < moment]
     later = [a for a in published.assignments if a.start >= moment]
 
-    dm = build_model(changed)
+    index = build_index(changed)
+    if not model_fits(changed, int(index.eligible.sum()), budget):
+        result = Result(status="unknown", stop_reason="time limit", time_limit=time_limit,
+                        build_seconds=round(budget.elapsed(), 4), deterministic=deterministic)
+        return Replan(problem=changed, plan=Plan(problem=changed.name, result=result), diff=[],
+                      changed_assignments=0, frozen_assignments=len(frozen), freeze_until=moment)
+    dm = build_model(changed, index=index)
     ix = dm.index
     person = {p.id: i for i, p in enumerate(changed.people)}
     site = {s.id: i for i, s in enumerate(changed.sites)}

@@ -166,12 +166,21 @@ class Checkpoint:
         self.hash = problem_hash(problem)
         self.problem = problem
         writable_directory(self.directory, "checkpoint directory")
+        writable_directory(self.directory / "sites", "checkpoint directory")
         manifest = self.directory / "manifest.json"
         if manifest.exists():
             try:
                 saved = json.loads(manifest.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
-                raise DutyplanError(f"checkpoint {manifest} cannot be read: {error}") from None
+            except (OSError, ValueError, RecursionError) as error:
+                raise DutyplanError(
+                    f"checkpoint {manifest} cannot be read ({type(error).__name__}): delete the "
+                    "directory to start over"
+                ) from None
+            if not isinstance(saved, dict) or "problem_hash" not in saved:
+                raise DutyplanError(
+                    f"checkpoint {manifest} is not a dutyplan checkpoint manifest: delete the "
+                    "directory to start over"
+                )
             if saved.get("problem_hash") != self.hash:
                 raise DutyplanError(
                     f"checkpoint directory {self.directory} belongs to another problem "
@@ -202,14 +211,24 @@ class Checkpoint:
                 [site_index[ids[p.id]] if ids[p.id] is not None else -1 for p in self.problem.people],
                 dtype=np.int64,
             )
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            logger.warning("checkpoint %s cannot be used (%s): choosing sites again", path, error)
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+            logger.warning("checkpoint %s cannot be used (%s): choosing sites again", path,
+                           str(error)[:200] or type(error).__name__)
             return None
 
     def save_site_choice(self, site_of: np.ndarray) -> None:
         sites = self.problem.sites
         ids = {p.id: (sites[k].id if k >= 0 else None) for p, k in zip(self.problem.people, site_of.tolist())}
-        write_atomic(self.directory / "site_choice.json", json.dumps({"site_of": ids}, ensure_ascii=False))
+        self._write(self.directory / "site_choice.json", json.dumps({"site_of": ids}, ensure_ascii=False))
+
+    def _write(self, path: Path, text: str) -> None:
+        """Write a checkpoint file; a failure (a full disk...) is logged, never the end of
+        the solve: the run goes on, and a rerun solves that part again."""
+        try:
+            write_atomic(path, text)
+        except OSError as error:
+            logger.warning("checkpoint %s cannot be written (%s): going on without it", path,
+                           error.strerror or error)
 
     # ------------------------------------------------------------------ site plans
     def _site_path(self, k: int) -> Path:
@@ -218,7 +237,7 @@ class Checkpoint:
     def save_site(self, k: int, members: list[str], plan_json: str) -> None:
         text = json.dumps({"site": self.problem.sites[k].id, "members": members}, ensure_ascii=False)
         # the plan is appended as raw JSON (it is large; no need to parse it again)
-        write_atomic(self._site_path(k), text[:-1] + ', "plan": ' + plan_json + "}")
+        self._write(self._site_path(k), text[:-1] + ', "plan": ' + plan_json + "}")
 
     def load_site(self, k: int, members: list[str]) -> Plan | None:
         """The saved plan of site k if it was made for exactly these people (None: none, or
@@ -231,6 +250,7 @@ class Checkpoint:
             if saved.get("site") != self.problem.sites[k].id or saved.get("members") != members:
                 return None
             return Plan.model_validate(saved["plan"])
-        except (OSError, ValueError, AttributeError, TypeError) as error:
-            logger.warning("checkpoint %s cannot be used (%s): solving the site again", path, error)
+        except (OSError, ValueError, AttributeError, TypeError, RecursionError) as error:
+            logger.warning("checkpoint %s cannot be used (%s): solving the site again", path,
+                           str(error)[:200] or type(error).__name__)
             return None

@@ -150,6 +150,22 @@ def solve(
     return plan
 
 
+def model_fits(problem: Problem, postings: int, budget: Budget) -> bool:
+    """Before a model of ``postings`` candidate postings is built: refuse it when the machine
+    has not the memory (:func:`check_memory`), and say it does not fit (False) when building
+    it would take longer than the budget has left (on the wall clock)."""
+    check_memory(problem, postings)
+    need = estimated_build_seconds(postings)
+    if not budget.deterministic and need > budget.left():
+        logger.info(
+            "%s: the model of %d candidate postings takes about %.1fs to build, more than the "
+            "%.1fs left (give a longer time limit, or plan a shorter horizon)",
+            problem.name, postings, need, budget.left(),
+        )
+        return False
+    return True
+
+
 def check_memory(problem: Problem, postings: int) -> None:
     """Refuse a model this machine has not the memory for, before building it, with the
     estimate and what to change."""
@@ -203,14 +219,7 @@ def _solve(
             problem, budget, workers, seed, log, params, index=index,
             executor=executor, checkpoint_dir=checkpoint_dir, progress=progress,
         )
-    check_memory(problem, candidates)
-    need = estimated_build_seconds(candidates)
-    if not budget.deterministic and need > budget.left():
-        logger.info(
-            "%s: the model of %d candidate postings takes about %.1fs to build, more than the "
-            "%.1fs left: no plan (give a longer time limit, or plan a shorter horizon)",
-            problem.name, candidates, need, budget.left(),
-        )
+    if not model_fits(problem, candidates, budget):
         return Plan(problem=problem.name, result=Result(
             status="unknown", build_seconds=round(budget.elapsed(), 4), mode=problem.objective.effective_mode,
             workers=workers, seed=seed,

@@ -71,6 +71,8 @@ class Staffing(_Out):
     def summary(self) -> str:
         if not self.possible:
             return f"full cover is not possible with these candidates: {self.reason}"
+        if self.minimum is None:
+            return f"the fewest extra people for full cover were not found: {self.reason}"
         head = (
             f"full cover needs {self.minimum} extra people"
             + (" (proven minimal)" if self.proven else f" (at least {self.bound})")
@@ -194,8 +196,9 @@ def staffing(
     alone). Half the time goes to the minimum, the rest to the curve. Ctrl-C stops early
     with what was found so far.
     """
-    from dutyplan.model import build_model
+    from dutyplan.model import build_index, build_model
     from dutyplan.replan import Changes, apply_changes
+    from dutyplan.solve import model_fits
     from dutyplan.solve import extract_assignments
 
     check_solve_arguments(time_limit, workers, seed)
@@ -231,7 +234,15 @@ def staffing(
         if k is not None:
             allowed[n0 + j] = False
             allowed[n0 + j, k] = True
-    dm = build_model(extended, site_allowed=allowed)
+    index = build_index(extended, site_allowed=allowed)
+    postings = int(index.eligible.sum())
+    if not model_fits(extended, postings, budget):
+        return Staffing(
+            minimum=None, proven=False, possible=True, candidates=len(docs),
+            seconds=round(budget.elapsed(), 3),
+            reason=f"no time to build the model of {postings} candidate postings within {time_limit:g}s",
+        )
+    dm = build_model(extended, index=index)
     model = dm.model
 
     under = [t for t in dm.terms if t.rule == "under_cover"]

@@ -22,7 +22,9 @@ the checker accepts, if it accepted the plan before::
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Sequence
 
@@ -69,6 +71,9 @@ RULE_WORDS: dict[str, str] = {
 }
 _ORDER = {rule: k for k, rule in enumerate(RULE_WORDS)}
 _COST_SUFFIX = re.compile(r" \(cost [^()]*\)$|; cost [^()]*(?=\)$)")
+
+
+logger = logging.getLogger("dutyplan")
 
 
 class _Out(BaseModel):
@@ -186,6 +191,7 @@ def explain_uncovered(
     people: Sequence[str] | None = None,
     limit: int | None = None,
     context: CheckContext | None = None,
+    time_limit: float | None = None,
 ) -> list[UncoveredExplanation]:
     """For each uncovered gate-shift of ``plan`` (the first ``limit`` of ``plan.uncovered``)
     and each person (of ``people``, ids, default everyone): the hard rules that would break if
@@ -193,7 +199,9 @@ def explain_uncovered(
 
     Candidates are sorted: the free first (cheapest first), then by number of reasons.
     ``context`` (a :class:`~dutyplan.checker.CheckContext` of ``problem``) saves the
-    checker's set-up when called repeatedly. Raises :class:`ProblemError` for an unknown
+    checker's set-up when called repeatedly. ``time_limit``: seconds after which no further
+    gate-shift is explained (the list is then shorter than the uncovered ones; each
+    gate-shift takes a check per person). Raises :class:`ProblemError` for an unknown
     person id and :class:`PlanFileError` for an uncovered gate-shift the problem does not have
     (a plan of another problem).
     """
@@ -222,7 +230,12 @@ def explain_uncovered(
             )
     explainer = _Explainer(problem, plan, ctx)
     result: list[UncoveredExplanation] = []
+    stop = None if time_limit is None else time.perf_counter() + time_limit
     for item in uncovered:
+        if stop is not None and time.perf_counter() > stop:
+            logger.info("explained %d of %d uncovered gate-shifts within %gs", len(result),
+                        len(uncovered), time_limit)
+            break
         candidates = [explainer.candidate(p, item) for p in chosen]
         order = {id(c): k for k, c in enumerate(candidates)}
         candidates.sort(

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from dutyplan.errors import ProblemError
 from dutyplan.problem import Problem
+from dutyplan.writing import write_atomic
 
 Format = Literal["json", "toml"]
 
@@ -124,6 +125,4 @@ def load_problem(path: str | Path, fmt: Format | None = None) -> Problem:
 
 def save_problem(problem: Problem, path: str | Path) -> None:
     """Write a problem as JSON (UTF-8, names kept as they are)."""
-    Path(path).write_text(
-        problem.model_dump_json(indent=2, exclude_defaults=True) + "\n", encoding="utf-8"
-    )
+    write_atomic(path, problem.model_dump_json(indent=2, exclude_defaults=True) + "\n")
