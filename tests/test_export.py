@@ -801,3 +801,24 @@ def test_importing_export_needs_no_optional_package() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_csv_quotes_text_with_separators(formulas: tuple[Problem, Plan], tmp_path: Path) -> None:
+    """A name holding a separator (',' or ';', which some locales split on) stays one cell:
+    every text cell is quoted, so ';=1+1' can never become a cell '=1+1'."""
+    pytest.importorskip("pandas")
+    problem, plan = formulas
+    people = [person.model_copy(update={"name": ";=1+1"}) if i == 0 else person
+              for i, person in enumerate(problem.people)]
+    problem = problem.model_copy(update={"people": people})
+    plan = hand_plan(problem, [(a.person, (a.date - problem.horizon.start).days, a.shift, a.site, a.gate)
+                               for a in plan.assignments])
+    written = {path.stem: path for path in to_csv(problem, plan, tmp_path)}
+    text = written["people"].read_text(encoding="utf-8-sig")
+    assert '";\'=1+1"' in text
+    import csv
+    import io
+
+    for row in csv.reader(io.StringIO(text), delimiter=";"):  # read as a ';' locale would
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@")), row

@@ -191,3 +191,25 @@ except KeyboardInterrupt:
     seconds, reason, ok = lines[0].split()[1:]
     assert float(seconds) < 60 and reason == "interrupted" and ok == "True", done.stdout
     assert lines[1] == "KeyboardInterrupt as usual", done.stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the pool's workers with pgrep")
+def test_a_pool_worker_killed_mid_job_loses_nothing_else(tmp_path: Path) -> None:
+    """A worker killed with SIGKILL (as the out-of-memory killer would) leaves the sites of its
+    jobs without a plan that round; the solve goes on with a new pool and ends with a plan
+    that checks clean."""
+    run = Running("shangzhuang", "--strategy", "decompose", "--time-limit", "15", "--workers", "2",
+                  "--out", str(tmp_path / "plan.json"), "--quiet", cwd=tmp_path)
+    run.wait_for("sites chosen at")
+    deadline = time.monotonic() + 30
+    workers: list[int] = []
+    while time.monotonic() < deadline and not workers:
+        workers = _children(run.process.pid)
+        time.sleep(0.05)
+    assert workers, "the pool has no worker"
+    os.kill(workers[0], signal.SIGKILL)
+    code, log = run.finish(timeout=120)
+    assert code == 0, log
+    assert "Traceback" not in log, log
+    assert "worker died" in log, log
+    assert check("shangzhuang", tmp_path / "plan.json", tmp_path).returncode == 0

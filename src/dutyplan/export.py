@@ -26,7 +26,9 @@ validation:
   exporter writes (workbook, CSV, calendar, HTML);
 * CSV ("CSV injection", as OWASP recommends): a text cell, header or index label that starts
   with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a ``'`` in
-  front, so a spreadsheet shows it as text instead of running it as a formula; numbers
+  front, so a spreadsheet shows it as text instead of running it as a formula; every text
+  cell is quoted (a ``,`` inside stays in its cell), and a formula start after a ``;`` inside
+  a cell gets a ``'`` too (a locale that splits on ``;`` would start a cell there); numbers
   (negative ones too) are written as they are;
 * Excel: every string is stored as a text cell, never as a formula, even when it starts with
   ``=``.
@@ -34,6 +36,7 @@ validation:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import html
 import importlib
@@ -79,6 +82,9 @@ REPLACEMENT_CHARACTER = "\ufffd"
 # a CSV cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TEXT_PREFIX = "'"
+# ';' then (spaces or a quote and) a formula start: a new cell where a locale splits on ';'
+# (its spreadsheet reads our ',' file without our quotes; a ',' inside quotes is safe)
+CSV_INNER_FORMULA = re.compile("""(;)(\\s*["']?)([=+\\-@\t\r])""")
 
 FILE_UNSAFE = re.compile(r"[^\w.-]+")
 FILE_STEM_LENGTH = 100
@@ -354,17 +360,20 @@ def to_csv(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
     written = []
     for name, frame, with_index in tables:
         path = directory / f"{name}.csv"
-        _csv_safe(frame).to_csv(path, index=with_index, encoding="utf-8-sig")
+        # every text cell quoted: a separator in a name (',' or ';', as some locales split on)
+        # never starts a new cell
+        _csv_safe(frame).to_csv(path, index=with_index, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
         written.append(path)
     return written
 
 
 def _csv_text(value: Any) -> Any:
     """A CSV cell: text without control characters and, if it would start a formula, with a
-    ``'`` in front; anything else (numbers, dates, empty cells) as it is."""
+    ``'`` in front, also after a ``;`` inside it (a spreadsheet that splits on ``;`` would
+    start a cell there); anything else (numbers, dates, empty cells) as it is."""
     if not isinstance(value, str):
         return value
-    value = _clean(value)
+    value = CSV_INNER_FORMULA.sub(rf"\1\2{CSV_TEXT_PREFIX}\3", _clean(value))
     return CSV_TEXT_PREFIX + value if value.startswith(CSV_FORMULA_STARTS) else value
 
 
