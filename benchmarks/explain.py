@@ -47,8 +47,8 @@ def main() -> None:
           f"{wall:.2f}s with {answer.solves} solves; minimal: {answer.minimal}; peak {peak_memory_mb():.0f} MB")
     print(answer.summary())
     # re-check minimality on the site's own model: each part dropped -> satisfiable
-    from dutyplan.decompose import site_problem
-    from dutyplan.model import build_index
+    from dutyplan.compile import site_problem
+    from dutyplan.compile import build_index
 
     ix = build_index(problem)
     members = ix.eligible[:, ix.class_site == 0].any(axis=(1, 2, 3)).nonzero()[0].tolist()

@@ -249,7 +249,7 @@ def test_more_demand_than_people_leaves_the_rest_uncovered() -> None:
 
 
 def test_greedy_roster_is_clean_on_site_problems_and_gives_up_on_rules_it_does_not_know() -> None:
-    from dutyplan.decompose import site_problem
+    from dutyplan.compile import site_problem
     from dutyplan.greedy import greedy_roster
     from dutyplan.plan import Result
 

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from test_properties import problems
 
 from dutyplan.checker import check
-from dutyplan.decompose import person_capacity, relaxation_bounds, site_problem
-from dutyplan.model import build_index
+from dutyplan.compile import build_index, person_capacity, site_demand, site_options, site_problem
+from dutyplan.decompose import relaxation_bounds
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solve import solve
@@ -135,9 +135,9 @@ def test_site_choice_without_a_solver_answer_sends_people_to_the_nearest_needed_
     monkeypatch.setattr(decompose.cp_model, "CpSolver", NoAnswer)
     site_of, info = decompose.choose_sites(ix, 1.0, 1, 0)
     assert info["site_choice_status"] == "nearest"
-    options = decompose._site_options(ix)
+    options = site_options(ix)
     caps = person_capacity(ix)
-    demand, _ = decompose.site_demand(ix)
+    demand, _ = site_demand(ix)
     for p, k in enumerate(site_of.tolist()):
         assert k == -1 or options[p, k]
     sent = np.zeros(ix.n_sites, dtype=np.int64)

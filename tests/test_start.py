@@ -5,7 +5,8 @@ from __future__ import annotations
 from _helpers import make_problem
 
 from dutyplan.checker import check
-from dutyplan.model import build_index, build_model
+from dutyplan.model import build_model
+from dutyplan.compile import build_index
 from dutyplan.solve import solution_from_assignments, solve_model
 from dutyplan.start import applies, person_by_person
 

@@ -12,6 +12,7 @@ import pytest
 from dutyplan import synth
 from dutyplan.errors import ProblemError
 from dutyplan.problem import Problem, haversine_km
+from dutyplan.compile.capacity import site_demand_by_date as site_demand
 from dutyplan.synth import (
     BEIJING,
     CENTRE,
@@ -22,7 +23,6 @@ from dutyplan.synth import (
     generate,
     main,
     role_report,
-    site_demand,
 )
 
 MAX_RATIO = 0.80  # required person-shifts / (people x 6 shifts per 7 days)

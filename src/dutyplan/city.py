@@ -6,7 +6,7 @@ its eligibility array alone would hold hundreds of billions of cells, and its co
 
 - each site's demand in person-shifts and the cheapest cost of missing one there;
 - each person's **capacity**: an upper bound on the duties they can do anywhere over the
-  horizon under their hard rules (as :func:`dutyplan.decompose.person_capacity`, with the
+  horizon under their hard rules (as :func:`dutyplan.compile.capacity.person_capacity`, with the
   dates and shifts they are available for instead of their eligibility at given sites);
 - **candidate sites** per person: the ``K`` nearest sites they may work at (hard commute and
   working-day caps, gate roles), with the whole km of a duty there.
@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from dutyplan.decompose import capacity_bound, demand_by_site
-from dutyplan.model.index import GateClass, _gate_classes, availability
+from dutyplan.compile.capacity import capacity_bound, demand_by_site
+from dutyplan.compile.index import GateClass, availability, gate_classes
 from dutyplan.problem import Problem, Rules, haversine_pairs
 
 logger = logging.getLogger("dutyplan")
@@ -93,7 +93,7 @@ class CityView:
 
 def city_view(problem: Problem) -> CityView:
     dates = problem.dates
-    classes = _gate_classes(problem, dates)
+    classes = gate_classes(problem, dates)
     n_people, n_sites = len(problem.people), len(problem.sites)
     n_days, n_shifts = len(dates), len(problem.shift_types)
     class_site = np.array([c.site for c in classes], dtype=np.int64)
@@ -144,7 +144,7 @@ def _capacities(
     problem: Problem, rules: list[Rules], possible: np.ndarray, minutes: np.ndarray, shift_pos: dict[str, int]
 ) -> np.ndarray:
     """Duties each person can do at most over the horizon, anywhere (valid under hard rules):
-    :func:`dutyplan.decompose.capacity_bound` on the shift instances they are available for,
+    :func:`dutyplan.compile.capacity.capacity_bound` on the shift instances they are available for,
     less shift types they may never work (a hard maximum of 0, or longer than a hard total);
     people with the same rules and the same possible shifts share one computation."""
     caps = np.zeros(possible.shape[0], dtype=np.int64)

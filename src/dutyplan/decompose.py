@@ -33,11 +33,12 @@ from ortools.sat.python import cp_model
 
 from dutyplan.budget import Budget, run
 from dutyplan.checker import check
+from dutyplan.compile import person_capacity, site_demand, site_options, site_problem
 from dutyplan.errors import PlanFileError
 from dutyplan.model import available_bytes, build_model, estimated_build_seconds, estimated_peak_bytes
-from dutyplan.model.index import GateClass, Index
+from dutyplan.compile.index import Index
 from dutyplan.plan import LevelResult, Plan, Result
-from dutyplan.problem import LEVELS, Preference, Problem, Rules
+from dutyplan.problem import LEVELS, Problem
 from dutyplan.sites import SiteJob, process_pool, roster_site
 
 logger = logging.getLogger("dutyplan")
@@ -45,81 +46,6 @@ logger = logging.getLogger("dutyplan")
 # Capacity is an upper bound: rest and rotation rules keep real rosters below it, so each
 # site gets up to this much more capacity than demand, as far as the people allow.
 MAX_HEADROOM = 1.35
-
-
-def person_capacity(ix: Index) -> np.ndarray:
-    """Upper bound on the duties of each person over the horizon (valid under hard rules)."""
-    allowed = ix.eligible.any(axis=1)  # [P, D, S] shift instances possible somewhere
-    shortest = int(ix.shift_minutes.min())
-    return np.array(
-        [capacity_bound(ix.rules[p], allowed[p], shortest) for p in range(ix.n_people)], dtype=np.int64
-    )
-
-
-def capacity_bound(rules: Rules, allowed: np.ndarray, shortest: int | None) -> int:
-    """Most duties one person can do given the shift instances ``allowed`` to them ([D, S])
-    and their hard rules: shifts per day, days off in each disjoint 7-day block, longest run
-    of days, and total minutes (with ``shortest`` the shortest shift they may work)."""
-    per_day = allowed.sum(axis=1)
-    per_day_rule = rules.max_shifts_per_day
-    if per_day_rule is not None and per_day_rule.hard:
-        per_day = np.minimum(per_day, per_day_rule.value)
-    days = allowed.any(axis=1).astype(np.int64)
-    bound = int(per_day.sum())
-    day_bounds = [int(days.sum())]
-    off = rules.min_days_off_per_7
-    if off is not None and off.hard and len(days) >= 7:  # no 7-day window otherwise
-        day_bounds.append(_blocks(days, 7, max(0, 7 - off.value)))
-    run = rules.max_consecutive_days
-    if run is not None and run.hard:
-        day_bounds.append(_blocks(days, run.value + 1, run.value))
-    max_per_day = int(per_day.max()) if per_day.size else 0
-    bound = min(bound, min(day_bounds) * max_per_day)
-    if rules.max_minutes is not None and rules.max_minutes.hard and shortest:
-        bound = min(bound, rules.max_minutes.value // shortest)
-    return bound
-
-
-def _blocks(days: np.ndarray, size: int, most: int) -> int:
-    """Most worked days when each disjoint block of ``size`` days allows ``most``.
-
-    Valid when every window of ``size`` days inside the horizon allows ``most``: a last,
-    shorter block lies inside the last window (the horizon has at least ``size`` days, or
-    the block is shorter than ``most`` anyway).
-    """
-    total = 0
-    for start in range(0, len(days), size):
-        total += min(int(days[start : start + size].sum()), most)
-    return total
-
-
-def site_demand(ix: Index) -> tuple[np.ndarray, np.ndarray]:
-    """Person-shifts needed per site, and the cheapest cost of missing one there."""
-    return demand_by_site(ix.classes, ix.n_sites)
-
-
-def demand_by_site(classes: list[GateClass], n_sites: int) -> tuple[np.ndarray, np.ndarray]:
-    """Person-shifts the gate classes need per site, and the cheapest miss there (0: none)."""
-    demand = np.zeros(n_sites, dtype=np.int64)
-    cheapest = np.full(n_sites, np.iinfo(np.int64).max, dtype=np.int64)
-    for gate_class in classes:
-        needed = gate_class.open & (gate_class.need > 0)
-        demand[gate_class.site] += int((gate_class.need * needed).sum()) * gate_class.size
-        if needed.any():
-            cheapest[gate_class.site] = min(
-                cheapest[gate_class.site], int(gate_class.under_weight[needed].min())
-            )
-    cheapest[cheapest == np.iinfo(np.int64).max] = 0
-    return demand, cheapest
-
-
-def _site_options(ix: Index) -> np.ndarray:
-    """[P, K] a person has some admissible duty at the site."""
-    by_class = ix.eligible.any(axis=(2, 3))  # [P, C]
-    options = np.zeros((ix.n_people, ix.n_sites), dtype=bool)
-    for c, k in enumerate(ix.class_site.tolist()):
-        options[:, k] |= by_class[:, c]
-    return options
 
 
 class _SiteChoice:
@@ -133,7 +59,7 @@ class _SiteChoice:
 
     def __init__(self, ix: Index, caps: np.ndarray, demand: np.ndarray) -> None:
         model = cp_model.CpModel()
-        pairs = np.argwhere(_site_options(ix) & (caps[:, None] > 0))
+        pairs = np.argwhere(site_options(ix) & (caps[:, None] > 0))
         y = [model.new_bool_var("") for _ in range(len(pairs))]
         z = [model.new_int_var(0, int(caps[p]), "") for p, _ in pairs.tolist()]
         u = [model.new_int_var(0, int(demand[k]), "") for k in range(ix.n_sites)]
@@ -306,7 +232,7 @@ def relaxation_bounds(
     budget = Budget.of(time_limit)
     caps = person_capacity(ix)
     demand, cheapest = site_demand(ix)
-    options = _site_options(ix) & (caps[:, None] > 0)
+    options = site_options(ix) & (caps[:, None] > 0)
     pairs = np.argwhere(options)
 
     def build() -> tuple[pywraplp.Solver, list, list]:
@@ -345,55 +271,6 @@ def relaxation_bounds(
     if not solved(lp):
         return cover_lb, None
     return cover_lb, int(np.ceil(lp.Objective().Value() - 1e-6))
-
-
-def site_problem(problem: Problem, k: int, members: list[int]) -> Problem:
-    """The problem of one site with the people chosen for it (exactly the same costs there).
-
-    Site preferences become per-shift costs (wanting another site costs per shift worked
-    here; wanting this one costs nothing), team rules that span sites are dropped (their cost
-    is fixed by the site choice), and role requirements keep only this site.
-    """
-    site = problem.sites[k]
-    shift_ids = [s.id for s in problem.shift_types]
-    people = []
-    for p in members:
-        person = problem.people[p]
-        preferences = []
-        for pref in person.preferences:
-            if pref.kind != "site":
-                preferences.append(pref)
-                continue
-            costs_here = (pref.site == site.id) != pref.want
-            if costs_here:  # every shift worked here costs the weight
-                preferences += [
-                    Preference(kind="shift", shift=sid, date=pref.date, want=False, weight=pref.weight)
-                    for sid in shift_ids
-                ]
-        people.append(person.model_copy(update={"preferences": preferences}))
-    roles = [
-        req.model_copy(update={"sites": None})
-        for req in problem.rules.roles
-        if req.sites is None or site.id in req.sites
-    ]
-    rules = problem.rules.model_copy(update={"unit_sites_weight": None, "roles": roles})
-
-    def column(matrix: list[list[float]] | None) -> list[list[float]] | None:
-        return None if matrix is None else [[matrix[p][k]] for p in members]
-
-    return Problem(
-        name=f"{problem.name}/{site.id}",
-        horizon=problem.horizon,
-        shift_types=problem.shift_types,
-        sites=[site],
-        people=people,
-        commute_km=column(problem.commute_km),
-        commute_minutes=column(problem.commute_minutes),
-        commute_speed_kmh=problem.commute_speed_kmh,
-        weekend=problem.weekend,
-        rules=rules,
-        objective=problem.objective,
-    )
 
 
 # A site job's own seconds when the time is too short to share out. Each job starts from a
@@ -542,7 +419,7 @@ def solve_decomposed(
     info: dict[str, Any] = {"resumed": site_of is not None}
     view = pairs = None
     if index is not None:
-        options = _site_options(index) & (person_capacity(index)[:, None] > 0)
+        options = site_options(index) & (person_capacity(index)[:, None] > 0)
         km_of = index.km
         if site_of is None:
             site_of, found = choose_sites(index, budget.part(min(0.1 * budget.seconds, 30.0)), workers, seed)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from dutyplan.budget import Budget
-from dutyplan.model.index import build_index
+from dutyplan.compile.index import build_index
 from dutyplan.plan import Assignment
 from dutyplan.problem import Problem
 

@@ -22,6 +22,8 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
+from dutyplan.compile import build_index, person_problem, site_problem
+from dutyplan.model import build_model
 from dutyplan.problem import Problem
 
 
@@ -81,10 +83,7 @@ def explain(
     found locally is a conflict of the whole problem too. ``deterministic``: count the time
     limit in CP-SAT's deterministic time (see :func:`dutyplan.solve`).
     """
-    from dutyplan.decompose import site_problem
-    from dutyplan.model import build_index
     from dutyplan.solve import model_fits
-    from dutyplan.start import person_problem
 
     check_solve_arguments(time_limit, None, seed)
     budget = Budget(time_limit, deterministic)
@@ -127,7 +126,6 @@ def _explain_whole(
     problem: Problem, budget: Budget, seed: int, answer: Explanation, guard_pruning: bool = False
 ) -> Explanation | None:
     """Core and deletion on one (sub)problem; None when time ran out before a verdict."""
-    from dutyplan.model import build_model
 
     dm = build_model(problem, explain="all" if guard_pruning else True)
     keys = list(dm.guards)

@@ -358,7 +358,8 @@ def replan(
     from ortools.sat.python import cp_model
 
     from dutyplan.budget import Budget, check_solve_arguments, interruptible
-    from dutyplan.model import build_index, build_model
+    from dutyplan.model import build_model
+    from dutyplan.compile import build_index
     from dutyplan.solve import model_fits, run_stage, solution_from_assignments, solve_model, stop_reason
 
     check_solve_arguments(time_limit, workers, seed)

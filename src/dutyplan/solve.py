@@ -20,10 +20,10 @@ from ortools.sat.python import cp_model
 
 from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
 from dutyplan.errors import DutyplanError
+from dutyplan.compile import build_index
 from dutyplan.model import (
     DutyModel,
     available_bytes,
-    build_index,
     build_model,
     estimated_build_seconds,
     estimated_peak_bytes,

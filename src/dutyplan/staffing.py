@@ -26,9 +26,13 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
+from dutyplan.compile import build_index, person_capacity, site_demand_by_date, site_options
 from dutyplan.errors import DutyplanError, ProblemError
+from dutyplan.model import build_model
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
+from dutyplan.replan import Changes, apply_changes
+from dutyplan.solve import extract_assignments, model_fits
 
 
 MAX_PER_SITE = 1000  # generated candidates per site and role
@@ -98,9 +102,8 @@ def _site_roles(problem: Problem, k: int) -> list[str | None]:
 
 def _generated(problem: Problem, per_site: int | None) -> list[tuple[dict[str, Any], int | None, str | None]]:
     """(person document, site index, role) of each generated candidate."""
-    from dutyplan.synth import site_demand  # person-shifts per site and date
 
-    demand = site_demand(problem).sum(axis=1)
+    demand = site_demand_by_date(problem).sum(axis=1)
     km = problem.commute_km_matrix()
     far = float(km.max(initial=0.0)) + 1.0
     far_minutes = float(problem.commute_minutes_matrix().max(initial=0.0)) + 1.0
@@ -136,9 +139,8 @@ def _site_count_bound(
     rest are relaxed, so the bound holds for the full problem. 0 when it cannot be had."""
     if site_need is None or not (seconds > 0.05):
         return 0
-    from dutyplan.decompose import _site_options
 
-    options = _site_options(ix)
+    options = site_options(ix)
     model = cp_model.CpModel()
     load: list[list[Any]] = [[] for _ in range(ix.n_sites)]
     # people with one site each, the same capacity and the same sites are counted together
@@ -196,10 +198,6 @@ def staffing(
     alone). Half the time goes to the minimum, the rest to the curve. Ctrl-C stops early
     with what was found so far.
     """
-    from dutyplan.model import build_index, build_model
-    from dutyplan.replan import Changes, apply_changes
-    from dutyplan.solve import model_fits
-    from dutyplan.solve import extract_assignments
 
     check_solve_arguments(time_limit, workers, seed)
     if per_site is not None and (
@@ -250,7 +248,6 @@ def staffing(
     shortfall = [t.var for t in under if t.var is not None]
     # the person-shifts missing (a cover term's variable is the number missing there)
     uncovered = cp_model.LinearExpr.sum(shortfall) if shortfall else 0
-    from dutyplan.decompose import person_capacity
 
     capacity = person_capacity(dm.index)  # most duties anyone can work in the horizon
     use = []

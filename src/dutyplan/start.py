@@ -24,8 +24,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan.budget import Budget
-from dutyplan.model import build_index, build_model
-from dutyplan.model.index import Index
+from dutyplan.model import build_model
+from dutyplan.compile import build_index, person_problem
+from dutyplan.compile.index import Index
 from dutyplan.plan import Assignment
 from dutyplan.problem import LEVELS, Problem
 
@@ -37,23 +38,6 @@ MAX_SECONDS_PER_PERSON = 5.0  # a one-year person model needs 0.7-2 s for its fi
 def applies(problem: Problem) -> bool:
     """People can be scheduled one by one: no hard role requirement couples them."""
     return len(problem.people) > 1 and not any(req.weight is None for req in problem.rules.roles)
-
-
-def person_problem(problem: Problem, p: int) -> Problem:
-    """The whole problem with only person ``p`` (team rules dropped)."""
-
-    def row(matrix: list[list[float]] | None) -> list[list[float]] | None:
-        return None if matrix is None else [matrix[p]]
-
-    return problem.model_copy(
-        update={
-            "name": f"{problem.name}/{problem.people[p].id}",
-            "people": [problem.people[p]],
-            "commute_km": row(problem.commute_km),
-            "commute_minutes": row(problem.commute_minutes),
-            "rules": problem.rules.model_copy(update={"roles": [], "unit_sites_weight": None}),
-        }
-    )
 
 
 def person_by_person(

@@ -40,8 +40,9 @@ from typing import Any
 
 import numpy as np
 
+from dutyplan.compile.capacity import site_demand_by_date
 from dutyplan.errors import ProblemError
-from dutyplan.problem import WEEKDAYS, Problem
+from dutyplan.problem import Problem
 
 CENTRE = (35.03, 111.00)  # a mid-sized prefecture city (about Yuncheng's latitude)
 LOW, HIGH = 0.70, 0.78  # target band: required person-shifts / (people x 6 per 7 days)
@@ -742,27 +743,6 @@ def city(
 SPLIT_CELLS = 4_000_000  # people x sites above which capacity_report skips the split check
 
 
-def _table_need(table: dict[str, Any]) -> int:
-    return sum(entry.need for entry in table.values())
-
-
-def site_demand(problem: Problem) -> np.ndarray:
-    """Required person-shifts (sum of ``need``), sites x dates."""
-    days = problem.horizon.days
-    weekday = np.array([day.weekday() for day in problem.dates], dtype=np.int64)
-    table = np.zeros((len(problem.sites), days), dtype=int)
-    for si, site in enumerate(problem.sites):
-        for gate in site.gates:
-            weekdays: dict[str, Any] = dict(gate.weekdays)
-            tables = [weekdays.get(name, gate.demand) for name in WEEKDAYS]
-            by_weekday = np.array([_table_need(t) for t in tables])
-            row = by_weekday[weekday]
-            for day, day_table in gate.dates.items():
-                row[problem.day_index(day)] = _table_need(day_table)
-            table[si] += row
-    return table
-
-
 def _people_needed(row: np.ndarray) -> int:
     """Fewest people (one shift a day, at most 6 in any 7 days) who can cover a site's row."""
     days = len(row)
@@ -819,7 +799,7 @@ def capacity_report(problem: Problem, split: bool | None = None) -> dict[str, An
     it when people x sites is at most ``SPLIT_CELLS`` and otherwise gives ``split_ok=None`` (not
     checked); ``True`` or ``False`` forces the check or skips it. Everything else is cheap.
     """
-    table = site_demand(problem)
+    table = site_demand_by_date(problem)
     demand = int(table.sum())
     days = problem.horizon.days
     capacity = len(problem.people) * SHIFTS_PER_WEEK * days / 7

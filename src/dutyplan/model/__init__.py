@@ -1,16 +1,11 @@
-"""The CP-SAT model: compiled index, variables, rule families and objective levels."""
+"""The CP-SAT model: decision variables and the cost registry (:mod:`.builder`), one function
+per rule family (:mod:`.rules`), the objective levels (:mod:`.objective`), and the whole model
+built from a problem (:mod:`.build`)."""
 
-from dutyplan.model.builder import (
-    CostTerm,
-    DutyModel,
-    available_bytes,
-    build_model,
-    estimated_build_seconds,
-    estimated_peak_bytes,
-)
-from dutyplan.model.index import Index, build_index
+from dutyplan.model.build import available_bytes, build_model, estimated_build_seconds, estimated_peak_bytes
+from dutyplan.model.builder import CostTerm, DutyModel
 
 __all__ = [
-    "CostTerm", "DutyModel", "Index", "available_bytes", "build_index", "build_model",
-    "estimated_build_seconds", "estimated_peak_bytes",
+    "CostTerm", "DutyModel", "available_bytes", "build_model", "estimated_build_seconds",
+    "estimated_peak_bytes",
 ]

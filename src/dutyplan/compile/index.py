@@ -99,7 +99,7 @@ def build_index(problem: Problem, site_allowed: np.ndarray | None = None, relaxe
         [-1 if (w := problem.weekend_index(d)) is None else w for d in dates], dtype=np.int64
     )
 
-    classes = _gate_classes(problem, dates)
+    classes = gate_classes(problem, dates)
     class_site = np.array([c.site for c in classes], dtype=np.int64)
 
     km = problem.commute_cost_km()
@@ -140,7 +140,7 @@ def build_index(problem: Problem, site_allowed: np.ndarray | None = None, relaxe
     )
 
 
-def _gate_classes(problem: Problem, dates: list[dt.date]) -> list[GateClass]:
+def gate_classes(problem: Problem, dates: list[dt.date]) -> list[GateClass]:
     classes: list[GateClass] = []
     n_days, n_shifts = len(dates), len(problem.shift_types)
     for si, site in enumerate(problem.sites):
