@@ -7,7 +7,9 @@
 Solves, with ``deterministic=True``, one worker and a fixed seed (so that a run repeats
 exactly, see README "Stopping early, reproducing a run"), the bundled examples (single model
 and decomposed) and 50 random problems drawn by the property tests' own strategy
-(``tests/test_properties.py``, derandomized), and writes for each: the plan's assignments,
+(``tests/test_properties.py``, derandomized; drawn once and kept in
+``benchmarks/results/behaviour_problems.jsonl``, so that old and new code solve the very same
+problems), and writes for each: the plan's assignments,
 its result (status, objective, bound, levels) and the independent checker's report (levels,
 violations, false figures), as a line of JSON with a hash of the whole. ``--compare`` lists
 the cases that differ; it exits 1 if any does.
@@ -29,6 +31,7 @@ from dutyplan.problem import Problem  # noqa: E402
 
 RANDOM_PROBLEMS = 50
 SEED = 3
+PROBLEMS = Path(__file__).resolve().parent / "results" / "behaviour_problems.jsonl"
 
 
 def fingerprint(name: str, problem: Problem, **kwargs: Any) -> dict[str, Any]:
@@ -75,7 +78,11 @@ def run(out: Path) -> None:
         problem = dutyplan.load_example(name)
         cases.append((f"{name} single", problem, {"time_limit": 2, "strategy": "single"}))
         cases.append((f"{name} decomposed", problem, {"time_limit": 2, "strategy": "decompose"}))
-    for i, problem in enumerate(random_problems(RANDOM_PROBLEMS)):
+    if not PROBLEMS.exists():
+        PROBLEMS.write_text("".join(p.model_dump_json() + "\n" for p in random_problems(RANDOM_PROBLEMS)),
+                            encoding="utf-8")
+    drawn = [Problem.model_validate_json(line) for line in PROBLEMS.read_text(encoding="utf-8").splitlines()]
+    for i, problem in enumerate(drawn):
         cases.append((f"random {i}", problem, {"time_limit": 0.5}))
     with open(out, "w", encoding="utf-8") as handle:
         for name, problem, kwargs in cases:

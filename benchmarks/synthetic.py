@@ -19,7 +19,7 @@ import numpy as np
 from _common import level_text, machine, peak_memory_mb
 
 import dutyplan
-from dutyplan.decompose import choose_sites
+from dutyplan.decompose.choice import choose_sites
 from dutyplan.model import build_model
 from dutyplan.compile import build_index
 from dutyplan.synth import generate

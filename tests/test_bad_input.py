@@ -473,7 +473,7 @@ def test_a_model_larger_than_the_free_memory_is_refused_before_it_is_built(
     the horizon and the estimate, when the machine has less free."""
     import importlib
 
-    solve_module = importlib.import_module("dutyplan.solve")
+    solve_module = importlib.import_module("dutyplan.solver.single")
     monkeypatch.setattr(solve_module, "available_bytes", lambda: 1_000_000)  # 1 MB free
     doc = base()
     doc["horizon"]["days"] = 365

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dutyplan import city
+from dutyplan.decompose import city
 from dutyplan.checker import check
 from dutyplan.errors import DutyplanError
 from dutyplan.plan import Plan
@@ -91,14 +91,14 @@ def _jobs_of_a_rerun(problem: Problem, checkpoint: Path, monkeypatch, **kwargs) 
     import dutyplan.decompose
 
     jobs = []
-    real = dutyplan.decompose.roster_site
+    real = dutyplan.decompose.runner.roster_site
 
     def recording(job):  # noqa: ANN001
         members = [p["id"] for p in json.loads(job.problem_json)["people"]]
         jobs.append((job.site, members, job.hint_json is not None))
         return real(job)
 
-    monkeypatch.setattr(dutyplan.decompose, "roster_site", recording)
+    monkeypatch.setattr(dutyplan.decompose.runner, "roster_site", recording)
     with ThreadPoolExecutor(2) as pool:  # in this process, so that every job is seen
         plan = city_solve(problem, checkpoint_dir=checkpoint, executor=pool, **kwargs)
     return plan, jobs
@@ -250,7 +250,7 @@ def test_more_demand_than_people_leaves_the_rest_uncovered() -> None:
 
 def test_greedy_roster_is_clean_on_site_problems_and_gives_up_on_rules_it_does_not_know() -> None:
     from dutyplan.compile import site_problem
-    from dutyplan.greedy import greedy_roster
+    from dutyplan.solver.greedy import greedy_roster
     from dutyplan.plan import Result
 
     problem = generate(80, 8, 12, 14, seed=2)
@@ -321,7 +321,7 @@ def test_sites_no_candidate_reaches_get_free_people_from_further_out() -> None:
     pairs = (pairs[0][missed], pairs[1][missed], pairs[2][missed])
     site_of, info = city.flow_site_choice(view, pairs, 1.3)
     placed = np.flatnonzero(site_of >= 0)
-    ok, _ = city._admissible(view, placed, site_of[placed])
+    ok, _ = city.admissible(view, placed, site_of[placed])
     assert ok.all()
     capacity = np.bincount(site_of[placed], weights=view.caps[placed], minlength=view.n_sites)
     assert (capacity >= view.demand).all() and info["sites_below_demand"] == 0
@@ -408,10 +408,10 @@ def test_flow_site_choice_keeps_units_together_when_asked() -> None:
         view = city.city_view(problem)
         site_of, info = city.flow_site_choice(view, city.candidate_pairs(view), 1.3)
         placed = np.flatnonzero(site_of >= 0)
-        assert city._admissible(view, placed, site_of[placed])[0].all()
+        assert city.admissible(view, placed, site_of[placed])[0].all()
         capacity = np.bincount(site_of[placed], weights=view.caps[placed], minlength=view.n_sites)
         assert (capacity >= view.demand).all()  # keeping units together costs no cover
-        choices[weight] = len(city._unit_sites(city._units(problem), site_of, view.n_sites))
+        choices[weight] = len(city.unit_site_pairs(city.unit_codes(problem), site_of, view.n_sites))
     assert info["site_choice"] == "flow, units together"
     assert choices[50] < 0.6 * choices[None]  # measured: 859 -> 285 (unit, site) pairs
 

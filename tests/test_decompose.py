@@ -9,7 +9,7 @@ from test_properties import problems
 
 from dutyplan.checker import check
 from dutyplan.compile import build_index, person_capacity, site_demand, site_options, site_problem
-from dutyplan.decompose import relaxation_bounds
+from dutyplan.solver.bounds import relaxation_bounds
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solve import solve
@@ -132,7 +132,7 @@ def test_site_choice_without_a_solver_answer_sends_people_to_the_nearest_needed_
 
     problem = generate(60, 6, 10, 7, seed=3)
     ix = build_index(problem)
-    monkeypatch.setattr(decompose.cp_model, "CpSolver", NoAnswer)
+    monkeypatch.setattr(cp_model, "CpSolver", NoAnswer)
     site_of, info = decompose.choose_sites(ix, 1.0, 1, 0)
     assert info["site_choice_status"] == "nearest"
     options = site_options(ix)

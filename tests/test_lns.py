@@ -1,4 +1,4 @@
-"""dutyplan.lns: neighbourhoods free what they say, and the search only ever improves a plan."""
+"""dutyplan.solver.lns: neighbourhoods free what they say, and the search only ever improves a plan."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from dutyplan.model import build_model
-from dutyplan.lns import free_mask, improve
-from dutyplan.solve import _scalar, solution_from_assignments, solve, solve_model
+from dutyplan.solve import solve
+from dutyplan.solver import solution_from_assignments, solve_model
+from dutyplan.solver.lns import free_mask, improve
+from dutyplan.solver.stages import scalar_value
 from dutyplan.synth import generate
 
 from _helpers import assert_agrees
@@ -44,10 +46,10 @@ def test_improve_never_worsens_and_keeps_every_rule(district) -> None:
     # a poor plan: nobody works
     start = solution_from_assignments(dm, [])
     assert start is not None
-    before = _scalar(dm, start, [level], district.objective)
+    before = scalar_value(dm, start, [level], district.objective)
     solution, value = improve(dm, start, before, 4.0, 1, 0, {})
     assert value < before
-    assert value == _scalar(dm, solution, [level], district.objective)
+    assert value == scalar_value(dm, solution, [level], district.objective)
     # the improved solution is a plan of the whole problem: the checker agrees on every level
     plan = solve_model(dm, 0, 1, 0, initial=solution)
     assert plan.result.levels[0].value == value
@@ -55,7 +57,7 @@ def test_improve_never_worsens_and_keeps_every_rule(district) -> None:
 
 
 def test_solve_with_the_neighbourhood_search_gives_checked_plans(district, monkeypatch, caplog) -> None:
-    module = sys.modules["dutyplan.solve"]
+    module = sys.modules["dutyplan.solver.stages"]
     monkeypatch.setattr(module, "LNS_ABOVE", 10)
     monkeypatch.setattr(module, "LNS_MIN_SECONDS", 0.5)
     with caplog.at_level("INFO", logger="dutyplan"):

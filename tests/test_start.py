@@ -1,4 +1,4 @@
-"""First plans person by person (dutyplan.start): each sees the cover others already give."""
+"""First plans person by person (dutyplan.solver.start): each sees the cover others already give."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from _helpers import make_problem
 from dutyplan.checker import check
 from dutyplan.model import build_model
 from dutyplan.compile import build_index
-from dutyplan.solve import solution_from_assignments, solve_model
-from dutyplan.start import applies, person_by_person
+from dutyplan.solver import solution_from_assignments, solve_model
+from dutyplan.solver.start import applies, person_by_person
 
 
 def _two_people_four_days():
@@ -82,7 +82,7 @@ def test_people_one_at_a_time_with_every_thread_when_one_thread_finds_nothing(mo
 
     from ortools.sat.python import cp_model
 
-    solve_module = importlib.import_module("dutyplan.solve")  # the package exports solve()
+    solve_module = importlib.import_module("dutyplan.solver.start")
 
     real = solve_module.run_stage
     threads_used = []

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dutyplan.errors import DutyplanError
+from dutyplan.frames import assignments_frame, coverage_frame, people_frame, roster_frame
 from dutyplan.problem import WEEKDAYS
 from dutyplan.report import display_width
 
@@ -182,8 +183,6 @@ def _roster_dates(roster: pd.DataFrame) -> list[dt.date]:
 def _uncovered_frame(problem: Problem, plan: Plan) -> pd.DataFrame:
     """One row per gate-shift left short (the plan's ``uncovered``), ids and names, in time
     order: site, site_name, gate, gate_name, date, shift, start, end, need, assigned, missing."""
-    from dutyplan.frames import coverage_frame
-
     coverage = coverage_frame(problem, plan)
     short = coverage[coverage["uncovered"] > 0]
     return short[UNCOVERED_COLUMNS].rename(columns=UNCOVERED_RENAMED).reset_index(drop=True)
@@ -214,8 +213,6 @@ def to_excel(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
     row per gate-shift left short), ``People`` (figures per person) and ``Assignments``."""
     _require(f"Excel export needs pandas and openpyxl: {TABLES_HINT}", "pandas", "openpyxl")
     from openpyxl import Workbook
-
-    from dutyplan.frames import assignments_frame, people_frame, roster_frame
 
     target = _output_file(problem, path, ".xlsx")
     workbook = Workbook()
@@ -343,8 +340,6 @@ def to_csv(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
     """``assignments.csv``, ``uncovered.csv``, ``people.csv``, ``coverage.csv`` and one
     ``roster_<site id>.csv`` per site, in UTF-8 with a byte order mark (``utf-8-sig``)."""
     _require(f"CSV export needs pandas: {TABLES_HINT}", "pandas")
-    from dutyplan.frames import assignments_frame, coverage_frame, people_frame, roster_frame
-
     directory = _output_dir(out_dir, "CSV")
     tables: list[tuple[str, pd.DataFrame, bool]] = [
         ("assignments", assignments_frame(plan, problem), False),
@@ -480,8 +475,6 @@ def to_html(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
     weekends shaded), a legend of shift types (and gates, where a site has several) and the
     site's uncovered gate-shifts. Self-contained, UTF-8, and well-formed XML as well as HTML."""
     _require(f"HTML export needs pandas: {TABLES_HINT}", "pandas")
-    from dutyplan.frames import roster_frame
-
     target = _output_file(problem, path, ".html")
     uncovered = _uncovered_frame(problem, plan)
     sections = [

@@ -22,6 +22,8 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from dutyplan.errors import DutyplanError, ProblemError
+from dutyplan.io.files import problem_from_dict
+from dutyplan.problem import default_shift_types
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -246,13 +248,11 @@ def problem_from_frames(
     if commute_km is not None:
         document["commute_km"] = _commute_matrix(commute_km, person_docs, list(site_docs))
 
-    from dutyplan.io.files import problem_from_dict
 
     return problem_from_dict(document, source="frames")
 
 
 def _default_shift_types() -> list[Any]:
-    from dutyplan.problem import default_shift_types
 
     return default_shift_types()
 

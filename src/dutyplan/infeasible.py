@@ -25,6 +25,7 @@ from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
 from dutyplan.compile import build_index, person_problem, site_problem
 from dutyplan.model import build_model
 from dutyplan.problem import Problem
+from dutyplan.solver import model_fits
 
 
 class _Out(BaseModel):
@@ -83,7 +84,6 @@ def explain(
     found locally is a conflict of the whole problem too. ``deterministic``: count the time
     limit in CP-SAT's deterministic time (see :func:`dutyplan.solve`).
     """
-    from dutyplan.solve import model_fits
 
     check_solve_arguments(time_limit, None, seed)
     budget = Budget(time_limit, deterministic)

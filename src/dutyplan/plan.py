@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from dutyplan.errors import PlanFileError
 from dutyplan.problem import LEVELS, Problem, format_validation_error
+from dutyplan.frames import assignments_frame, coverage_frame, people_frame, roster_frame
+from dutyplan.report import plan_summary
 from dutyplan.writing import write_atomic
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
@@ -269,32 +271,22 @@ class Plan(_Out):
     # ------------------------------------------------------------------ frames (pandas)
     def to_frame(self, problem: Problem | None = None) -> Any:
         """One row per assignment (see :func:`dutyplan.frames.assignments_frame`)."""
-        from dutyplan.frames import assignments_frame
-
         return assignments_frame(self, problem)
 
     def coverage_frame(self, problem: Problem) -> Any:
         """Gate x shift instance: demand, assigned, uncovered (:func:`dutyplan.frames.coverage_frame`)."""
-        from dutyplan.frames import coverage_frame
-
         return coverage_frame(problem, self)
 
     def people_frame(self) -> Any:
         """Shifts, hours, nights, weekend shifts, commute km per person."""
-        from dutyplan.frames import people_frame
-
         return people_frame(self)
 
     def roster_frame(self, problem: Problem, site: str | None = None) -> Any:
         """Person x date with shift codes (:func:`dutyplan.frames.roster_frame`)."""
-        from dutyplan.frames import roster_frame
-
         return roster_frame(problem, self, site)
 
     def summary(self, problem: Problem | None = None, max_rows: int = 40) -> str:
         """A readable text summary (what the command line prints)."""
-        from dutyplan.report import plan_summary
-
         return plan_summary(self, problem, max_rows=max_rows)
 
 

@@ -17,16 +17,23 @@ checker uses it (``check(problem, plan, published=..., freeze_until=...)``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
+from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
+from dutyplan.budget import Budget, check_solve_arguments, interruptible
+from dutyplan.checker import check
+from dutyplan.compile import build_index
 from dutyplan.errors import ProblemError
+from dutyplan.model import build_model
 from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import LEVELS, Gate, Person, Problem, Site
+from dutyplan.solver import model_fits, run_stage, solution_from_assignments, solve_model, stop_reason
 
 SITE_MOVE_FACTOR = 2  # a duty at a site new to the person costs this many times a moved shift
 
@@ -353,15 +360,6 @@ def replan(
     date means its midnight) moves. See the module docstring for the objective.
     ``deterministic``: count the time limit in CP-SAT's deterministic time (reproducible, see
     :func:`dutyplan.solve`); Ctrl-C stops early with the best re-plan found so far."""
-    import os
-
-    from ortools.sat.python import cp_model
-
-    from dutyplan.budget import Budget, check_solve_arguments, interruptible
-    from dutyplan.model import build_model
-    from dutyplan.compile import build_index
-    from dutyplan.solve import model_fits, run_stage, solution_from_assignments, solve_model, stop_reason
-
     check_solve_arguments(time_limit, workers, seed)
     budget = Budget(time_limit, deterministic)
     started = budget.started
@@ -441,8 +439,6 @@ def replan(
     # (cover again among them), so with no changes the published plan is the answer
     order = list(LEVELS)
     if changed.objective.effective_mode != "weighted" and dm.uses_level("cover"):
-        from dutyplan.checker import check
-
         published_cover = check(problem, published, rules_only=True).levels["cover"]
         cover = dm.level_expr("cover")
         capped = dm.model.new_int_var(published_cover, max(published_cover, _upper(dm, "cover")), "")

@@ -32,7 +32,7 @@ from dutyplan.model import build_model
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.replan import Changes, apply_changes
-from dutyplan.solve import extract_assignments, model_fits
+from dutyplan.solver import extract_assignments, model_fits
 
 
 MAX_PER_SITE = 1000  # generated candidates per site and role

@@ -31,7 +31,7 @@ class GateClass:
     under_weight: np.ndarray  # [D, S] cost per missing person
     over_weight: np.ndarray  # [D, S] cost per extra person, -1 = extra not allowed
     # [D, S] people already posted here by plans outside this model (the people planned before
-    # in a person-by-person start, see dutyplan.start); None: nobody
+    # in a person-by-person start, see dutyplan.solver.start); None: nobody
     taken: np.ndarray | None = None
 
     @property

@@ -142,7 +142,7 @@ def _one_shift_a_day(rules: Any) -> bool:
 
 
 # clique covers by shift timing and rules: people with the same rules share one, and so do
-# the one-person models of dutyplan.start (recomputing it per person cost 1 s on a year)
+# the one-person models of dutyplan.solver.start (recomputing it per person cost 1 s on a year)
 _COVERS: dict[tuple[Any, ...], list[list[int]]] = {}
 _COVERS_LOCK = threading.Lock()
 

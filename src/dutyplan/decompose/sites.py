@@ -42,6 +42,8 @@ from dutyplan.budget import Budget, Stop
 from dutyplan.errors import DutyplanError
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem
+from dutyplan.solver import solve_single
+from dutyplan.solver.greedy import greedy_roster
 from dutyplan.writing import writable_directory, write_atomic
 
 logger = logging.getLogger("dutyplan")
@@ -115,8 +117,6 @@ def roster_site(job: SiteJob) -> tuple[int, str | None, float, float]:
     found no plan in its time; a plan of status ``infeasible`` (and no assignments) when the
     site's hard rules admit no roster with its people. Asked to stop (dutyplan's pool), it
     returns the best roster it has."""
-    from dutyplan.solve import solve
-
     global _job_stop
     began = time.time()
     seconds = job.seconds
@@ -131,16 +131,13 @@ def roster_site(job: SiteJob) -> tuple[int, str | None, float, float]:
     problem = Problem.model_validate_json(job.problem_json)
     hint = Plan.model_validate_json(job.hint_json) if job.hint_json else None
     if hint is None:  # a greedy first roster (checked by solve against every hard rule)
-        from dutyplan.greedy import greedy_roster
-        from dutyplan.plan import Result
-
         first = greedy_roster(problem, budget)
-        if first:
-            hint = Plan(problem=problem.name, assignments=first, result=Result(status="feasible"))
+    else:
+        first = hint.assignments
     try:
-        plan = solve(
-            problem, workers=1, seed=job.seed, params=job.params, strategy="single", hint=hint,
-            stage_share=job.stage_share, progress=False, budget=budget,
+        plan = solve_single(
+            problem, budget, workers=1, seed=job.seed, params=job.params, hint=first or None,
+            stage_share=job.stage_share,
         )
     except DutyplanError as error:  # e.g. no memory for the site's model: the site has no plan
         logger.warning("site %s: %s", problem.name, error)

@@ -29,6 +29,7 @@ from dutyplan.compile import build_index, person_problem
 from dutyplan.compile.index import Index
 from dutyplan.plan import Assignment
 from dutyplan.problem import LEVELS, Problem
+from dutyplan.solver.stages import extract_assignments, run_stage
 
 logger = logging.getLogger("dutyplan")
 
@@ -50,8 +51,6 @@ def person_by_person(
     by side each get a budget of their own, fixed before they start, and are charged in order
     afterwards, so the result does not depend on which thread finishes first.
     """
-    from dutyplan.solve import extract_assignments, run_stage
-
     budget = Budget.of(time_limit)
     whole = index if index is not None else build_index(problem)
     n_classes = len(whole.classes)

@@ -207,7 +207,7 @@ def _look_up(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return at, keys[at] == query
 
 
-def _admissible(view: CityView, pp: np.ndarray, kk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def admissible(view: CityView, pp: np.ndarray, kk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(admissible, whole km) of pairs: some open gate the person's roles allow, round-trip km
     within their hard cap, and a shift type within their hard working-day cap with that commute."""
     km = np.floor(view.km_pairs(pp, kk) + 0.5)
@@ -235,7 +235,7 @@ def candidate_pairs(view: CityView, k_nearest: int = CANDIDATES) -> tuple[np.nda
         order = np.take_along_axis(dist, near, axis=1).argsort(axis=1)
         near = np.take_along_axis(near, order, axis=1)
         pp = np.repeat(people, near.shape[1]).reshape(near.shape)
-        ok, km = _admissible(view, pp, near)
+        ok, km = admissible(view, pp, near)
         # keep the first k_nearest admissible ones of each row
         rank = np.cumsum(ok, axis=1)
         ok &= rank <= k_nearest
@@ -282,7 +282,7 @@ def admissible_best(view: CityView, price: np.ndarray, km_cost: bool = True) -> 
 # --------------------------------------------------------------------------- site choice
 
 
-def _role_demand(view: CityView, headroom: float) -> dict[tuple[int, str], int]:
+def role_demand(view: CityView, headroom: float) -> dict[tuple[int, str], int]:
     """Person-shifts of each hard site role requirement: count x open shift-equivalents (the
     site's open minutes over the longest shift), with headroom."""
     problem = view.problem
@@ -346,7 +346,7 @@ def flow_site_choice(
     179 person-shifts uncovered; 1.15 then spare people: full cover, 41,663 km.
     """
     site_of, info, duties = _flow_sites(view, pairs, min(headroom, FLOW_HEADROOM))
-    units = _units(view.problem) if view.problem.rules.unit_sites_weight else None
+    units = unit_codes(view.problem) if view.problem.rules.unit_sites_weight else None
     if units is not None:
         site_of, info = _units_together(view, pairs, min(headroom, FLOW_HEADROOM), units, site_of, info, duties)
     people, sites, km = pairs
@@ -391,14 +391,14 @@ def flow_site_choice(
                     added += 1
             if round_ + 1 == rounds or (added == before and pool is not pairs):
                 break
-            pool = _free_people_near(view, site_of, wanted)
+            pool = free_people_near(view, site_of, wanted)
     info["spare_people"] = added
     info["sites_below_demand"] = int((capacity < view.demand).sum())
     info["headroom"] = headroom
     return site_of, info
 
 
-def _units(problem: Problem) -> np.ndarray:
+def unit_codes(problem: Problem) -> np.ndarray:
     """[P] unit number of each person (a person with no unit is a unit of their own)."""
     number: dict[str, int] = {}
     out = np.empty(len(problem.people), dtype=np.int64)
@@ -407,7 +407,7 @@ def _units(problem: Problem) -> np.ndarray:
     return out
 
 
-def _unit_sites(units: np.ndarray, site_of: np.ndarray, n_sites: int) -> np.ndarray:
+def unit_site_pairs(units: np.ndarray, site_of: np.ndarray, n_sites: int) -> np.ndarray:
     """Sorted keys ``unit * n_sites + site`` of the (unit, site) pairs a site choice uses."""
     placed = site_of >= 0
     return np.unique(units[placed] * n_sites + site_of[placed])
@@ -418,7 +418,7 @@ def _unit_penalty(view: CityView, units: np.ndarray | None, site_of: np.ndarray,
     nobody at the site yet (0 without units)."""
     if units is None:
         return np.zeros(len(pool[0]), dtype=np.int64)
-    _, present = _look_up(_unit_sites(units, site_of, view.n_sites), units[pool[0]] * view.n_sites + pool[1])
+    _, present = _look_up(unit_site_pairs(units, site_of, view.n_sites), units[pool[0]] * view.n_sites + pool[1])
     return np.where(present, 0, int(pool[2].max(initial=0)) + 1)
 
 
@@ -434,7 +434,7 @@ def _units_together(
     people, sites, km = pairs
     n_k = view.n_sites
     charge = float(km.max(initial=0) + 1)
-    best = (len(_unit_sites(units, site_of, n_k)), site_of, info)
+    best = (len(unit_site_pairs(units, site_of, n_k)), site_of, info)
     rounds = [best[0]]
     for _ in range(UNIT_ROUNDS):
         sent: dict[int, int] = defaultdict(int)
@@ -446,7 +446,7 @@ def _units_together(
         x = np.where(found, amounts[at] if len(keys) else 0.0, 0.0)
         surcharge = np.floor(charge / np.maximum(1.0, x)).astype(np.int64)
         site_of, info, duties = _flow_sites(view, pairs, headroom, surcharge)
-        count = len(_unit_sites(units, site_of, n_k))
+        count = len(unit_site_pairs(units, site_of, n_k))
         rounds.append(count)
         if count < best[0]:
             best = (count, site_of, info)
@@ -455,7 +455,7 @@ def _units_together(
     return site_of, info
 
 
-def _free_people_near(
+def free_people_near(
     view: CityView, site_of: np.ndarray, wanted: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(people, sites, whole km): for each site still wanting capacity, its nearest free
@@ -486,7 +486,7 @@ def _free_people_near(
         order = np.take_along_axis(dist, near, axis=1).argsort(axis=1)
         pp = free[np.take_along_axis(near, order, axis=1)]
         kk = np.broadcast_to(block[:, None], pp.shape)
-        ok, whole = _admissible(view, pp, kk)
+        ok, whole = admissible(view, pp, kk)
         ok &= np.arange(pp.shape[1])[None, :] < count[start : start + 256][:, None]
         out_p.append(pp[ok])
         out_k.append(kk[ok])
@@ -508,7 +508,7 @@ def _flow_sites(
     """
     began = time.perf_counter()
     people, sites, km = pairs
-    role_need = _role_demand(view, headroom)
+    role_need = role_demand(view, headroom)
     n_p, n_k = view.n_people, view.n_sites
     role_nodes = {key: n_p + n_k + i for i, key in enumerate(sorted(role_need))}
     source = n_p + n_k + len(role_nodes)
