@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from test_properties import gate, problems, rules
 
 import dutyplan.checker as checker_module
-from dutyplan.checker import CheckContext, _Checker, check, check_people
+from dutyplan.checker import CheckContext, PlanChecker, check, check_people
 from dutyplan.plan import Assignment, PersonSummary, Plan, Result
 from dutyplan.errors import ProblemError
 from dutyplan.problem import MAX_LIMIT, Problem
@@ -102,7 +102,7 @@ def reference_summaries(problem: Problem, assignments: list[Assignment]) -> list
 
 
 def eligible(problem: Problem, dense: bool) -> list[int]:
-    return _Checker(problem, [], CheckContext(problem, dense=dense)).eligible()
+    return PlanChecker(problem, [], CheckContext(problem, dense=dense)).eligible()
 
 
 class tiny_batches:

@@ -638,7 +638,7 @@ def test_csv_neutralises_formula_like_text(formulas: tuple[Problem, Plan], tmp_p
 
 def test_csv_safe_quotes_text_only() -> None:
     pd = pytest.importorskip("pandas")
-    from dutyplan.export import _csv_safe
+    from dutyplan.export import csv_safe
 
     index = pd.Index(["@i", "j", "\tk", "\rl"], name="-who")
     frame = pd.DataFrame(
@@ -650,7 +650,7 @@ def test_csv_safe_quotes_text_only() -> None:
         },
         index=index,
     )
-    safe = _csv_safe(frame)
+    safe = csv_safe(frame)
     assert list(safe.columns) == ["'=h", "n", "x", "'+day"]
     assert list(safe.index) == ["'@i", "j", "'\tk", "'\rl"] and safe.index.name == "'-who"
     assert safe["'=h"].tolist()[:3] == ["'-1", "'=A1", "a=b"] and safe["'=h"].isna().iloc[3]

@@ -64,7 +64,7 @@ def notebook(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
         fake.shown.append(bundle)
         return fake.handle
 
-    monkeypatch.setattr(progress_module, "_in_jupyter_kernel", lambda: True)
+    monkeypatch.setattr(progress_module, "in_jupyter_kernel", lambda: True)
     monkeypatch.setattr(progress_module, "_display", display)
     return fake
 
@@ -322,7 +322,7 @@ def test_make_progress_with_a_callable(capsys: pytest.CaptureFixture[str]) -> No
 def test_make_progress_true_draws_on_stderr(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(progress_module, "_in_jupyter_kernel", lambda: False)
+    monkeypatch.setattr(progress_module, "in_jupyter_kernel", lambda: False)
     bar = make_progress(True, 2)
     bar.update(2, 5, 0)
     bar.close()
@@ -391,7 +391,7 @@ def test_notebook_is_not_used_for_an_explicit_stream(notebook: types.SimpleNames
 def test_notebook_falls_back_to_text_when_nothing_can_be_displayed(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(progress_module, "_in_jupyter_kernel", lambda: True)
+    monkeypatch.setattr(progress_module, "in_jupyter_kernel", lambda: True)
     monkeypatch.setattr(progress_module, "_display", lambda bundle: None)
     bar = Progress(4, clock=FakeClock())
     bar.update(1, 1, 0)
@@ -402,7 +402,7 @@ def test_notebook_falls_back_to_text_when_nothing_can_be_displayed(
 
 
 def test_jupyter_kernel_detection(monkeypatch: pytest.MonkeyPatch) -> None:
-    detect = progress_module._in_jupyter_kernel
+    detect = progress_module.in_jupyter_kernel
     monkeypatch.delitem(sys.modules, "IPython", raising=False)
     assert detect() is False  # IPython never imported: not a kernel, and not imported here
     assert "IPython" not in sys.modules

@@ -60,7 +60,10 @@ from dutyplan.problem import (
     ShiftType,
 )
 
-__all__ = ["CheckContext", "CheckReport", "Mismatch", "Penalty", "Violation", "check", "check_people"]
+__all__ = [
+    "CheckContext", "CheckReport", "Mismatch", "Penalty", "PlanChecker", "Violation", "check",
+    "check_people", "check_people_of",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -411,7 +414,7 @@ class CheckContext:
     def team(self, assignments: list[Assignment]) -> _Team:
         """The team figures of a base plan (cached for the last list of assignments seen)."""
         if self._team is None or self._team[0] is not assignments:
-            checker = _Checker(self.problem, assignments, self)
+            checker = PlanChecker(self.problem, assignments, self)
             checker.read_assignments()
             self._team = (assignments, checker.team_figures())
         return self._team[1]
@@ -457,7 +460,7 @@ class _Team:
 # =========================================================================== the checker
 
 
-class _Checker:
+class PlanChecker:
     """Holds the problem's lookups and the findings while one plan is checked.
 
     Next to every violation and penalty it keeps the shift instances the finding is about
@@ -1608,7 +1611,7 @@ def check(
     freeze must be exactly the published ones (``frozen``, hard) and the ``changes`` level is
     recomputed (docs/rules.md, "Re-planning").
     """
-    checker = _Checker(problem, plan.assignments, context)
+    checker = PlanChecker(problem, plan.assignments, context)
     checker.run()
     if published is not None:
         _check_changes(checker, published, freeze_until)
@@ -1637,7 +1640,7 @@ def check(
     )
 
 
-def _check_changes(checker: _Checker, published: Plan, freeze_until: dt.datetime | None) -> None:
+def _check_changes(checker: PlanChecker, published: Plan, freeze_until: dt.datetime | None) -> None:
     """The re-plan rules: a frozen past, and the cost of each changed duty after it."""
     problem = checker.problem
     moment = freeze_until or dt.datetime.combine(problem.horizon.start, dt.time(0))
@@ -1682,17 +1685,17 @@ def _check_changes(checker: _Checker, published: Plan, freeze_until: dt.datetime
                          person.get(who), day, site_index.get(site))
 
 
-def _check_people(
+def check_people_of(
     problem: Problem,
     assignments: Sequence[Assignment],
     people: Sequence[int],
     context: CheckContext | None = None,
     base: Plan | None = None,
-) -> _Checker:
+) -> PlanChecker:
     """Run the checker on the duties of ``people`` only (see :func:`check_people`)."""
     ctx = context if context is not None else CheckContext(problem)
     team = None if base is None else ctx.team(base.assignments)
-    checker = _Checker(problem, assignments, ctx)
+    checker = PlanChecker(problem, assignments, ctx)
     checker.run_people(people, team)
     return checker
 
@@ -1720,7 +1723,7 @@ def check_people(
     if people is None:
         people = list(dict.fromkeys(a.person for a in assignments))
     indices = [ctx.person_index[p] for p in people if p in ctx.person_index]
-    checker = _check_people(problem, assignments, indices, ctx, base)
+    checker = check_people_of(problem, assignments, indices, ctx, base)
     weights = {level: problem.objective.weight(level) for level in LEVELS}
     return CheckReport(
         problem=problem.name,

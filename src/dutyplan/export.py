@@ -357,7 +357,7 @@ def to_csv(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
         path = directory / f"{name}.csv"
         # every text cell quoted: a separator in a name (',' or ';', as some locales split on)
         # never starts a new cell
-        _csv_safe(frame).to_csv(path, index=with_index, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
+        csv_safe(frame).to_csv(path, index=with_index, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
         written.append(path)
     return written
 
@@ -372,7 +372,7 @@ def _csv_text(value: Any) -> Any:
     return CSV_TEXT_PREFIX + value if value.startswith(CSV_FORMULA_STARTS) else value
 
 
-def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with :func:`_csv_text` applied to its text columns, its index (when
     text) and its column and index labels."""
     from pandas.api.types import is_string_dtype

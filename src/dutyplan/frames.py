@@ -106,7 +106,7 @@ def _roles(value: Any) -> list[str]:
     return list(value)
 
 
-def _coordinates(row: dict[str, Any], what: str, position: int) -> dict[str, float] | None:
+def coordinates(row: dict[str, Any], what: str, position: int) -> dict[str, float] | None:
     has = [key in row for key in ("lat", "lon")]
     if not any(has):
         return None
@@ -168,7 +168,7 @@ def problem_from_frames(
         doc: dict[str, Any] = {"id": row["id"], "gates": []}
         if "name" in row:
             doc["name"] = row["name"]
-        location = _coordinates(row, "sites", i)
+        location = coordinates(row, "sites", i)
         if location is not None:
             doc["location"] = location
         site_docs.setdefault(str(row["id"]), doc)
@@ -215,7 +215,7 @@ def problem_from_frames(
         doc = {k: row[k] for k in ("id", "name", "unit") if k in row}
         if "roles" in row:
             doc["roles"] = _roles(row["roles"])
-        home = _coordinates(row, "people", i)
+        home = coordinates(row, "people", i)
         if home is not None:
             doc["home"] = home
         person_docs.append(doc)

@@ -763,7 +763,7 @@ class Problem(_Model):
         """Round-trip km per duty, people x sites (zeros when nothing is known)."""
         if self.commute_km is not None:
             return np.asarray(self.commute_km, dtype=float).reshape(len(self.people), len(self.sites))
-        homes, places = self._coordinates()
+        homes, places = self.coordinates()
         if homes is not None and places is not None:
             return 2.0 * haversine_km(homes, places)
         return np.zeros((len(self.people), len(self.sites)))
@@ -786,7 +786,7 @@ class Problem(_Model):
                 [self.commute_km[p][k] for p, k in zip(people.ravel().tolist(), sites.ravel().tolist())],
                 dtype=float,
             ).reshape(people.shape)
-        homes, places = self._coordinates()
+        homes, places = self.coordinates()
         if homes is None or places is None:
             return np.zeros(people.shape)
         return 2.0 * haversine_pairs(homes[people], places[sites])
@@ -802,7 +802,7 @@ class Problem(_Model):
             ).reshape(people.shape)
         return self.commute_km_pairs(people, sites) / self.commute_speed_kmh * 60.0
 
-    def _coordinates(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def coordinates(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(people x 2, sites x 2) lat/lon arrays when every home and site location is known."""
         if all(p.home is not None for p in self.people) and all(s.location is not None for s in self.sites):
             homes = np.array([[p.home.lat, p.home.lon] for p in self.people], dtype=float)  # type: ignore[union-attr]

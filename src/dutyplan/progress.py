@@ -114,7 +114,7 @@ def format_progress(
     return text
 
 
-def _in_jupyter_kernel() -> bool:
+def in_jupyter_kernel() -> bool:
     """True when running inside a Jupyter (IPython) kernel, where a notebook bar can be shown.
 
     IPython is not a dependency and is imported only if something already imported it: a
@@ -211,7 +211,7 @@ class Progress:
             self._mode = "off"
         elif callback is not None:
             self._mode = "callback"
-        elif stream is None and _in_jupyter_kernel():
+        elif stream is None and in_jupyter_kernel():
             self._mode = "notebook"
         else:
             self._stream = stream if stream is not None else sys.stderr

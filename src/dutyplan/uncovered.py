@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dutyplan.checker import CheckContext, Penalty, Violation, _check_people, _Checker
+from dutyplan.checker import CheckContext, Penalty, Violation, check_people_of, PlanChecker
 from dutyplan.errors import PlanFileError, ProblemError
 from dutyplan.plan import Assignment, Plan, UncoveredShift
 from dutyplan.problem import LEVELS, Problem
@@ -275,7 +275,7 @@ class _Explainer:
             if p is not None:
                 self.own[p].append(a)
         self.weights = {level: problem.objective.weight(level) for level in LEVELS}
-        self._without: dict[int, _Checker] = {}
+        self._without: dict[int, PlanChecker] = {}
         # "name (id)" as the checker writes people, to be shortened to the name
         self.named = {f"{q.name} ({q.id})": q.name for q in problem.people if q.name is not None}
         self.named_pattern = (
@@ -284,10 +284,10 @@ class _Explainer:
             else None
         )
 
-    def check(self, p: int, assignments: list[Assignment]) -> _Checker:
-        return _check_people(self.problem, assignments, [p], self.ctx, self.plan)
+    def check(self, p: int, assignments: list[Assignment]) -> PlanChecker:
+        return check_people_of(self.problem, assignments, [p], self.ctx, self.plan)
 
-    def without(self, p: int) -> _Checker:
+    def without(self, p: int) -> PlanChecker:
         if p not in self._without:
             self._without[p] = self.check(p, self.own[p])
         return self._without[p]

@@ -131,7 +131,7 @@ def city_view(problem: Problem) -> CityView:
     for gate_class in classes:
         open_any |= gate_class.open
     caps = _capacities(problem, rules, available & open_any[None], minutes, shift_pos)
-    homes, places = problem._coordinates() if problem.commute_km is None else (None, None)
+    homes, places = problem.coordinates() if problem.commute_km is None else (None, None)
     return CityView(
         problem=problem, classes=classes, class_site=class_site, n_people=n_people, n_sites=n_sites,
         demand=demand, cheapest=cheapest, caps=caps, available=available, rules=rules, km_cap=km_cap,

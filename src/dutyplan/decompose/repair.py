@@ -58,7 +58,7 @@ def repair(runner: SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np
     while runner.budget.left() > 2.0:
         unplanned = [k for k in runner.needed_sites() if k not in runner.plans and k not in runner.infeasible]
         if unplanned:  # no plan in their time: once more, with more time
-            if not runner.run(runner._shares(unplanned, 0.5)):
+            if not runner.run(runner.shares(unplanned, 0.5)):
                 break
             continue
         wants = {k: missing(plan) for k, plan in runner.plans.items() if missing(plan) > 0}
@@ -140,7 +140,7 @@ def repair(runner: SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np
             sum(map(len, moves.values())), len(moves), sum(on_duty[p] for got in moves.values() for p, _ in got),
         )
         was_infeasible = runner.infeasible & set(old)
-        fresh = runner.run(runner._shares(list(old), 0.5), hints=hints, replace=replace)
+        fresh = runner.run(runner.shares(list(old), 0.5), hints=hints, replace=replace)
         for k, group in donors.items():
             if all(site in fresh for site in (k, *group)):
                 continue

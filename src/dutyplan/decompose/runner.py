@@ -232,7 +232,7 @@ class SiteRunner:
             else:
                 todo.append(k)
         self.bar.update(len(self.plans), self.people_placed(), self.uncovered(), stage=self.stage)
-        self.run(self._shares(todo, fraction), hints=False)
+        self.run(self.shares(todo, fraction), hints=False)
         if len(self.plans) == len(self.needed_sites()):
             self.first_plan_at = round(time.perf_counter() - self.started, 4)
 
@@ -259,7 +259,7 @@ class SiteRunner:
                            len(report.violations), len(report.mismatches))
         return report.ok
 
-    def _shares(self, sites: list[int], fraction: float) -> dict[int, float]:
+    def shares(self, sites: list[int], fraction: float) -> dict[int, float]:
         if not sites:
             return {}
         overhead = 0.0 if self.budget.deterministic else self.overhead
@@ -286,7 +286,7 @@ class SiteRunner:
             if budget < max(1.0, 0.2 * len(todo)):
                 return
             before = {k: level_values(self.plans[k]) for k in todo}
-            self.run(self._shares(todo, 0.95), hints=True)
+            self.run(self.shares(todo, 0.95), hints=True)
             stalled.update(
                 k for k in todo
                 if unproven_rank(self.plans[k]) == first and level_values(self.plans[k]) == before[k]

@@ -141,7 +141,7 @@ def _add_variables(dm: DutyModel) -> None:
     w_shift = (instances % n_shifts).tolist()
     dm.work = dict(zip(zip(w_person, w_day, w_shift), work_lits))
     for p, d, s, w in zip(w_person, w_day, w_shift, work_lits):
-        dm._work_by_person.setdefault(p, []).append((d, s, w))
+        dm.work_by_person.setdefault(p, []).append((d, s, w))
 
     # day[p, d]: works that date (instances are sorted, so one person-date is one run)
     firsts, sizes, person_days = sorted_groups(instances // n_shifts)

@@ -58,7 +58,7 @@ class DutyModel:
     guards: dict[tuple, Any] = field(default_factory=dict)
     _true: Any = None
     _posting_keys: tuple | None = None
-    _work_by_person: dict[int, list[tuple[int, int, Any]]] = field(default_factory=dict)
+    work_by_person: dict[int, list[tuple[int, int, Any]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -166,7 +166,7 @@ class DutyModel:
 
     def person_work(self, p: int) -> list[tuple[int, int, Any]]:
         """(day, shift, work literal) of a person, ordered by day and shift."""
-        return self._work_by_person.get(p, [])
+        return self.work_by_person.get(p, [])
 
     def posting(self, a: Any) -> int:
         """Row of ``x_vars`` of an assignment (person, site/gate, date, shift); -1 when the
