@@ -191,3 +191,39 @@ def test_people_keep_their_published_gate_among_interchangeable_gates():
     result = replan(problem, published, None, time_limit=5, workers=1)
     assert keys(result.plan.assignments) == keys(published.assignments)
     assert result.changed_assignments == 0
+
+
+def test_frozen_and_change_cost_bind() -> None:
+    """The checker's re-plan rules on a tiny hand-made case: a published duty before the
+    freeze that is gone (or a new one there) breaks ``frozen``; after the freeze a dropped
+    duty costs its day's weight, a new one the same (twice that at a site new to the person)."""
+    from dutyplan.plan import Assignment, Plan, Result
+    from dutyplan.rulebook import SITE_MOVE_FACTOR, change_weight
+
+    problem = make_problem(days=4, people=2, sites=[
+        {"id": "S1", "gates": [{"id": "G1", "demand": {"D": 1}}]},
+        {"id": "S2", "gates": [{"id": "G1", "demand": {"D": 1}}]},
+    ], rules={"keep_one_site": False}, objective={"fairness_nights": 0, "fairness_weekends": 0, "fairness_minutes": 0})
+
+    def duty(person: str, offset: int, site: str) -> Assignment:
+        start = dt.datetime.combine(day(offset), dt.time(8))
+        return Assignment(person=person, date=day(offset), shift="D", start=start,
+                          end=start + dt.timedelta(hours=8), site=site, gate="G1")
+
+    def plan(*duties: Assignment) -> Plan:
+        return Plan.build(problem, list(duties), Result(status="feasible"))
+
+    published = plan(duty("a", 0, "S1"), duty("a", 2, "S1"), duty("b", 2, "S2"))
+    freeze = dt.datetime.combine(day(1), dt.time(0))
+    # before the freeze: a's duty on day 0 gone, b's new one on day 0 there
+    moved = plan(duty("b", 0, "S1"), duty("a", 2, "S1"), duty("b", 2, "S2"))
+    report = dutyplan.check(problem, moved, published=published, freeze_until=freeze)
+    assert sorted(v.rule for v in report.violations) == ["frozen", "frozen"]
+    # after it: b's day-2 duty at S2 dropped, b at S1 on day 3 (a site new to b), a at S1 on
+    # day 3 (a's own site)
+    changed = plan(duty("a", 0, "S1"), duty("a", 2, "S1"), duty("b", 3, "S1"))
+    report = dutyplan.check(problem, changed, published=published, freeze_until=freeze)
+    assert report.rules_ok
+    costs = sorted((p.rule, p.cost) for p in report.penalties if p.level == "changes")
+    assert costs == [("added_duty", SITE_MOVE_FACTOR * change_weight(4, 3)), ("dropped_duty", change_weight(4, 2))]
+    assert report.levels["changes"] == SITE_MOVE_FACTOR * 1 + 2

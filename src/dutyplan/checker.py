@@ -59,6 +59,7 @@ from dutyplan.problem import (
     Rules,
     ShiftType,
 )
+from dutyplan.rulebook import SITE_MOVE_FACTOR, change_weight
 
 __all__ = [
     "CheckContext", "CheckReport", "Mismatch", "Penalty", "PlanChecker", "Violation", "check",
@@ -1673,13 +1674,13 @@ def _check_changes(checker: PlanChecker, published: Plan, freeze_until: dt.datet
     site_index = {s.id: i for i, s in enumerate(problem.sites)}
 
     def weight(day: dt.date) -> int:  # days to the end of the horizon: sooner weighs more
-        return max(1, problem.horizon.days - (day - problem.horizon.start).days)
+        return change_weight(problem.horizon.days, (day - problem.horizon.start).days)
 
     for who, day, shift, site, gate in sorted(after_old - after_new, key=str):
         checker.penalise("changes", "dropped_duty", weight(day), f"published {shift} at {site}/{gate} dropped",
                          person.get(who), day, site_index.get(site))
     for who, day, shift, site, gate in sorted(after_new - after_old, key=str):
-        factor = 1 if site in sites_of[who] else 2
+        factor = 1 if site in sites_of[who] else SITE_MOVE_FACTOR
         checker.penalise("changes", "added_duty", factor * weight(day),
                          f"new {shift} at {site}/{gate}" + ("" if factor == 1 else " (a site new to them)"),
                          person.get(who), day, site_index.get(site))

@@ -25,6 +25,7 @@ from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
 from dutyplan.compile import build_index, person_problem, site_problem
 from dutyplan.model import build_model
 from dutyplan.problem import Problem
+from dutyplan.rulebook import limit_words
 from dutyplan.solver import model_fits
 
 
@@ -189,23 +190,6 @@ def _name(status: int) -> str:
     }.get(status, str(status))
 
 
-RULE_WORDS = {
-    "max_consecutive_days": "may work at most {v} days in a row",
-    "min_consecutive_days": "must work at least {v} days in a row once started",
-    "min_consecutive_days_off": "must have at least {v} days off in a row",
-    "max_consecutive_nights": "may work at most {v} nights in a row",
-    "min_days_off_per_7": "must have at least {v} day(s) off in every 7 days",
-    "max_hours_per_7": "may work at most {v} hours in any 7 days",
-    "min_minutes": "must work at least {v} minutes over the horizon",
-    "max_minutes": "may work at most {v} minutes over the horizon",
-    "max_weekends": "may work at most {v} weekends",
-    "max_shifts_per_day": "may work at most {v} shift(s) a day",
-    "min_rest_hours": "needs at least {v} hours of rest between shifts",
-    "max_commute_km": "may travel at most {v} km per duty",
-    "max_day_minutes": "may spend at most {v} minutes a day on duty and travel",
-}
-
-
 def _words(dm: Any, key: tuple) -> Part:
     """One part of an explanation, worded for a planner."""
     ix = dm.index
@@ -251,9 +235,8 @@ def _words(dm: Any, key: tuple) -> Part:
         pairs = [f"{s.first} then {s.then}" for s in rules.forbidden_successions if s.weight is None]
         return Part(rule=rule, person=person.id, text=f"{name} may not work {', '.join(pairs)} on consecutive days")
     limit = getattr(rules, rule, None)
-    words = RULE_WORDS.get(rule, rule.replace("_", " ") + " {v}")
     value = limit.value if limit is not None and hasattr(limit, "value") else "?"
-    text = f"{name} {words.format(v=value)}"
+    text = f"{name} {limit_words(rule, value) or rule.replace('_', ' ') + f' {value}'}"
     if rule in ("max_commute_km",):
         km = np.round(ix.km[key[1]]).astype(int)
         text += " (" + ", ".join(f"{s.label} {km[i]} km" for i, s in enumerate(problem.sites)) + ")"

@@ -33,9 +33,9 @@ from dutyplan.errors import ProblemError
 from dutyplan.model import build_model
 from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import LEVELS, Gate, Person, Problem, Site
+from dutyplan.rulebook import SITE_MOVE_FACTOR, change_weight
 from dutyplan.solver import model_fits, run_stage, solution_from_assignments, solve_model, stop_reason
 
-SITE_MOVE_FACTOR = 2  # a duty at a site new to the person costs this many times a moved shift
 
 
 class _In(BaseModel):
@@ -234,7 +234,7 @@ def _key(a: Assignment) -> tuple[str, dt.date, str, str, str]:
 
 def day_weight(problem: Problem, day: dt.date) -> int:
     """Cost of one changed duty on ``day``: days from it to the end of the horizon (>= 1)."""
-    return max(1, problem.horizon.days - problem.day_index(day))
+    return change_weight(problem.horizon.days, problem.day_index(day))
 
 
 def change_cost(
@@ -413,7 +413,9 @@ def replan(
         c = class_of[(a.site, a.gate)]
         published_keys[(person[a.person], changed.day_index(a.date), shift[a.shift], c)] += 1
         sites_of[person[a.person]].add(site[a.site])
-    weight = lambda d: max(1, ix.n_days - d)  # noqa: E731 (same as day_weight)
+    def weight(d: int) -> int:
+        return change_weight(ix.n_days, d)
+
     for i in np.flatnonzero(starts >= freeze_minute).tolist():
         p, c, d, s = keys[i].tolist()
         k = int(ix.class_site[c])

@@ -34,6 +34,7 @@ from dutyplan.checker import CheckContext, Penalty, Violation, check_people_of, 
 from dutyplan.errors import PlanFileError, ProblemError
 from dutyplan.plan import Assignment, Plan, UncoveredShift
 from dutyplan.problem import LEVELS, Problem
+from dutyplan.rulebook import short_words
 
 __all__ = [
     "CandidateReason",
@@ -44,32 +45,31 @@ __all__ = [
 ]
 
 #: Plain words for the rules that stop a person (used in the grouped summary).
-RULE_WORDS: dict[str, str] = {
-    "unavailable": "availability",
-    "gate_role": "gate role",
-    "max_commute_km": "commute cap",
-    "max_day_minutes": "shift + commute length",
-    "keep_one_site": "site continuity",
-    "duplicate": "already on that shift",
-    "overlap": "overlapping duty",
-    "max_shifts_per_day": "shifts per day",
-    "min_rest_hours": "rest",
-    "forbidden_successions": "shift succession",
-    "max_consecutive_days": "consecutive days",
-    "min_consecutive_days": "minimum run of days",
-    "min_consecutive_days_off": "days off in a row",
-    "min_days_off_per_7": "days off per 7",
-    "max_hours_per_7": "hours per 7 days",
-    "min_minutes": "minimum hours",
-    "max_minutes": "total hours",
-    "max_shifts": "shifts of a type",
-    "max_consecutive_nights": "consecutive nights",
-    "max_weekends": "weekends",
-    "closed_gate": "gate closed",
-    "times": "shift times",
-    "unknown": "unknown",
-}
-_ORDER = {rule: k for k, rule in enumerate(RULE_WORDS)}
+#: the order reasons are listed in (the rules that stop people most often first)
+REASON_ORDER = (
+    "unavailable",
+    "gate_role",
+    "max_commute_km",
+    "max_day_minutes",
+    "keep_one_site",
+    "duplicate",
+    "overlap",
+    "max_shifts_per_day",
+    "min_rest_hours",
+    "forbidden_successions",
+    "max_consecutive_days",
+    "min_consecutive_days",
+    "min_consecutive_days_off",
+    "min_minutes",
+    "max_minutes",
+    "max_shifts",
+    "max_consecutive_nights",
+    "max_weekends",
+    "closed_gate",
+    "times",
+    "unknown",
+)
+_ORDER = {rule: k for k, rule in enumerate(REASON_ORDER)}
 _COST_SUFFIX = re.compile(r" \(cost [^()]*\)$|; cost [^()]*(?=\)$)")
 
 
@@ -141,7 +141,7 @@ class UncoveredExplanation(_Out):
             if candidate.free:
                 continue
             rules = sorted({r.rule for r in candidate.blocked_by}, key=_rule_order)
-            key = " + ".join(RULE_WORDS.get(rule, rule) for rule in rules)
+            key = " + ".join(short_words(rule) for rule in rules)
             groups.setdefault(key, []).append(candidate)
         return dict(sorted(groups.items(), key=lambda kv: -len(kv[1])))
 

@@ -14,11 +14,22 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan.compile.index import Index, build_index, pruning_reasons
-from dutyplan.model import objective, rules
+from dutyplan.model import commute, conflicts, cover, fairness, preferences, roles, runs, sites, totals
 from dutyplan.model.builder import DutyModel, sorted_groups
 from dutyplan.problem import Problem
 
 __all__ = ["available_bytes", "build_model", "estimated_build_seconds", "estimated_peak_bytes"]
+
+#: the hard and soft rules, family by family, in the order they are stated (one module each,
+#: beside the checker's module of the same name)
+RULE_FAMILIES = (
+    conflicts.add_hard_conflicts, conflicts.add_history_seam, conflicts.add_max_shifts_per_day,
+    conflicts.add_min_rest, conflicts.add_forbidden_successions, runs.add_runs,
+    totals.add_rolling_week, totals.add_horizon_totals, totals.add_max_weekends,
+    commute.add_commute_caps, sites.add_keep_one_site, sites.add_unit_sites, roles.add_roles,
+)
+#: the objective levels other than soft rules
+LEVEL_FAMILIES = (cover.add_cover, preferences.add_preferences, commute.add_commute, fairness.add_fairness)
 
 
 #: Seconds to build the model, per candidate posting: measured on this project's 2-core
@@ -79,11 +90,13 @@ def build_model(
     _add_variables(dm)
     if explain == "all":
         _add_pruning_guards(dm)
-    rules.add_all(dm)
+    for add_rule in RULE_FAMILIES:
+        add_rule(dm)
     if explain:
-        objective.add_no_extra_guards(dm)
+        cover.add_no_extra_guards(dm)
     else:
-        objective.add_all(dm)
+        for add_level in LEVEL_FAMILIES:
+            add_level(dm)
     dm.build_seconds = time.perf_counter() - started
     return dm
 

@@ -25,7 +25,6 @@ from ortools.sat.python import cp_model
 from dutyplan.compile.index import Index
 
 
-
 Lit = Any  # a cp_model literal (IntVar or its negation)
 
 
