@@ -22,11 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import gate, problems, rules
 
-import dutyplan.checker as checker_module
+from dutyplan.checker import fairness
+from dutyplan.checker.context import DENSE_CELLS
 from dutyplan.checker import CheckContext, PlanChecker, check, check_people
 from dutyplan.plan import Assignment, PersonSummary, Plan, Result
 from dutyplan.errors import ProblemError
-from dutyplan.problem import MAX_LIMIT, Problem
+from dutyplan.problem import MAX_LIMIT, Limit, Problem
 from dutyplan.synth import generate
 from dutyplan.uncovered import explain_uncovered
 
@@ -102,7 +103,7 @@ def reference_summaries(problem: Problem, assignments: list[Assignment]) -> list
 
 
 def eligible(problem: Problem, dense: bool) -> list[int]:
-    return PlanChecker(problem, [], CheckContext(problem, dense=dense)).eligible()
+    return fairness.eligible_people(PlanChecker(problem, [], CheckContext(problem, dense=dense)))
 
 
 class tiny_batches:
@@ -111,9 +112,9 @@ class tiny_batches:
 
     def __enter__(self) -> None:
         self.patch = pytest.MonkeyPatch()
-        self.patch.setattr(checker_module, "FIRST_SITES", 1)
-        self.patch.setattr(checker_module, "PAIRS_PER_BATCH", 5)
-        self.patch.setattr(checker_module, "PEOPLE_PER_GROUP", 3)
+        self.patch.setattr(fairness, "FIRST_SITES", 1)
+        self.patch.setattr(fairness, "PAIRS_PER_BATCH", 5)
+        self.patch.setattr(fairness, "PEOPLE_PER_GROUP", 3)
 
     def __exit__(self, *exc: object) -> None:
         self.patch.undo()
@@ -327,8 +328,8 @@ def test_latitude_band_keeps_every_site_within_reach(lat: float, cap: int) -> No
         assert 0 < len(expected) < len(people)
         assert eligible(problem, dense=False) == expected
         with pytest.MonkeyPatch.context() as patch:  # every person a group of their own
-            patch.setattr(checker_module, "PEOPLE_PER_GROUP", 1)
-            patch.setattr(checker_module, "FIRST_SITES", 1)
+            patch.setattr(fairness, "PEOPLE_PER_GROUP", 1)
+            patch.setattr(fairness, "FIRST_SITES", 1)
             assert eligible(problem, dense=False) == expected
 
 
@@ -441,7 +442,7 @@ def test_check_without_tables_equals_the_dense_check_on_synthetic_districts(seed
     assert_same_reports(problem, plan)
     # a tight hard cap: some people have no admissible duty left
     tight = problem.model_copy(deep=True)
-    tight.rules.max_commute_km = checker_module.Limit(value=6 + seed)
+    tight.rules.max_commute_km = Limit(value=6 + seed)
     assert eligible(tight, dense=False) == reference_eligible(tight)
     assert_same_reports(tight, plan)
 
@@ -491,7 +492,7 @@ def test_check_people_and_uncovered_without_tables() -> None:
 def test_big_problem_is_checked_without_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     """Above DENSE_CELLS: no people x sites table is built, and it takes little time."""
     problem = generate(6000, 400, 1000, 7, seed=1)
-    assert len(problem.people) * len(problem.sites) > checker_module.DENSE_CELLS
+    assert len(problem.people) * len(problem.sites) > DENSE_CELLS
     assignments = greedy_assignments(problem, random.Random(1))
     assert len(assignments) > 15_000
 

@@ -1,4 +1,4 @@
-"""The checker verifies every figure a plan states about itself (dutyplan.claims).
+"""The checker verifies every figure a plan states about itself (dutyplan.checker.claims).
 
 One correct plan file, then one figure altered at a time: ``dutyplan check`` exits 1 naming
 the claim and both values, ``--rules-only`` keeps the hard-rule verdict, and the Python

@@ -20,6 +20,8 @@ MODEL_HOME = {"changes": [SRC / "replan.py"]}
 #: rules the model states without naming them in a cost: facts that prune postings or the
 #: model's structure (a posting exists only where the gate is open, the person available...)
 MODEL_BY_STRUCTURE = {"unknown", "closed_gate", "times", "duplicate", "gate_role", "unavailable", "frozen"}
+#: rules the checker finds while it reads the plan's assignments, before any rule family
+CHECKER_ON_READING = {"unknown", "times", "duplicate"}
 #: tests that make a rule bind, when the test's name does not name the rule
 BINDING_TESTS = {
     "unknown": "test_unknown",
@@ -51,11 +53,10 @@ def model_side(family: str) -> list[Path]:
     return MODEL_HOME.get(family, [SRC / "model" / f"{family}.py"])
 
 
-def checker_side(family: str) -> list[Path]:
-    package = SRC / "checker"
-    if package.is_dir():  # one module per family, as in model/
-        return [package / f"{family}.py"]
-    return [SRC / "checker.py", SRC / "claims.py"]
+def checker_side(family: str, name: str = "") -> list[Path]:
+    if name in CHECKER_ON_READING:
+        return [SRC / "checker" / "state.py"]
+    return [SRC / "checker" / f"{family}.py"]  # one module per family, as in model/
 
 
 def test_families_and_levels_are_known() -> None:
@@ -84,7 +85,7 @@ def test_a_rule_has_its_model_side(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(RULES))
 def test_a_rule_has_its_checker_side(name: str) -> None:
-    text = sources(checker_side(RULES[name].family))
+    text = sources(checker_side(RULES[name].family, name))
     assert f'"{name}"' in text or (name.startswith("fairness_") and 'f"fairness_{name}"' in text), name
 
 
