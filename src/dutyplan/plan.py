@@ -55,6 +55,8 @@ class LevelResult(_Out):
     In lexicographic mode a level's bound holds given the levels before it at their values.
     """
 
+    model_config = ConfigDict(extra="forbid", frozen=True)  # built once: a change is a copy
+
     name: str
     value: int
     bound: int | None = None
@@ -81,7 +83,13 @@ class Result(_Out):
 
     ``objective`` is ``sum(weight * level value)``; ``best_bound`` the same sum of level
     bounds; ``gap = (objective - best_bound) / max(1, objective)``.
+
+    A result is built once: it cannot be changed in place. A step that learns more (a better
+    bound, the seconds it took, why the solve stopped) makes a copy with :meth:`updated`
+    (:meth:`Plan.with_result` for a plan).
     """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     status: Status
     objective: int | None = None
@@ -116,6 +124,13 @@ class Result(_Out):
         "people who can work there; the status is then 'infeasible' when that is proven, else "
         "'unknown')",
     )
+
+    def updated(self, **changes: Any) -> Result:
+        """A copy of this result with ``changes`` (field name: new value)."""
+        unknown = set(changes) - set(type(self).model_fields)
+        if unknown:
+            raise TypeError(f"Result has no field {', '.join(sorted(unknown))}")
+        return self.model_copy(update=changes)
 
 
 class PersonSummary(_Out):
@@ -153,6 +168,10 @@ class Plan(_Out):
     result: Result
 
     # ------------------------------------------------------------------ building
+    def with_result(self, **changes: Any) -> Plan:
+        """This plan with a copy of its result that has ``changes`` (see :meth:`Result.updated`)."""
+        return self.model_copy(update={"result": self.result.updated(**changes)})
+
     @classmethod
     def build(cls, problem: Problem, assignments: list[Assignment], result: Result) -> Plan:
         """Fill in the figures (uncovered, per person, per gate) from the assignments."""

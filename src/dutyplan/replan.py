@@ -26,6 +26,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
+from dutyplan import timing
 from dutyplan.budget import Budget, check_solve_arguments, interruptible
 from dutyplan.checker import check
 from dutyplan.compile import build_index
@@ -34,8 +35,13 @@ from dutyplan.model import build_model
 from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import LEVELS, Gate, Person, Problem, Site
 from dutyplan.rulebook import SITE_MOVE_FACTOR, change_weight
-from dutyplan.solver import model_fits, run_stage, solution_from_assignments, solve_model, stop_reason
-
+from dutyplan.solver import (
+    model_fits,
+    run_stage,
+    solution_from_assignments,
+    solve_model,
+    stop_reason,
+)
 
 
 class _In(BaseModel):
@@ -288,21 +294,25 @@ def _upper(dm: Any, level: str) -> int:
     return total
 
 
-def _recount_changes(problem: Problem, plan: Plan, published: list[Assignment], moment: dt.datetime) -> None:
-    """Set the ``changes`` level to its value by gate (the model counted by gate class: the
-    same unless a class had to move someone between its gates; its bound still holds)."""
+def _recount_changes(problem: Problem, plan: Plan, published: list[Assignment], moment: dt.datetime) -> Plan:
+    """The plan with its ``changes`` level at its value by gate (the model counted by gate
+    class: the same unless a class had to move someone between its gates; its bound still
+    holds)."""
     result = plan.result
     level = next((lv for lv in result.levels if lv.name == "changes"), None)
     if level is None or not plan.assignments and not published:
-        return
+        return plan
     value = change_cost(problem, published, plan.assignments, moment)
-    if value != level.value:
-        level.value, level.optimal = value, False
-        result.objective = sum(lv.weight * lv.value for lv in result.levels)
-        if result.best_bound is not None:
-            result.gap = round((result.objective - result.best_bound) / max(1, abs(result.objective)), 6)
-        if result.status == "optimal":
-            result.status = "feasible"
+    if value == level.value:
+        return plan
+    levels = [lv.model_copy(update={"value": value, "optimal": False}) if lv is level else lv
+              for lv in result.levels]
+    objective = sum(lv.weight * lv.value for lv in levels)
+    gap = result.gap
+    if result.best_bound is not None:
+        gap = round((objective - result.best_bound) / max(1, abs(objective)), 6)
+    status = "feasible" if result.status == "optimal" else result.status
+    return plan.with_result(levels=levels, objective=objective, gap=gap, status=status)
 
 
 def _keep_published_gates(ix: Any, plan: Plan, published: Plan) -> Plan:
@@ -431,7 +441,7 @@ def replan(
     # start from what of the published plan still holds
     workers = workers or os.cpu_count() or 1
     admissible = [a for a in published.assignments if dm.posting(a) >= 0]
-    initial = solution_from_assignments(dm, admissible, budget.part(0.2 * budget.left()))
+    initial = solution_from_assignments(dm, admissible, budget.part(timing.SPLITS.replan_start_share * budget.left()))
     hint = np.zeros(len(dm.x_vars), dtype=np.int64)
     for a in admissible:
         hint[dm.posting(a)] = 1
@@ -448,7 +458,8 @@ def replan(
         left = budget.left()
         with interruptible(budget.stop, "re-plan"):
             status, response, _ = run_stage(
-                dm, capped, initial, budget.part(0.5 * left), 0.3 * left, workers, seed, False, None,
+                dm, capped, initial, budget.part(timing.SPLITS.replan_cover_share * left),
+                timing.SPLITS.replan_cover_lns_share * left, workers, seed, False, None,
                 published_cover,
             )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -458,13 +469,13 @@ def replan(
     with interruptible(budget.stop, "re-plan"):
         plan = solve_model(dm, budget.part(max(0.05, budget.left())), workers, seed, initial=initial,
                            started=started, order=order)
-    plan.result.solve_seconds = round(time.perf_counter() - started - dm.build_seconds, 4)
-    plan.result.time_limit = time_limit
-    plan.result.deterministic = deterministic
-    plan.result.deterministic_seconds = round(budget.charged, 4)
-    plan.result.stop_reason = stop_reason(plan.result, budget)
+    plan = plan.with_result(
+        solve_seconds=round(time.perf_counter() - started - dm.build_seconds, 4), time_limit=time_limit,
+        deterministic=deterministic, deterministic_seconds=round(budget.charged, 4),
+        stop_reason=stop_reason(plan.result, budget),
+    )
     plan = _keep_published_gates(ix, plan, published)
-    _recount_changes(changed, plan, published.assignments, moment)
+    plan = _recount_changes(changed, plan, published.assignments, moment)
     diff = plan_diff(changed, published, plan)
     count = sum(len(d.dropped) + len(d.added) for d in diff)
     return Replan(

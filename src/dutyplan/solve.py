@@ -90,12 +90,10 @@ def solve(
     with interruptible(budget.stop):
         plan = _solve(problem, budget, workers, seed, log, params, strategy, hint, stage_share,
                       executor, checkpoint_dir, progress)
-    result = plan.result
-    result.time_limit = budget.seconds
-    result.deterministic = budget.deterministic
-    result.deterministic_seconds = round(budget.charged, 4)
-    result.stop_reason = stop_reason(result, budget)
-    return plan
+    return plan.with_result(
+        time_limit=budget.seconds, deterministic=budget.deterministic,
+        deterministic_seconds=round(budget.charged, 4), stop_reason=stop_reason(plan.result, budget),
+    )
 
 
 def _solve(

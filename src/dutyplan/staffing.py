@@ -25,6 +25,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
+from dutyplan import timing
 from dutyplan.budget import Budget, check_solve_arguments, interruptible, run
 from dutyplan.compile import build_index, person_capacity, site_demand_by_date, site_options
 from dutyplan.errors import DutyplanError, ProblemError
@@ -33,7 +34,6 @@ from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.replan import Changes, apply_changes
 from dutyplan.solver import extract_assignments, model_fits
-
 
 MAX_PER_SITE = 1000  # generated candidates per site and role
 MAX_CANDIDATES = 10_000  # candidates in all (each adds a person to the whole model)
@@ -315,13 +315,14 @@ def staffing(
     best = None
     if answer.possible and pool is None:
         floor = _site_count_bound(dm.index, capacity, n0, site_need if dm.at_site else None, workers, seed,
-                                  budget, min(10.0, 0.25 * budget.left()))
+                                  budget, min(timing.SPLITS.staffing_site_bound_most,
+                                              timing.SPLITS.staffing_site_bound_share * budget.left()))
         if floor:  # valid under full cover only: in the minimum's model, not the curve's
             site_cuts.append(([(1, u) for u in use], floor))
     if answer.possible:
         # an LP-based worker and a core-based one prove bounds on a count of people
         bounding = {"subsolvers": ["max_lp", "core"]} if workers >= 2 else None
-        status, solver = search(None, used, 0.5 * budget.left(), None, True, bounding)
+        status, solver = search(None, used, timing.SPLITS.staffing_minimum_share * budget.left(), None, True, bounding)
         answer.minimum_seconds = round(time.perf_counter() - started, 3)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             answer.minimum = int(round(solver.objective_value))

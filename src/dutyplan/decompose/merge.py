@@ -16,11 +16,17 @@ from typing import Any
 
 import numpy as np
 
+from dutyplan import timing
 from dutyplan.budget import Budget
 from dutyplan.compile import site_problem
 from dutyplan.decompose import city
 from dutyplan.decompose.runner import SiteRunner
-from dutyplan.model import available_bytes, build_model, estimated_build_seconds, estimated_peak_bytes
+from dutyplan.model import (
+    available_bytes,
+    build_model,
+    estimated_build_seconds,
+    estimated_peak_bytes,
+)
 from dutyplan.plan import LevelResult, Plan, Result
 from dutyplan.problem import LEVELS, Problem
 from dutyplan.solver.bounds import improve_bounds
@@ -66,17 +72,16 @@ def polish(problem, site_of, assignments, index, budget, workers, seed, log, par
         logger.info("no time to polish on the whole model (%d postings): summing the site plans", postings)
         return None
     dm = build_model(problem, site_allowed=allowed)
-    bound_time = min(0.05 * budget.seconds, 5.0)
+    bound_time = min(timing.SPLITS.polish_bound_share * budget.seconds, timing.SPLITS.polish_bound_most)
     start = solution_from_assignments(dm, assignments, budget.part(max(0.5, budget.left() - bound_time)))
     if start is None:  # cannot happen unless a site plan broke a shared rule (or no time)
         logger.warning("merged site plans are not a solution of the whole model in time")
     plan = solve_model(dm, budget.part(max(0.0, budget.left() - bound_time)), workers, seed, log, params,
                        initial=start, started=budget.started)
-    plan.result.build_seconds = round(dm.build_seconds, 4)
     if plan.result.objective is not None:
-        improve_bounds(plan, index, budget.part(), workers, restricted=True)
-    plan.result.solve_seconds = round(budget.elapsed() - dm.build_seconds, 4)
-    return plan
+        plan = improve_bounds(plan, index, budget.part(), workers, restricted=True)
+    return plan.with_result(build_seconds=round(dm.build_seconds, 4),
+                            solve_seconds=round(budget.elapsed() - dm.build_seconds, 4))
 
 
 def city_plan(problem: Problem, view: Any, pairs: Any, runner: SiteRunner, assignments: list,
@@ -143,8 +148,7 @@ def city_plan(problem: Problem, view: Any, pairs: Any, runner: SiteRunner, assig
         build_seconds=0.0, workers=runner.workers, seed=runner.seed, unmet=unmet[0],
     )
     plan = Plan.build(problem, assignments, result)
-    result.solve_seconds = round(budget.elapsed(), 4)
-    return plan
+    return plan.with_result(solve_seconds=round(budget.elapsed(), 4))
 
 
 def idle_costs(problem: Problem, people: list[int]) -> dict[str, int]:

@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from dutyplan import timing
 from dutyplan.budget import Budget
 from dutyplan.compile import site_problem
 from dutyplan.decompose import city
 from dutyplan.decompose.city import FLOW_HEADROOM
 from dutyplan.decompose.runner import SiteRunner
 from dutyplan.infeasible import explain, forces_work
-from dutyplan.plan import Plan, Result
+from dutyplan.plan import Assignment, Plan
 from dutyplan.problem import Problem
 
 logger = logging.getLogger("dutyplan")
@@ -58,7 +59,7 @@ def repair(runner: SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np
     while runner.budget.left() > 2.0:
         unplanned = [k for k in runner.needed_sites() if k not in runner.plans and k not in runner.infeasible]
         if unplanned:  # no plan in their time: once more, with more time
-            if not runner.run(runner.shares(unplanned, 0.5)):
+            if not runner.run(runner.shares(unplanned, timing.SPLITS.repair_round_share)):
                 break
             continue
         wants = {k: missing(plan) for k, plan in runner.plans.items() if missing(plan) > 0}
@@ -126,21 +127,20 @@ def repair(runner: SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np
             for p, _ in got:
                 runner.site_of[p] = k
         runner.recount()
-        hints: dict[int, Plan] = {}
+        hints: dict[int, list[Assignment]] = {}  # the assignments each site starts from
         for k, group in donors.items():
             if runner.plans.get(k) is not None:
-                hints[k] = runner.plans[k]
+                hints[k] = runner.plans[k].assignments
             leaving = {problem.people[p].id for p, j in moves[k] if j in group}
             for j in group:
-                kept = [a for a in runner.plans[j].assignments if a.person not in leaving]
-                hints[j] = Plan(problem=runner.plans[j].problem, assignments=kept, result=Result(status="feasible"))
+                hints[j] = [a for a in runner.plans[j].assignments if a.person not in leaving]
         replace = {j for group in donors.values() for j in group}
         logger.info(
             "repair round %d: %d people to %d sites, %d of them from sites with slack", rounds,
             sum(map(len, moves.values())), len(moves), sum(on_duty[p] for got in moves.values() for p, _ in got),
         )
         was_infeasible = runner.infeasible & set(old)
-        fresh = runner.run(runner.shares(list(old), 0.5), hints=hints, replace=replace)
+        fresh = runner.run(runner.shares(list(old), timing.SPLITS.repair_round_share), hints=hints, replace=replace)
         for k, group in donors.items():
             if all(site in fresh for site in (k, *group)):
                 continue
@@ -229,7 +229,7 @@ def unmet(problem: Problem, view: Any, runner: SiteRunner, budget: Budget) -> tu
             local = sorted(subject) if required else runner.members(k)
             left = budget.left()
             if local and len(local) <= EXPLAIN_MOST and left > 1.0:
-                answer = explain(site_problem(problem, k, local), time_limit=min(10.0, 0.5 * left),
+                answer = explain(site_problem(problem, k, local), time_limit=min(timing.SPLITS.explain_most, timing.SPLITS.explain_share * left),
                                  deterministic=budget.deterministic)
                 if not answer.feasible and answer.parts:
                     why = "; ".join(part.text for part in answer.parts)

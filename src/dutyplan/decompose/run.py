@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from dutyplan import timing
 from dutyplan.budget import Budget
 from dutyplan.compile import Index, person_capacity, site_demand, site_options
 from dutyplan.decompose import city
@@ -70,6 +71,7 @@ def solve_decomposed(
     :class:`~dutyplan.budget.Budget` (it may have begun before this call) or wall seconds.
     """
     budget = Budget.of(time_limit)
+    splits = timing.SPLITS  # the fixed shares of the time (see dutyplan.timing)
     t0 = budget.started
     bar = make_progress(progress, len(problem.sites))
     checkpoint = Checkpoint(checkpoint_dir, problem) if checkpoint_dir is not None else None
@@ -81,7 +83,8 @@ def solve_decomposed(
         options = site_options(index) & (person_capacity(index)[:, None] > 0)
         km_of = index.km
         if site_of is None:
-            site_of, found = choose_sites(index, budget.part(min(0.1 * budget.seconds, 30.0)), workers, seed)
+            choice = budget.part(min(splits.site_choice_share * budget.seconds, splits.site_choice_most))
+            site_of, found = choose_sites(index, choice, workers, seed)
             info.update(found)
     else:
         view = city.city_view(problem)
@@ -99,7 +102,10 @@ def solve_decomposed(
 
     # time kept for the end: merging, evaluating, bounds (measured shares, see benchmarks),
     # and at least what the plan's figures take to build (one per gate-shift needing people)
-    reserve = min(0.05 * budget.seconds, 5.0) if index is not None else min(0.15 * budget.seconds, 120.0)
+    if index is not None:
+        reserve = min(splits.end_share * budget.seconds, splits.end_most)
+    else:
+        reserve = min(splits.city_end_share * budget.seconds, splits.city_end_most)
     gate_shifts = sum(int((c.open & (c.need > 0)).sum()) * c.size for c in (index or view).classes)
     reserve = max(reserve, END_SECONDS + gate_shifts * END_SECONDS_PER_GATE_SHIFT)
     runner = SiteRunner(
@@ -121,7 +127,7 @@ def solve_decomposed(
     roles = RoleNeeds(problem, caps, view)
     try:
         # the first round leaves time for repair rounds and for improving unproven sites
-        runner.first_round(fraction=0.4)
+        runner.first_round(fraction=splits.first_round_share)
         if runner.infeasible and index is None:  # role holders from anywhere within reach
             reach_role_holders(reach, view, runner.infeasible, roles)
         rounds = repair(runner, reach, caps, demand, roles, view)
@@ -150,13 +156,11 @@ def solve_decomposed(
         view = view if view is not None else city.city_view(problem)
         pairs = pairs if pairs is not None else city.candidate_pairs(view)
         plan = city_plan(problem, view, pairs, runner, assignments, budget, unkept)
-    result = plan.result
-    result.mode = f"{result.mode}, decomposed"
-    result.first_plan_seconds = runner.first_plan_at
-    result.time_limit = budget.seconds
+    plan = plan.with_result(mode=f"{plan.result.mode}, decomposed", first_plan_seconds=runner.first_plan_at,
+                            time_limit=budget.seconds)
     logger.info(
         "decomposed: %d sites rostered (%d resumed), %d repair rounds, objective %s, bound %s at %.2fs",
-        len(runner.plans), runner.resumed, rounds, result.objective, result.best_bound,
+        len(runner.plans), runner.resumed, rounds, plan.result.objective, plan.result.best_bound,
         time.perf_counter() - t0,
     )
     bar.update(len(problem.sites), runner.people_placed(), len(plan.uncovered), stage="done")

@@ -18,25 +18,20 @@ from typing import Any
 
 import numpy as np
 
+from dutyplan import timing
 from dutyplan.budget import Budget
 from dutyplan.checker import check
 from dutyplan.compile import site_problem
-from dutyplan.decompose.sites import SiteJob, process_pool, roster_site
+from dutyplan.decompose.sites import HINT, SiteJob, process_pool, roster_site
 from dutyplan.errors import PlanFileError
-from dutyplan.plan import Plan
+from dutyplan.plan import Assignment, Plan
 from dutyplan.problem import LEVELS, Problem
 
 logger = logging.getLogger("dutyplan")
 
-__all__ = ["MIN_SITE_SECONDS", "SITE_STAGE_SHARE", "SiteRunner", "better", "level_values", "unproven_rank"]
+__all__ = ["SITE_STAGE_SHARE", "SiteRunner", "better", "level_values", "unproven_rank"]
 
 
-# A site job's own seconds when the time is too short to share out. Each job starts from a
-# greedy roster (see dutyplan.decompose.sites), so a short CP-SAT search only improves it: measured on
-# 80 random sites of a 74,000-person city (4-18 people), 0.05 s each gave full cover at all
-# 80 in 0.10 s a job (0.15 s: the same cover in 0.15 s a job). A site the greedy cannot roster
-# and that has no plan after the first round is solved again with more time (repair).
-MIN_SITE_SECONDS = 0.05
 
 
 # Rostering one site is cover first: it gets most of each site's time.
@@ -144,11 +139,12 @@ class SiteRunner:
 
     # ------------------------------------------------------------------ rounds
     def run(
-        self, seconds: dict[int, float], hints: bool | dict[int, Plan] = False, replace: set[int] = frozenset()
+        self, seconds: dict[int, float], hints: bool | dict[int, list[Assignment]] = False,
+        replace: set[int] = frozenset(),
     ) -> set[int]:
         """Roster the given sites (each with its own seconds), as they finish: keep, save,
-        report. ``hints``: start each site from its current plan (True) or from the plans
-        given. A new plan is kept when it is better, or always for a site in ``replace``
+        report. ``hints``: start each site from its current plan's assignments (True) or from
+        the assignments given. A new plan is kept when it is better, or always for a site in ``replace``
         (whose current plan no longer fits its people). A site whose hard rules admit no
         roster is marked infeasible. Returns the sites that got a plan; jobs that could not
         start before the stop time keep their previous plan."""
@@ -160,11 +156,13 @@ class SiteRunner:
         jobs = []
         for k in sorted(seconds, key=lambda k: -seconds[k]):
             sub = site_problem(self.problem, k, self.members(k))
-            hint = (self.plans.get(k) if hints is True else hints.get(k)) if hints else None
+            current = self.plans.get(k)
+            hint = (current.assignments if current is not None else None) if hints is True else (
+                hints.get(k) if hints else None)
             jobs.append(SiteJob(
                 site=k, problem_json=sub.model_dump_json(), seconds=seconds[k], deadline=wall_stop,
                 seed=self.seed, params=self.params, stage_share=SITE_STAGE_SHARE,
-                hint_json=hint.model_dump_json() if hint is not None else None,
+                hint_json=HINT.dump_json(hint).decode() if hint is not None else None,
                 deterministic=deterministic,
             ))
         pool = self._executor()
@@ -266,7 +264,7 @@ class SiteRunner:
         budget = self.budget.left() * self.workers - overhead * len(sites)
         sizes = {k: max(1, len(self.members(k))) for k in sites}
         total = sum(sizes.values())
-        return {k: max(MIN_SITE_SECONDS, fraction * budget * sizes[k] / total) for k in sites}
+        return {k: max(timing.SPLITS.site_least_seconds, fraction * budget * sizes[k] / total) for k in sites}
 
     def improve(self) -> None:
         """Rounds on the sites with a plan not proven optimal, each from its plan, the sites
@@ -286,7 +284,7 @@ class SiteRunner:
             if budget < max(1.0, 0.2 * len(todo)):
                 return
             before = {k: level_values(self.plans[k]) for k in todo}
-            self.run(self.shares(todo, 0.95), hints=True)
+            self.run(self.shares(todo, timing.SPLITS.improve_round_share), hints=True)
             stalled.update(
                 k for k in todo
                 if unproven_rank(self.plans[k]) == first and level_values(self.plans[k]) == before[k]

@@ -37,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from dutyplan.budget import Budget, Stop
 from dutyplan.errors import DutyplanError
-from dutyplan.plan import Plan
+from dutyplan.plan import Assignment, Plan
 from dutyplan.problem import Problem
 from dutyplan.solver import solve_single
 from dutyplan.solver.greedy import greedy_roster
@@ -53,7 +54,8 @@ CHECKPOINT_VERSION = 1
 
 @dataclass(frozen=True)
 class SiteJob:
-    """One site to roster: its problem (JSON), people, time and a plan to start from."""
+    """One site to roster: its problem (JSON), people, time and the assignments to start from
+    (``hint_json``: a JSON list of assignments, see :data:`HINT`)."""
 
     site: int
     problem_json: str
@@ -64,6 +66,10 @@ class SiteJob:
     hint_json: str | None = None
     stage_share: dict[str, int] | None = None
     deterministic: bool = False
+
+
+#: a site job's hint: the assignments it starts from (a hint, not a plan: no figures, no status)
+HINT = TypeAdapter(list[Assignment])
 
 
 # --------------------------------------------------------------------------- pool workers
@@ -129,11 +135,10 @@ def roster_site(job: SiteJob) -> tuple[int, str | None, float, float]:
         stop.request()
     budget = Budget(seconds, job.deterministic, stop)
     problem = Problem.model_validate_json(job.problem_json)
-    hint = Plan.model_validate_json(job.hint_json) if job.hint_json else None
-    if hint is None:  # a greedy first roster (checked by solve against every hard rule)
+    if job.hint_json is None:  # a greedy first roster (checked by solve against every hard rule)
         first = greedy_roster(problem, budget)
     else:
-        first = hint.assignments
+        first = HINT.validate_json(job.hint_json)
     try:
         plan = solve_single(
             problem, budget, workers=1, seed=job.seed, params=job.params, hint=first or None,

@@ -3,7 +3,13 @@
 (:mod:`.lns`), bounds from relaxations (:mod:`.bounds`), and the whole single-model path
 (:mod:`.single`)."""
 
-from dutyplan.solver.single import check_memory, config_has_commute, model_fits, solve_single, stop_reason
+from dutyplan.solver.single import (
+    check_memory,
+    config_has_commute,
+    model_fits,
+    solve_single,
+    stop_reason,
+)
 from dutyplan.solver.stages import (
     evaluate_levels,
     extract_assignments,

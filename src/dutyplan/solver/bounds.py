@@ -196,8 +196,9 @@ def assignment_bound(ix: Index, cover_budget: int, time_limit: Budget | float, w
 
 def improve_bounds(
     plan: Plan, ix: Index, time_limit: Budget | float, workers: int, restricted: bool = False
-) -> None:
-    """Raise the plan's bounds with relaxations of the whole problem; update it in place.
+) -> Plan:
+    """The plan with its bounds raised by relaxations of the whole problem (a new result:
+    levels' bounds, best bound, status and gap).
 
     Cover: the transportation LP. Commute, given the plan's cover cost: the larger of the LP
     and the integer site-choice bound. Both hold for every plan of the whole problem.
@@ -207,42 +208,48 @@ def improve_bounds(
     """
     result = plan.result
     if result.objective is None:
-        return
+        return plan
     budget = Budget.of(time_limit)
     weighted = result.mode.startswith("weighted")
+    bounds = {lv.name: lv.bound for lv in result.levels}
+    optimal = {lv.name: lv.optimal for lv in result.levels}
+    best_bound = result.best_bound
     if restricted:
         for lv in result.levels:
-            lv.bound, lv.optimal = (None, False) if weighted else (0, lv.value <= 0)
-        result.best_bound = 0
+            bounds[lv.name], optimal[lv.name] = (None, False) if weighted else (0, lv.value <= 0)
+        best_bound = 0
     values = {lv.name: lv for lv in result.levels}
     cover_value = values["cover"].value if "cover" in values else 0
-    unproven = not all(lv.optimal for lv in result.levels) if not weighted else restricted
+    unproven = not all(optimal.values()) if not weighted else restricted
     if unproven:
         cover_lb, commute_lb = relaxation_bounds(ix, None if weighted else cover_value, budget)
         if weighted:
             cover_weight = values["cover"].weight if "cover" in values else 0
-            result.best_bound = max(result.best_bound or 0, cover_weight * cover_lb)
+            best_bound = max(best_bound or 0, cover_weight * cover_lb)
         else:
-            if "commute" in values and not values["commute"].optimal and budget.left() > 0.2:
+            if "commute" in values and not optimal["commute"] and budget.left() > 0.2:
                 integer = assignment_bound(ix, cover_value, budget, workers)
                 if integer is not None:
                     commute_lb = max(commute_lb or 0, integer)
             for lv in result.levels:
-                bound = lv.bound if lv.bound is not None else 0
+                bound = bounds[lv.name] if bounds[lv.name] is not None else 0
                 if lv.name == "cover":
                     bound = max(bound, cover_lb)
                 elif lv.name == "commute" and commute_lb is not None:
                     bound = max(bound, commute_lb)
-                lv.bound = bound
-                lv.optimal = lv.optimal or lv.value <= bound
-            result.best_bound = sum(lv.weight * (lv.bound or 0) for lv in result.levels)
+                bounds[lv.name] = bound
+                optimal[lv.name] = optimal[lv.name] or lv.value <= bound
+            best_bound = sum(lv.weight * (bounds[lv.name] or 0) for lv in result.levels)
     proven = (
-        result.best_bound is not None and result.best_bound >= result.objective
+        best_bound is not None and best_bound >= result.objective
         if weighted
-        else all(lv.optimal for lv in result.levels)
+        else all(optimal.values())
     )
     if proven:
-        result.best_bound = result.objective
-    result.status = "optimal" if proven else "feasible"
-    if result.best_bound is not None:
-        result.gap = round((result.objective - result.best_bound) / max(1, abs(result.objective)), 6)
+        best_bound = result.objective
+    gap = result.gap
+    if best_bound is not None:
+        gap = round((result.objective - best_bound) / max(1, abs(result.objective)), 6)
+    levels = [lv.model_copy(update={"bound": bounds[lv.name], "optimal": optimal[lv.name]}) for lv in result.levels]
+    return plan.with_result(levels=levels, best_bound=best_bound, status="optimal" if proven else "feasible",
+                            gap=gap)

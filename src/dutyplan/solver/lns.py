@@ -26,15 +26,13 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
+from dutyplan import timing
 from dutyplan.budget import MAX_SEED, Budget, run
 from dutyplan.model import DutyModel
 
 logger = logging.getLogger("dutyplan")
 
 MIN_FREE, MAX_FREE = 0.02, 0.6  # share of posting variables a neighbourhood frees
-# time per sub-problem: many short ones beat few long ones (one-year Curtois Instance20:
-# sub-problems of 6 s each improved every time, so more of them gain more)
-SUB_SECONDS = 2.0
 
 
 @dataclass
@@ -122,7 +120,7 @@ def improve(
                 linear.domain.extend([wanted * len(chosen)] * 2)
         sub.proto.solution_hint.vars.extend(range(len(solution)))
         sub.proto.solution_hint.values.extend(solution.tolist())
-        solver = budget.solver(SUB_SECONDS, workers, (seed + tries) % (MAX_SEED + 1), params)
+        solver = budget.solver(timing.SPLITS.lns_sub_seconds, workers, (seed + tries) % (MAX_SEED + 1), params)
         status = run(solver, sub, budget)
         tries += 1
         kinds.update(kind, status == cp_model.OPTIMAL)

@@ -13,10 +13,16 @@ import logging
 import time
 from typing import Any
 
+from dutyplan import timing
 from dutyplan.budget import Budget
 from dutyplan.compile import Index, build_index
 from dutyplan.errors import DutyplanError
-from dutyplan.model import available_bytes, build_model, estimated_build_seconds, estimated_peak_bytes
+from dutyplan.model import (
+    available_bytes,
+    build_model,
+    estimated_build_seconds,
+    estimated_peak_bytes,
+)
 from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solver import start
@@ -53,10 +59,10 @@ def solve_single(
     # keep a little time for relaxation bounds on commute (see dutyplan.decompose)
     bound_time = 0.0
     if config_has_commute(problem) and len(problem.sites) > 1:
-        bound_time = min(0.1 * budget.seconds, 5.0)
+        bound_time = min(timing.SPLITS.commute_bound_share * budget.seconds, timing.SPLITS.commute_bound_most)
     initial = None
     if hint is not None:
-        initial = solution_from_assignments(dm, hint, budget.part(0.5 * budget.left()))
+        initial = solution_from_assignments(dm, hint, budget.part(timing.SPLITS.hint_share * budget.left()))
         if initial is None:
             logger.info("the hint is not a solution of the model (a hard rule broken, or no "
                         "time to complete it): solving without it")
@@ -73,13 +79,15 @@ def solve_single(
             # (without it the one-year Curtois instances 22-24 have no plan at all: give it
             # the time it needs; measured, 120 s was too little for Instance23's 100 people,
             # and Instance24's 150 take 2-3 s each)
-            # (0.6 of the time left, up to 0.8 when that leaves the whole model a minute)
+            # (see dutyplan.timing: person_start_share, up to person_start_most_share)
+            splits = timing.SPLITS
             left = budget.left() - bound_time
-            seconds = min(0.8 * left, max(0.6 * left, left - 60.0))
+            seconds = min(splits.person_start_most_share * left,
+                          max(splits.person_start_share * left, left - splits.person_start_model_seconds))
             assignments = start.person_by_person(problem, budget.part(seconds), workers, seed, index=index)
             if assignments is not None:
                 left = budget.left() - bound_time
-                initial = solution_from_assignments(dm, assignments, budget.part(0.5 * left))
+                initial = solution_from_assignments(dm, assignments, budget.part(splits.start_completion_share * left))
             logger.info(
                 "person-by-person start %s at %.2fs",
                 "used" if initial is not None else "not usable", time.perf_counter() - started,
@@ -87,10 +95,9 @@ def solve_single(
     stages = budget.part(max(0.05, budget.left() - bound_time))
     plan = solve_model(dm, stages, workers, seed, log, params, initial, stage_share, started=started)
     if bound_time:
-        improve_bounds(plan, index, budget.part(), workers)
+        plan = improve_bounds(plan, index, budget.part(), workers)
     # everything after the build: first plans, stages, bounds
-    plan.result.solve_seconds = round(time.perf_counter() - started - dm.build_seconds, 4)
-    return plan
+    return plan.with_result(solve_seconds=round(time.perf_counter() - started - dm.build_seconds, 4))
 
 
 def config_has_commute(problem: Problem) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
+from dutyplan import timing
 from dutyplan.budget import Budget, run
 from dutyplan.errors import DutyplanError
 from dutyplan.model import DutyModel
@@ -29,7 +30,7 @@ from dutyplan.solver import lns
 logger = logging.getLogger("dutyplan")
 
 __all__ = [
-    "COMPLETION_SECONDS", "LIGHT_PRESOLVE_ABOVE", "STAGE_SHARE", "evaluate_levels",
+    "LIGHT_PRESOLVE_ABOVE", "STAGE_SHARE", "evaluate_levels",
     "extract_assignments", "run_stage", "scalar_value", "solution_from_assignments", "solve_model", "stage_params",
 ]
 
@@ -79,14 +80,10 @@ LIGHT_PRESOLVE_ABOVE = 8000  # posting variables; larger models get a light pres
 LNS_ABOVE = 20_000
 
 
-LNS_SHARE = 0.7  # of a stage's time, once CP-SAT's own search has had the rest
 
 
-LNS_MIN_SECONDS = 4.0  # stages with less time leave it all to CP-SAT
 
 
-# the least time to complete a plan in hand into a solution of the model (propagation only)
-COMPLETION_SECONDS = 0.5
 
 
 def solve_model(
@@ -167,7 +164,8 @@ def solve_model(
         # large rosters: CP-SAT's own search first (plan and bound), then our neighbourhood
         # search for the rest of the stage's share (see dutyplan.solver.lns)
         lns_seconds = (
-            LNS_SHARE * share if len(dm.x_vars) >= LNS_ABOVE and share >= LNS_MIN_SECONDS else 0.0
+            timing.SPLITS.lns_share * share
+            if len(dm.x_vars) >= LNS_ABOVE and share >= timing.SPLITS.lns_least_seconds else 0.0
         )
         charged, began = budget.charged, time.perf_counter()
         status, response, callback = run_stage(
@@ -487,7 +485,7 @@ def solution_from_assignments(
     model.clear_objective()
     # at least a little time, even when the budget is spent (a stop request): the plan in
     # hand is worth completing
-    solver = Budget(max(COMPLETION_SECONDS, budget.left()), budget.deterministic).solver()
+    solver = Budget(max(timing.SPLITS.completion_seconds, budget.left()), budget.deterministic).solver()
     status = run(solver, model, budget, stoppable=False)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

@@ -24,9 +24,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan.budget import Budget
-from dutyplan.model import build_model
 from dutyplan.compile import build_index, person_problem
 from dutyplan.compile.index import Index
+from dutyplan.model import build_model
 from dutyplan.plan import Assignment
 from dutyplan.problem import LEVELS, Problem
 from dutyplan.solver.stages import extract_assignments, run_stage

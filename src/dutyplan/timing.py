@@ -1,0 +1,111 @@
+"""Every fixed split of a time limit, named once, with the measurement that chose it.
+
+A solve's time limit is one :class:`dutyplan.budget.Budget` (the one clock). Wherever a step
+gets a fixed part of what is left (a first plan, a bound, a round of site jobs), the part is a
+field of :class:`TimeSplits` and the code reads it from :data:`SPLITS`; nowhere else is a time
+limit cut by a literal. ``benchmarks/time_splits.py`` measures any of them on its scenario:
+
+    python benchmarks/time_splits.py first_round_share 0.2 0.4 0.6
+
+runs the scenario with each value (several seeds, 1 and 2 workers, deterministic time so the
+figures do not depend on the machine's load) and writes the objectives per value; the results
+are in ``benchmarks/results/time_splits_*.md``. A field's comment says what was measured; a
+field whose comment says *not measured* was set by judgement and is waiting for its run.
+
+``share`` fields are fractions of the time left (or of the whole limit where the comment says
+so); ``seconds`` fields are seconds (of deterministic time under ``deterministic=True``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+__all__ = ["SPLITS", "TimeSplits"]
+
+
+@dataclass(frozen=True)
+class TimeSplits:
+    # --- one model (dutyplan.solver.single) -------------------------------------------------
+    # kept at the end for the relaxation bound on commute, when there are several sites and
+    # commute costs: this share of the whole limit, at most ``commute_bound_most`` seconds
+    commute_bound_share: float = 0.1
+    commute_bound_most: float = 5.0
+    # completing a hint (a plan in hand) into a solution of the model
+    hint_share: float = 0.5
+    # the person-by-person first plan of a large model: this share of what is left, up to
+    # ``person_start_most_share`` when that still leaves the whole model this many seconds.
+    # Measured: the one-year Curtois instances 22-24 have no plan at all without it, and 120 s
+    # in all was too little for Instance23's 100 people (Instance24's 150 take 2-3 s each)
+    person_start_share: float = 0.6
+    person_start_most_share: float = 0.8
+    person_start_model_seconds: float = 60.0
+    # completing that first plan into a solution of the model
+    start_completion_share: float = 0.5
+
+    # --- levels (dutyplan.solver.stages, dutyplan.solver.lns) --------------------------------
+    # of a large stage's time, what dutyplan's neighbourhood search gets once CP-SAT's own
+    # search has had the rest (one-year Curtois Instance20, 54,600 postings: every one of its
+    # sub-problems improved the plan, 11974 at 120 s)
+    lns_share: float = 0.7
+    # stages with less time leave it all to CP-SAT
+    lns_least_seconds: float = 4.0
+    # one neighbourhood's search: many short ones beat few long ones (Instance20: sub-problems
+    # of 6 s each improved every time, so more of them gain more)
+    lns_sub_seconds: float = 2.0
+    # the least time to complete a plan in hand into a solution (propagation only)
+    completion_seconds: float = 0.5
+
+    # --- sites first (dutyplan.decompose) ----------------------------------------------------
+    # the site choice on the compiled index: this share of the whole limit, at most 30 s
+    site_choice_share: float = 0.1
+    site_choice_most: float = 30.0
+    # kept for the end (merge, polish or sum, the plan's figures, bounds): this share of the
+    # whole limit, at most so many seconds; at city scale (no compiled index) more, for the
+    # flat-array bound
+    end_share: float = 0.05
+    end_most: float = 5.0
+    city_end_share: float = 0.15
+    city_end_most: float = 120.0
+    # the first round of site jobs gets this share of the (worker-multiplied) time left, the
+    # rest goes to repair and to improving unproven sites
+    first_round_share: float = 0.4
+    # a repair round (sites with no plan, or short) and an improving round
+    repair_round_share: float = 0.5
+    improve_round_share: float = 0.95
+    # a site job's least seconds. Each job starts from a greedy roster, so a short search only
+    # improves it: measured on 80 random sites of a 74,000-person city (4-18 people), 0.05 s
+    # each gave full cover at all 80 in 0.10 s a job (0.15 s: the same cover in 0.15 s a job)
+    site_least_seconds: float = 0.05
+    # the bound after polishing a merged plan on the whole model
+    polish_bound_share: float = 0.05
+    polish_bound_most: float = 5.0
+    # explaining why a site has no roster: this share of what is left, at most 10 s
+    explain_share: float = 0.5
+    explain_most: float = 10.0
+
+    # --- re-plan (dutyplan.replan) -----------------------------------------------------------
+    # completing the published plan's admissible duties into a solution
+    replan_start_share: float = 0.2
+    # cover first (never beyond the published cover): CP-SAT, then neighbourhood search
+    replan_cover_share: float = 0.5
+    replan_cover_lns_share: float = 0.3
+
+    # --- fewest extra people (dutyplan.staffing) ---------------------------------------------
+    # the bound on how many sites need an extra person: this share of what is left, at most 10 s
+    staffing_site_bound_share: float = 0.25
+    staffing_site_bound_most: float = 10.0
+    # the minimum number of extra people; the cover curve shares out the rest
+    staffing_minimum_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+                raise ValueError(f"TimeSplits.{field.name} must be a number >= 0, got {value!r}")
+            if field.name.endswith("_share") and value > 1:
+                raise ValueError(f"TimeSplits.{field.name} is a share of the time, at most 1, got {value!r}")
+
+
+#: The splits every solve uses. Benchmarks replace it (``dutyplan.timing.SPLITS =
+#: dataclasses.replace(SPLITS, ...)``) to measure an alternative; the library never does.
+SPLITS = TimeSplits()
