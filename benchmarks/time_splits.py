@@ -26,10 +26,11 @@ Scenarios, each traceable to ../shared/domain.md or a public benchmark:
 from __future__ import annotations
 
 import argparse
+import csv
 import dataclasses
 import functools
+import re
 import datetime as dt
-import statistics
 import time
 from collections import Counter
 from pathlib import Path
@@ -65,23 +66,37 @@ SCENARIO_OF: dict[str, str | None] = {
 LIMIT = {"village": 10.0, "district": 30.0, "curtois": 60.0, "replan": 5.0, "staffing": 30.0}
 
 
-def village(seed: int, workers: int, limit: float) -> tuple[int | None, bool]:
+Outcome = tuple[tuple[int, ...] | None, str, bool]  # lexicographic key, levels in words, proven
+
+
+def outcome(result: dutyplan.plan.Result) -> Outcome:
+    """A run's result as a key to compare runs by (the level values in the solve's order, or
+    the objective in weighted mode: lower is better), its levels in words, and proven or not."""
+    if result.objective is None:
+        return None, "no plan", False
+    weighted = result.mode.startswith("weighted")
+    key = (result.objective,) if weighted else tuple(lv.value for lv in result.levels)
+    text = f"objective {result.objective} (" + ", ".join(f"{lv.name} {lv.value}" for lv in result.levels) + ")"
+    return key, text, result.status == "optimal"
+
+
+def village(seed: int, workers: int, limit: float) -> Outcome:
     plan = dutyplan.solve(dutyplan.load_example("shangzhuang"), time_limit=limit, workers=workers,
                           seed=seed, strategy="single", deterministic=True, progress=False)
-    return plan.result.objective, plan.result.status == "optimal"
+    return outcome(plan.result)
 
 
-def district(seed: int, workers: int, limit: float) -> tuple[int | None, bool]:
+def district(seed: int, workers: int, limit: float) -> Outcome:
     plan = dutyplan.solve(generate(500, 50, 100, 28, seed=1), time_limit=limit, workers=workers,
                           seed=seed, strategy="decompose", deterministic=True, progress=False)
-    return plan.result.objective, plan.result.status == "optimal"
+    return outcome(plan.result)
 
 
-def curtois(seed: int, workers: int, limit: float) -> tuple[int | None, bool]:
+def curtois(seed: int, workers: int, limit: float) -> Outcome:
     problem = curtois_files.load(SHARED / "benchmarks" / "curtois" / "Instance13.txt")
     plan = dutyplan.solve(problem, time_limit=limit, workers=workers, seed=seed, strategy="single",
                           deterministic=True, progress=False)
-    return plan.result.objective, plan.result.status == "optimal"
+    return outcome(plan.result)
 
 
 @functools.lru_cache(maxsize=1)
@@ -91,26 +106,27 @@ def published_village() -> tuple[dutyplan.Problem, dutyplan.Plan]:
     return problem, dutyplan.solve(problem, time_limit=20.0, workers=1, seed=0, deterministic=True, progress=False)
 
 
-def replan(seed: int, workers: int, limit: float) -> tuple[int | None, bool]:
+def replan(seed: int, workers: int, limit: float) -> Outcome:
     problem, published = published_village()
     day5 = problem.horizon.start + dt.timedelta(days=4)
     later = Counter(a.person for a in published.assignments if a.date >= day5)
     changes = {"away": [{"person": p, "start": day5.isoformat()} for p, _ in later.most_common(2)]}
     result = dutyplan.replan(problem, published, changes, freeze_until=day5, time_limit=limit,
                              workers=workers, seed=seed, deterministic=True)
-    return result.plan.result.objective, result.plan.result.status == "optimal"
+    return outcome(result.plan.result)
 
 
-def staffing(seed: int, workers: int, limit: float) -> tuple[int | None, bool]:
+def staffing(seed: int, workers: int, limit: float) -> Outcome:
     answer = dutyplan.staffing(doubled(dutyplan.load_example("shangzhuang"), "shangzhuang"),
                                time_limit=limit, workers=workers, seed=seed)
     # fewest extra people first, then the uncovered person-shifts along the curve
     uncovered = sum(point.uncovered for point in answer.curve)
-    value = None if answer.minimum is None else 1000 * answer.minimum + uncovered
-    return value, answer.proven
+    if answer.minimum is None:
+        return None, "no minimum", False
+    return (answer.minimum, uncovered), f"{answer.minimum} extra, {uncovered} uncovered on the curve", answer.proven
 
 
-RUN: dict[str, Callable[[int, int, float], tuple[int | None, bool]]] = {
+RUN: dict[str, Callable[[int, int, float], Outcome]] = {
     "village": village, "district": district, "curtois": curtois, "replan": replan, "staffing": staffing,
 }
 
@@ -123,7 +139,20 @@ def main() -> None:
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--time-limit", type=float, help="default: the scenario's")
     parser.add_argument("--list", action="store_true", help="the fields, their values and scenarios")
+    parser.add_argument("--summarise", metavar="CSV", help="write the table again from a results CSV")
     args = parser.parse_args()
+    if args.summarise:
+        with open(args.summarise, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        field = rows[0]["field"]
+        seeds = sorted({int(r["seed"]) for r in rows})
+        workers = sorted({int(r["workers"]) for r in rows})
+        scenario = SCENARIO_OF[field] or "-"
+        limit = args.time_limit or LIMIT.get(scenario, 0.0)
+        markdown = summary(field, scenario, limit, seeds, workers, getattr(timing.SPLITS, field), rows)
+        Path(args.summarise).with_suffix(".md").write_text(markdown, encoding="utf-8")
+        print(markdown)
+        return
     if args.list or args.field is None:
         for field in dataclasses.fields(timing.TimeSplits):
             print(f"{field.name:28} {getattr(timing.SPLITS, field.name):>8g}  {SCENARIO_OF[field.name] or '-'}")
@@ -137,40 +166,68 @@ def main() -> None:
     limit = args.time_limit or LIMIT[scenario]
     default = getattr(timing.SPLITS, args.field)
     values = args.values or [default]
-    rows, lines = [], []
+    runs: dict[float, list[tuple[int, int, Outcome, float]]] = {}
     print(f"machine: {machine()}\n{args.field} (now {default:g}) on {scenario}, {limit:g} s "
           f"deterministic, seeds {args.seeds}, workers {args.workers}")
     for value in values:
         timing.SPLITS = dataclasses.replace(timing.SPLITS, **{args.field: value})
-        found = []
+        runs[value] = []
         for workers in args.workers:
             for seed in args.seeds:
                 started = time.perf_counter()
-                objective, proven = RUN[scenario](seed, workers, limit)
+                found = RUN[scenario](seed, workers, limit)
                 wall = time.perf_counter() - started
-                rows.append({"field": args.field, "value": value, "workers": workers, "seed": seed,
-                             "objective": objective, "proven": proven, "wall": round(wall, 2)})
-                print(f"  {value:g}: workers {workers} seed {seed}: objective {objective} "
-                      f"{'proven' if proven else ''} (wall {wall:.1f} s)", flush=True)
-                found.append((objective, proven))
-        objectives = [o for o, _ in found if o is not None]
-        median = statistics.median(objectives) if objectives else None
-        line = (f"| {value:g}{' (now)' if value == default else ''} | "
-                f"{', '.join(str(o) for o, _ in found)} | {median} | "
-                f"{(max(objectives) - min(objectives)) if objectives else '-'} | "
-                f"{sum(p for _, p in found)}/{len(found)} |")
-        lines.append(line)
+                runs[value].append((workers, seed, found, wall))
+                print(f"  {value:g}: workers {workers} seed {seed}: {found[1]}"
+                      f"{', proven' if found[2] else ''} (wall {wall:.1f} s)", flush=True)
     timing.SPLITS = dataclasses.replace(timing.SPLITS, **{args.field: default})
-    markdown = "\n".join([
-        f"# {args.field}", "",
-        f"Scenario `{scenario}`, {limit:g} s of deterministic time, seeds {args.seeds} with "
-        f"workers {args.workers} (runs listed workers first). Machine: {machine()}.",
-        f"Command: `python benchmarks/time_splits.py {args.field} {' '.join(f'{v:g}' for v in values)}`", "",
-        "| value | objectives | median | spread | proven |", "|---|---|---|---|---|", *lines, "",
-    ])
+    rows = [
+        {"field": args.field, "value": value, "workers": workers, "seed": seed, "levels": text,
+         "key": " ".join(map(str, key)) if key is not None else "", "proven": proven, "wall": round(wall, 2)}
+        for value in values for workers, seed, (key, text, proven), wall in runs[value]
+    ]
+    markdown = summary(args.field, scenario, limit, args.seeds, args.workers, default, rows)
     print("\n" + markdown)
-    write_results(f"benchmarks/results/time_splits_{args.field}", rows,
-                  ["field", "value", "workers", "seed", "objective", "proven", "wall"], markdown)
+    write_results(str(Path(__file__).resolve().parent / "results" / f"time_splits_{args.field}"), rows,
+                  ["field", "value", "workers", "seed", "levels", "key", "proven", "wall"], markdown)
+
+
+def summary(field: str, scenario: str, limit: float, seeds: list[int], workers: list[int], default: float,
+            rows: list[dict]) -> str:
+    """The experiment in a table: per value, its runs against the current value's run with the
+    same seed and workers (levels compared in order, lower is better), runs proven, the worst."""
+    def key(row: dict) -> tuple[int, ...] | None:
+        if row.get("key"):
+            return tuple(int(x) for x in str(row["key"]).split())
+        inside = re.search(r"\((.*)\)", str(row["levels"]))  # levels in words, from an older CSV
+        return tuple(int(x) for x in re.findall(r"-?\d+", inside.group(1))) if inside else None
+
+    values = list(dict.fromkeys(float(row["value"]) for row in rows))
+    now = {(int(r["workers"]), int(r["seed"])): key(r) for r in rows if float(r["value"]) == default}
+    lines = []
+    for value in values:
+        mine = [r for r in rows if float(r["value"]) == value]
+        better = same = worse = 0
+        for r in mine:
+            a, b = key(r), now.get((int(r["workers"]), int(r["seed"])))
+            a_, b_ = (a is None, a), (b is None, b)
+            better += a_ < b_
+            same += a_ == b_
+            worse += a_ > b_
+        worst = max(mine, key=lambda r: (key(r) is None, key(r) or ()))
+        proven = sum(str(r["proven"]) == "True" for r in mine)
+        lines.append(f"| {value:g}{' (now)' if value == default else ''} | {better} / {same} / {worse} | "
+                     f"{proven}/{len(mine)} | {worst['levels']} |")
+    return "\n".join([
+        f"# {field}", "",
+        f"Scenario `{scenario}`, {limit:g} s of deterministic time, seeds {seeds} with workers {workers}. "
+        f"Machine: {machine()}.",
+        f"Command: `python benchmarks/time_splits.py {field} {' '.join(f'{v:g}' for v in values)}"
+        f" --seeds {' '.join(map(str, seeds))} --workers {' '.join(map(str, workers))}`", "",
+        f"Each run against the run with {default:g} (the value now) at the same seed and workers, "
+        "levels compared in order (a lower first level wins).", "",
+        "| value | better / same / worse | proven | worst run |", "|---|---|---|---|", *lines, "",
+    ])
 
 
 if __name__ == "__main__":

@@ -24,12 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import time
 from collections import Counter
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dutyplan.budget import Budget, check_solve_arguments
 from dutyplan.checker import CheckContext, Penalty, Violation, check_people_of, PlanChecker
 from dutyplan.errors import PlanFileError, ProblemError
 from dutyplan.plan import Assignment, Plan, UncoveredShift
@@ -199,12 +199,14 @@ def explain_uncovered(
 
     Candidates are sorted: the free first (cheapest first), then by number of reasons.
     ``context`` (a :class:`~dutyplan.checker.CheckContext` of ``problem``) saves the
-    checker's set-up when called repeatedly. ``time_limit``: seconds after which no further
-    gate-shift is explained (the list is then shorter than the uncovered ones; each
-    gate-shift takes a check per person). Raises :class:`ProblemError` for an unknown
+    checker's set-up when called repeatedly. ``time_limit``: wall seconds
+    after which no further gate-shift is explained (the list is then shorter than the
+    uncovered ones; each gate-shift takes a check per person). Raises :class:`ProblemError` for an unknown
     person id and :class:`PlanFileError` for an uncovered gate-shift the problem does not have
     (a plan of another problem).
     """
+    if time_limit is not None:
+        check_solve_arguments(time_limit)  # a finite number of seconds, more than 0
     ctx = context if context is not None else CheckContext(problem)
     if people is None:
         chosen = list(range(len(problem.people)))
@@ -230,11 +232,11 @@ def explain_uncovered(
             )
     explainer = _Explainer(problem, plan, ctx)
     result: list[UncoveredExplanation] = []
-    stop = None if time_limit is None else time.perf_counter() + time_limit
+    budget = None if time_limit is None else Budget(time_limit)  # the wall clock: no CP-SAT here
     for item in uncovered:
-        if stop is not None and time.perf_counter() > stop:
+        if budget is not None and budget.expired():
             logger.info("explained %d of %d uncovered gate-shifts within %gs", len(result),
-                        len(uncovered), time_limit)
+                        len(uncovered), budget.seconds)
             break
         candidates = [explainer.candidate(p, item) for p in chosen]
         order = {id(c): k for k, c in enumerate(candidates)}
