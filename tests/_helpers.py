@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from dutyplan.checker import CheckReport, check
@@ -134,3 +138,17 @@ def posts(plan: Plan) -> list[tuple[str, int, str, str, str]]:
     return sorted(
         (a.person, (a.date - MON).days, a.shift, a.site, a.gate) for a in plan.assignments
     )
+
+
+BUSY = "import time\nend = time.time() + 600\nwhile time.time() < end: pass\n"
+
+
+@contextmanager
+def busy_core() -> Iterator[None]:
+    """Another process spinning on one core while the block runs."""
+    spinner = subprocess.Popen([sys.executable, "-c", BUSY])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()

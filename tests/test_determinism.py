@@ -6,27 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from dutyplan import synth
 
-BUSY = "import time\nend = time.time() + 600\nwhile time.time() < end: pass\n"
-
-
-@contextmanager
-def busy_core() -> Iterator[None]:
-    """Another process spinning on one core while the block runs."""
-    spinner = subprocess.Popen([sys.executable, "-c", BUSY])
-    try:
-        yield
-    finally:
-        spinner.kill()
-        spinner.wait()
-
+from _helpers import busy_core
 
 def solve(problem: str, out: Path, *extra: str) -> dict:
     done = subprocess.run(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 import dutyplan
+from dutyplan.errors import DutyplanError
 from dutyplan.staffing import staffing
 
-from _helpers import make_problem
+from _helpers import busy_core, make_problem
 
 WEEK = {"max_shifts": {"D": 5}}  # each person works at most 5 of the 7 days
 
@@ -56,6 +59,33 @@ def test_not_possible_with_the_candidates():
     assert "not possible" in answer.summary()
 
 
+def test_deterministic_staffing_gives_the_same_answer_twice_and_under_load():
+    # three sites short of people, a time limit too short to prove every point of the curve:
+    # on the wall clock the unproven points depend on the machine's load, in deterministic
+    # time they do not
+    sites = [{"id": f"S{k}", "gates": [{"id": "G1", "demand": {"D": 2}}, {"id": "G2", "demand": {"D": 1}}]}
+             for k in range(3)]
+    problem = make_problem(days=14, people=6, sites=sites, rules={"max_consecutive_days": {"value": 4}})
+
+    def answer() -> tuple:
+        found = staffing(problem, time_limit=1.0, workers=2, seed=0, deterministic=True)
+        plan = None if found.plan is None else sorted(
+            (a.person, a.date, a.shift, a.site, a.gate) for a in found.plan.assignments)
+        return found.minimum, found.bound, found.proven, found.curve, found.extra, plan
+
+    first = answer()
+    with busy_core():  # another process keeps a core busy during the second answer
+        second = answer()
+    assert first == second
+    assert not all(point.proven for point in first[3])  # the limit cut the search short
+
+
+def test_staffing_refuses_a_deterministic_flag_that_is_not_a_bool():
+    problem = make_problem(days=7, people=1, rules=WEEK)
+    with pytest.raises(DutyplanError, match="deterministic"):
+        staffing(problem, time_limit=1, deterministic="yes")
+
+
 def test_staffing_and_explain_from_the_command_line(tmp_path, capsys):
     from dutyplan.cli import main
     from dutyplan.io import save_problem
@@ -66,6 +96,9 @@ def test_staffing_and_explain_from_the_command_line(tmp_path, capsys):
                  "--out", str(tmp_path / "plan.json")]) == 0
     out = capsys.readouterr().out
     assert "full cover needs 1 extra people (proven minimal)" in out
+    assert main(["staffing", str(tmp_path / "p.json"), "--time-limit", "10", "--workers", "2",
+                 "--deterministic"]) == 0
+    assert "full cover needs 1 extra people (proven minimal)" in capsys.readouterr().out
     assert main(["solve", str(tmp_path / "p.json"), "--time-limit", "5", "--workers", "1", "--quiet",
                  "--out", str(tmp_path / "short.json")]) == 0
     capsys.readouterr()

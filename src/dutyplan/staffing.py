@@ -189,6 +189,7 @@ def staffing(
     time_limit: float = 30.0,
     workers: int | None = None,
     seed: int = 0,
+    deterministic: bool = False,
 ) -> Staffing:
     """The fewest extra people for full cover, and the cover with 0, 1, 2 ... extra people.
 
@@ -196,7 +197,10 @@ def staffing(
     ``commute_km`` per site id); default: generated per site and role (see the module).
     ``per_site``: generated candidates per site and role (default: enough to staff the site
     alone). Half the time goes to the minimum, the rest to the curve. Ctrl-C stops early
-    with what was found so far.
+    with what was found so far. ``deterministic``: count ``time_limit`` in CP-SAT's
+    deterministic time (see :mod:`dutyplan.budget`), so the same problem, pool, seed and
+    ``workers`` give the same answer on any machine and under any load; the wall time is
+    still reported.
     """
 
     check_solve_arguments(time_limit, workers, seed)
@@ -213,7 +217,9 @@ def staffing(
                 f"per_site: {per_site} per site and role makes {count} candidates, more than "
                 f"{MAX_CANDIDATES}; ask for fewer"
             )
-    budget = Budget(time_limit)
+    if not isinstance(deterministic, bool):
+        raise DutyplanError(f"deterministic must be true or false, got {deterministic!r}")
+    budget = Budget(time_limit, deterministic)
     started = budget.started
     workers = workers or os.cpu_count() or 1
     docs = [(dict(doc), None, None) for doc in pool] if pool is not None else _generated(problem, per_site)

@@ -110,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--time-limit", type=seconds_argument, default=30.0, metavar="S")
     f.add_argument("--workers", type=whole_number(1, MAX_WORKERS), default=None, metavar="N")
     f.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0, metavar="N")
+    f.add_argument("--deterministic", action="store_true", help=DETERMINISTIC_HELP)
     f.add_argument("--out", metavar="PLAN.json", help="write a fully covered plan with the extra people")
     f.set_defaults(run=staffing_command)
 

@@ -128,7 +128,7 @@ def staffing_command(args: argparse.Namespace) -> int:
     if pool is not None and not isinstance(pool, list):
         raise DutyplanError(f"{args.pool}: a pool is a JSON list of people")
     answer = staffing(problem, pool=pool, per_site=args.per_site, time_limit=args.time_limit,
-                      workers=args.workers, seed=args.seed)
+                      workers=args.workers, seed=args.seed, deterministic=args.deterministic)
     print(answer.summary())
     if args.out and answer.plan is not None:
         answer.plan.to_json(args.out)
