@@ -48,6 +48,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 # the scenario where each split acts (None: none of these scenarios reaches it)
 SCENARIO_OF: dict[str, str | None] = {
+    "stage_shares": None, "site_stage_shares": None,  # relative weights by level, not one number
     "commute_bound_share": "village", "commute_bound_most": "village", "hint_share": None,
     "person_start_share": "curtois", "person_start_most_share": "curtois",
     "person_start_model_seconds": "curtois", "start_completion_share": "curtois",
@@ -155,14 +156,17 @@ def main() -> None:
         return
     if args.list or args.field is None:
         for field in dataclasses.fields(timing.TimeSplits):
-            print(f"{field.name:28} {getattr(timing.SPLITS, field.name):>8g}  {SCENARIO_OF[field.name] or '-'}")
+            value = getattr(timing.SPLITS, field.name)
+            shown = f"{value:>8g}" if isinstance(value, (int, float)) else str(value)
+            print(f"{field.name:28} {shown}  {SCENARIO_OF[field.name] or '-'}")
         return
     if args.field not in SCENARIO_OF:
         parser.error(f"no split named {args.field!r} (see --list)")
     scenario = SCENARIO_OF[args.field]
     if scenario is None:
-        parser.error(f"{args.field} acts in no scenario of this script yet (a hint given to solve, a "
-                     "city too large for the compiled index, or a site with no roster)")
+        parser.error(f"{args.field} is not measured by this script (a share by level, or it acts only "
+                     "with a hint given to solve, a city too large for the compiled index, or a site "
+                     "with no roster)")
     limit = args.time_limit or LIMIT[scenario]
     default = getattr(timing.SPLITS, args.field)
     values = args.values or [default]

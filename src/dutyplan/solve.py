@@ -63,7 +63,8 @@ def solve(
     how good it is and why the solve stopped; when no plan exists or none was found in
     time, the plan is empty and ``result.status`` is ``infeasible`` or ``unknown``. ``hint``:
     a plan to start from (used when it satisfies the hard rules; the result is never worse).
-    ``stage_share``: relative time per lexicographic level (default :data:`STAGE_SHARE`).
+    ``stage_share``: relative time per lexicographic level (default
+    :attr:`dutyplan.timing.TimeSplits.stage_shares`).
 
     Ctrl-C (in the main thread) stops the search and returns the best plan found so far
     (``result.stop_reason == "interrupted"``); a second Ctrl-C raises KeyboardInterrupt.

@@ -18,7 +18,7 @@ so); ``seconds`` fields are seconds (of deterministic time under ``deterministic
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 __all__ = ["SPLITS", "TimeSplits"]
 
@@ -43,6 +43,11 @@ class TimeSplits:
     start_completion_share: float = 0.5
 
     # --- levels (dutyplan.solver.stages, dutyplan.solver.lns) --------------------------------
+    # the relative share of the time each lexicographic level gets (time a level does not use
+    # rolls over to the next); ``solve(stage_share=...)`` overrides it per call
+    stage_shares: dict[str, int] = field(default_factory=lambda: {
+        "cover": 4, "changes": 3, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1, "weighted": 1,
+    })
     # of a large stage's time, what dutyplan's neighbourhood search gets once CP-SAT's own
     # search has had the rest (one-year Curtois Instance20, 54,600 postings: every one of its
     # sub-problems improved the plan, 11974 at 120 s)
@@ -56,6 +61,10 @@ class TimeSplits:
     completion_seconds: float = 0.5
 
     # --- sites first (dutyplan.decompose) ----------------------------------------------------
+    # rostering one site is cover first: it gets most of each site job's time
+    site_stage_shares: dict[str, int] = field(default_factory=lambda: {
+        "cover": 12, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1,
+    })
     # the site choice on the compiled index: this share of the whole limit, at most 30 s
     site_choice_share: float = 0.1
     site_choice_most: float = 30.0
@@ -98,12 +107,16 @@ class TimeSplits:
     staffing_minimum_share: float = 0.5
 
     def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, dict):  # relative shares by level
+                if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value.values()):
+                    raise ValueError(f"TimeSplits.{item.name} must map levels to whole numbers >= 0, got {value!r}")
+                continue
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-                raise ValueError(f"TimeSplits.{field.name} must be a number >= 0, got {value!r}")
-            if field.name.endswith("_share") and value > 1:
-                raise ValueError(f"TimeSplits.{field.name} is a share of the time, at most 1, got {value!r}")
+                raise ValueError(f"TimeSplits.{item.name} must be a number >= 0, got {value!r}")
+            if item.name.endswith("_share") and value > 1:
+                raise ValueError(f"TimeSplits.{item.name} is a share of the time, at most 1, got {value!r}")
 
 
 #: The splits every solve uses. Benchmarks replace it (``dutyplan.timing.SPLITS =

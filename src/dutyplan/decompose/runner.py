@@ -29,13 +29,9 @@ from dutyplan.problem import LEVELS, Problem
 
 logger = logging.getLogger("dutyplan")
 
-__all__ = ["SITE_STAGE_SHARE", "SiteRunner", "better", "level_values", "unproven_rank"]
+__all__ = ["SiteRunner", "better", "level_values", "unproven_rank"]
 
 
-
-
-# Rostering one site is cover first: it gets most of each site's time.
-SITE_STAGE_SHARE = {"cover": 12, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1}
 
 
 def unproven_rank(plan: Plan | None) -> int:
@@ -161,7 +157,7 @@ class SiteRunner:
                 hints.get(k) if hints else None)
             jobs.append(SiteJob(
                 site=k, problem_json=sub.model_dump_json(), seconds=seconds[k], deadline=wall_stop,
-                seed=self.seed, params=self.params, stage_share=SITE_STAGE_SHARE,
+                seed=self.seed, params=self.params, stage_share=timing.SPLITS.site_stage_shares,
                 hint_json=HINT.dump_json(hint).decode() if hint is not None else None,
                 deterministic=deterministic,
             ))

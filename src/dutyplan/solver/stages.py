@@ -30,13 +30,9 @@ from dutyplan.solver import lns
 logger = logging.getLogger("dutyplan")
 
 __all__ = [
-    "LIGHT_PRESOLVE_ABOVE", "STAGE_SHARE", "evaluate_levels",
+    "LIGHT_PRESOLVE_ABOVE", "evaluate_levels",
     "extract_assignments", "run_stage", "scalar_value", "solution_from_assignments", "solve_model", "stage_params",
 ]
-
-
-# Relative share of the time limit each lexicographic stage gets (unused time rolls over).
-STAGE_SHARE = {"cover": 4, "changes": 3, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1, "weighted": 1}
 
 
 @dataclass
@@ -110,7 +106,7 @@ def solve_model(
     this call, less the model's build time).
     """
     budget = Budget.of(time_limit)
-    shares = {**STAGE_SHARE, **(stage_share or {})}
+    shares = {**timing.SPLITS.stage_shares, **(stage_share or {})}
     problem = dm.index.problem
     config = problem.objective
     mode = config.effective_mode
