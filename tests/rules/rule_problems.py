@@ -1,4 +1,11 @@
-"""The small building blocks of the rule tests: gates, sites, soft limits, three 8-hour shifts."""
+"""The rule tests (tests/rules/test_<family>.py, one file per rule family of dutyplan.rulebook)
+and their small building blocks: gates, sites, soft limits, three 8-hour shifts.
+
+Each test solves the same instance without the rule (or with it soft) and with it, checks
+the plans differ the way the rule says, and that every plan passes the independent checker
+with the solver's objective and level values. Costs are worked out by hand in the comments.
+Fairness is switched off unless said (its ranges would muddle the hand computations).
+"""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
 """Commute: the commute cap and the day's minutes with commute, each where it binds.
 
-Each test solves the same instance without the rule (or with it soft) and with it, checks
-the plans differ the way the rule says, and that every plan passes the independent checker
-with the solver's objective and level values. Costs are worked out by hand in the comments.
-Fairness is switched off unless said (its ranges would muddle the hand computations).
+How these tests work: see tests/rules/rule_problems.py.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """Fairness terms on tiny instances where they bind.
 
-Each test solves the same instance without the rule (or with it soft) and with it, checks
-the plans differ the way the rule says, and that every plan passes the independent checker
-with the solver's objective and level values. Costs are worked out by hand in the comments.
-Fairness is switched off unless said (its ranges would muddle the hand computations).
+How these tests work: see tests/rules/rule_problems.py.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from dutyplan.checker.calendar import DAY_MINUTES, Duty, Instance, InstanceKey
 from dutyplan.checker.context import CheckContext
@@ -69,14 +70,16 @@ class CheckState:
     ) -> None:
         self.violation_refs.append(refs)
         self.violations.append(
-            Violation(
-                rule=rule,
-                person=None if person is None else self.problem.people[person].id,
-                date=self._date(day),
-                site=None if site is None else self.problem.sites[site].id,
-                detail=detail,
-            )
+            Violation(rule=rule, detail=detail, **self._where(person, day, site))
         )
+
+    def _where(self, person: int | None, day: int | dt.date | None, site: int | None) -> dict[str, Any]:
+        """The person, date and site a violation or a cost is about, by id."""
+        return {
+            "person": None if person is None else self.problem.people[person].id,
+            "date": self._date(day),
+            "site": None if site is None else self.problem.sites[site].id,
+        }
 
     def penalise(
         self,
@@ -94,15 +97,7 @@ class CheckState:
         self.levels[level] += int(cost)
         self.penalty_refs.append(refs)
         self.penalties.append(
-            Penalty(
-                level=level,
-                rule=rule,
-                cost=int(cost),
-                person=None if person is None else self.problem.people[person].id,
-                date=self._date(day),
-                site=None if site is None else self.problem.sites[site].id,
-                detail=detail,
-            )
+            Penalty(level=level, rule=rule, cost=int(cost), detail=detail, **self._where(person, day, site))
         )
 
     def limit(
