@@ -27,10 +27,14 @@ __all__ = ["SPLITS", "TimeSplits"]
 class TimeSplits:
     # --- one model (dutyplan.solver.single) -------------------------------------------------
     # kept at the end for the relaxation bound on commute, when there are several sites and
-    # commute costs: this share of the whole limit, at most ``commute_bound_most`` seconds
+    # commute costs: this share of the whole limit, at most ``commute_bound_most`` seconds.
+    # Measured (benchmarks/results/time_splits_commute_bound_share.md: Shangzhuang, 10 s
+    # deterministic, seeds 0-2, 1 and 2 workers): against 0.1, 0.05 was better in 1 run of 6
+    # and the same in 5; 0.2 better in 1, the same in 3, worse in 2. No reason to change.
     commute_bound_share: float = 0.1
     commute_bound_most: float = 5.0
-    # completing a hint (a plan in hand) into a solution of the model
+    # completing a hint (a plan in hand) into a solution of the model. Not measured yet (set by
+    # judgement).
     hint_share: float = 0.5
     # the person-by-person first plan of a large model: this share of what is left, up to
     # ``person_start_most_share`` when that still leaves the whole model this many seconds.
@@ -39,71 +43,93 @@ class TimeSplits:
     person_start_share: float = 0.6
     person_start_most_share: float = 0.8
     person_start_model_seconds: float = 60.0
-    # completing that first plan into a solution of the model
+    # completing that first plan into a solution of the model. Not measured yet (set by judgement).
     start_completion_share: float = 0.5
 
     # --- levels (dutyplan.solver.stages, dutyplan.solver.lns) --------------------------------
-    # the relative share of the time each lexicographic level gets (time a level does not use
-    # rolls over to the next); ``solve(stage_share=...)`` overrides it per call
+    # the relative share of the time each lexicographic level gets (time a level does not use rolls
+    # over to the next); ``solve(stage_share=...)`` overrides it per call. Not measured yet (set by
+    # judgement).
     stage_shares: dict[str, int] = field(default_factory=lambda: {
         "cover": 4, "changes": 3, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1, "weighted": 1,
     })
     # of a large stage's time, what dutyplan's neighbourhood search gets once CP-SAT's own
     # search has had the rest (one-year Curtois Instance20, 54,600 postings: every one of its
     # sub-problems improved the plan, 11974 at 120 s)
+    # Measured again (benchmarks/results/time_splits_lns_share.md: Curtois Instance13, 60 s
+    # deterministic, seed 0, 1 and 2 workers): 0.9 beat 0.7 on both (cover cost 6,318 and
+    # 8,454 against 7,424 and 8,758) and 0.4 lost on both. One seed: kept at 0.7 until seeds 1-4
+    # say the same.
     lns_share: float = 0.7
-    # stages with less time leave it all to CP-SAT
+    # stages with less time leave it all to CP-SAT. Not measured yet (set by judgement).
     lns_least_seconds: float = 4.0
     # one neighbourhood's search: many short ones beat few long ones (Instance20: sub-problems
     # of 6 s each improved every time, so more of them gain more)
     lns_sub_seconds: float = 2.0
-    # the least time to complete a plan in hand into a solution (propagation only)
+    # the least time to complete a plan in hand into a solution (propagation only). Not measured yet
+    # (set by judgement).
     completion_seconds: float = 0.5
 
     # --- sites first (dutyplan.decompose) ----------------------------------------------------
-    # rostering one site is cover first: it gets most of each site job's time
+    # rostering one site is cover first: it gets most of each site job's time. Not measured yet (set
+    # by judgement).
     site_stage_shares: dict[str, int] = field(default_factory=lambda: {
         "cover": 12, "rules": 2, "preferences": 1, "commute": 2, "fairness": 1,
     })
-    # the site choice on the compiled index: this share of the whole limit, at most 30 s
+    # the site choice on the compiled index: this share of the whole limit, at most 30 s. Not
+    # measured yet (set by judgement).
     site_choice_share: float = 0.1
     site_choice_most: float = 30.0
     # kept for the end (merge, polish or sum, the plan's figures, bounds): this share of the
     # whole limit, at most so many seconds; at city scale (no compiled index) more, for the
-    # flat-array bound
+    # flat-array bound. The least reserve is measured (decompose/merge.py: 0.5 s plus 15 us a
+    # gate-shift needing people); these shares on top of it are not measured yet.
     end_share: float = 0.05
     end_most: float = 5.0
     city_end_share: float = 0.15
     city_end_most: float = 120.0
     # the first round of site jobs gets this share of the (worker-multiplied) time left, the
-    # rest goes to repair and to improving unproven sites
+    # rest goes to repair and to improving unproven sites. Measured
+    # (benchmarks/results/time_splits_first_round_share.md: a 500-person, 50-site district,
+    # 30 s deterministic, seeds 0-2): against 0.4, 0.2 covered more on 1 worker (1,920-7,680
+    # of cover cost left against 8,640-10,560) but, at full cover on 2 workers, left worse
+    # preferences (1,710-1,751 against 1,538-1,599); 0.6 was worse in all 6 runs.
     first_round_share: float = 0.4
-    # a repair round (sites with no plan, or short) and an improving round
+    # a repair round (sites with no plan, or short) and an improving round. Not measured yet (set by
+    # judgement).
     repair_round_share: float = 0.5
     improve_round_share: float = 0.95
     # a site job's least seconds. Each job starts from a greedy roster, so a short search only
     # improves it: measured on 80 random sites of a 74,000-person city (4-18 people), 0.05 s
     # each gave full cover at all 80 in 0.10 s a job (0.15 s: the same cover in 0.15 s a job)
     site_least_seconds: float = 0.05
-    # the bound after polishing a merged plan on the whole model
+    # the bound after polishing a merged plan on the whole model. Not measured yet (set by
+    # judgement).
     polish_bound_share: float = 0.05
     polish_bound_most: float = 5.0
-    # explaining why a site has no roster: this share of what is left, at most 10 s
+    # explaining why a site has no roster: this share of what is left, at most 10 s. Not measured
+    # yet (set by judgement).
     explain_share: float = 0.5
     explain_most: float = 10.0
 
     # --- re-plan (dutyplan.replan) -----------------------------------------------------------
-    # completing the published plan's admissible duties into a solution
+    # completing the published plan's admissible duties into a solution. Measured
+    # (benchmarks/results/time_splits_replan_start_share.md: Shangzhuang, the two busiest people
+    # ill from day 5, 5 s deterministic, seeds 0-2, 1 and 2 workers): 0.1, 0.2 and 0.4 all gave
+    # the same proven optimum in all 18 runs, so nothing to choose between them there.
     replan_start_share: float = 0.2
-    # cover first (never beyond the published cover): CP-SAT, then neighbourhood search
+    # cover first (never beyond the published cover): CP-SAT, then neighbourhood search. Not
+    # measured yet (set by judgement).
     replan_cover_share: float = 0.5
     replan_cover_lns_share: float = 0.3
 
     # --- fewest extra people (dutyplan.staffing) ---------------------------------------------
-    # the bound on how many sites need an extra person: this share of what is left, at most 10 s
+    # the bound on how many sites need an extra person: this share of what is left, at most
+    # 10 s. Not measured yet (set by judgement).
     staffing_site_bound_share: float = 0.25
     staffing_site_bound_most: float = 10.0
-    # the minimum number of extra people; the cover curve shares out the rest
+    # the minimum number of extra people; the cover curve shares out the rest. Not measured yet (set
+    # by judgement).
     staffing_minimum_share: float = 0.5
 
     def __post_init__(self) -> None:
