@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from dutyplan.budget import Stop
 from dutyplan.errors import DutyplanError
 from dutyplan.examples import load_example
 from dutyplan.solve import solve
@@ -84,3 +85,51 @@ def test_progress_records_each_plan_in_time_order() -> None:
         assert all(p.bound <= p.value for p in points if p.stage == stage)
         # the plan kept is at least as good as the stage's last plan
         assert levels[stage].value <= values[-1]
+
+
+# --------------------------------------------------------------------------- no improvement
+
+
+def test_a_stalled_solve_ends_early_with_its_best_plan() -> None:
+    problem = load_example("shangzhuang")  # its fairness level is never proven in seconds
+    began = time.perf_counter()
+    plan = solve(problem, time_limit=60, workers=2, seed=0, progress=False, no_improvement=0.5)
+    elapsed = time.perf_counter() - began
+    assert elapsed < 45, elapsed
+    assert plan.result.stop_reason in ("no improvement", "proven"), plan.result.stop_reason
+    assert plan.result.objective is not None
+    assert_agrees(problem, plan)
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "2"])
+def test_no_improvement_must_be_seconds(bad: object) -> None:
+    with pytest.raises(DutyplanError, match="no_improvement"):
+        solve(load_example("shangzhuang"), time_limit=1, no_improvement=bad)
+
+
+def test_no_improvement_is_not_for_deterministic_time() -> None:
+    with pytest.raises(DutyplanError, match="no_improvement.*deterministic"):
+        solve(load_example("shangzhuang"), time_limit=1, deterministic=True, no_improvement=1)
+
+
+class _Search:
+    stopped = 0
+
+    def stop_search(self) -> None:
+        self.stopped += 1
+
+
+def test_a_stall_stops_the_search_once_a_plan_is_in_hand_and_a_better_plan_resets_it() -> None:
+    stop = Stop(stall=0.01)
+    search = _Search()
+    with stop.watch(search):
+        stop.new_level(plan_in_hand=False)
+        time.sleep(0.03)
+        assert not stop.check_stall() and search.stopped == 0  # no plan yet: keep searching
+        stop.improved()  # the first plan
+        assert not stop.check_stall()
+        time.sleep(0.03)
+        assert stop.check_stall() and stop.stalled and search.stopped == 1
+        stop.improved()
+        assert not stop.stalled and not stop.check_stall()
+    assert not stop.requested  # a stall ends one search, it is no stop request

@@ -70,23 +70,79 @@ def check_solve_arguments(time_limit: Any, workers: Any = None, seed: Any = 0) -
         raise DutyplanError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
 
 
+def check_stall(seconds: Any, deterministic: bool) -> None:
+    """Refuse a ``no_improvement`` that is not a positive number of seconds, or that comes
+    with deterministic time (a stall is measured on the wall clock)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
+        math.isfinite(seconds) and 0 < seconds <= MAX_TIME_LIMIT
+    ):
+        raise DutyplanError(
+            f"no_improvement must be a number of seconds, more than 0 and at most {MAX_TIME_LIMIT:g}, got {seconds!r}"
+        )
+    if deterministic:
+        raise DutyplanError(
+            "no_improvement counts wall seconds and cannot be combined with deterministic time "
+            "(a deterministic run stops by its time limit alone)"
+        )
+
+
 class Stop:
     """A request to stop early, shared by everything one solve runs.
 
     :meth:`request` (the first Ctrl-C, or any caller) stops every CP-SAT search registered
     with :meth:`watch` and calls every hook given to :meth:`on_request`; searches started
     afterwards stop at once.
+
+    ``stall``: wall seconds without a better plan after which the search now running is
+    stopped (the solve goes on with its next level, and ends early when the last one stalls):
+    :meth:`new_level` says a level's search begins (with or without a plan in hand),
+    :meth:`improved` that a better plan came, and :meth:`check_stall` (called while a search
+    runs) stops the searches once it is due, never before there is a plan in hand;
+    ``stalled`` stays true until the next level or better plan.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stall: float | None = None) -> None:
         self._event = threading.Event()
         self._lock = threading.Lock()
         self._solvers: list[cp_model.CpSolver] = []
         self._hooks: list[Callable[[], None]] = []
+        self.stall = stall
+        self.stalled = False
+        self._armed = False  # a plan is in hand: only then may a stall end a search
+        self._last_improvement = time.perf_counter()
 
     @property
     def requested(self) -> bool:
         return self._event.is_set()
+
+    def new_level(self, plan_in_hand: bool) -> None:
+        """A level's search begins: its stall clock starts (it counts once a plan is in hand)."""
+        self._last_improvement = time.perf_counter()
+        self.stalled = False
+        self._armed = plan_in_hand
+
+    def improved(self) -> None:
+        """A better plan came: the stall clock starts again."""
+        self._last_improvement = time.perf_counter()
+        self.stalled = False
+        self._armed = True
+
+    def check_stall(self) -> bool:
+        """Stop the searches now running when ``stall`` seconds passed without a better
+        plan; True if so (then, or before)."""
+        if self.stall is None or self.requested or not self._armed:
+            return False
+        if self.stalled:
+            return True
+        if time.perf_counter() - self._last_improvement < self.stall:
+            return False
+        logger.info("no better plan for %gs: ending this search with the best plan found", self.stall)
+        with self._lock:
+            self.stalled = True
+            solvers = list(self._solvers)
+        for solver in solvers:
+            solver.stop_search()
+        return True
 
     def request(self) -> None:
         """Stop: every search now running ends with the best plan it has."""
@@ -261,12 +317,17 @@ def run(
 
     watching = budget.stop.watch(solver) if stoppable else _nothing()
     with watching:
-        if threading.current_thread() is threading.main_thread():
+        # a helper thread in the main thread (Ctrl-C is handled while CP-SAT searches), and
+        # wherever a stall is watched (checked while it searches)
+        stall = stoppable and budget.stop.stall is not None
+        if threading.current_thread() is threading.main_thread() or stall:
             thread = threading.Thread(target=search, name="dutyplan-cp-sat", daemon=True)
             thread.start()
             try:
                 while thread.is_alive():
                     thread.join(JOIN_SECONDS)
+                    if stall:
+                        budget.stop.check_stall()
             except BaseException:  # a second Ctrl-C: stop the search, then go on raising
                 solver.stop_search()
                 thread.join(ABORT_SECONDS)  # (a search that will not stop is left behind)

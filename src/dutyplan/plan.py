@@ -107,10 +107,11 @@ class Result(_Out):
     deterministic_seconds: float | None = Field(
         default=None, description="CP-SAT deterministic time the solve used"
     )
-    stop_reason: Literal["proven", "time limit", "interrupted"] | None = Field(
+    stop_reason: Literal["proven", "time limit", "interrupted", "no improvement"] | None = Field(
         default=None,
         description="why the solve ended: every level proven optimal (or no plan can exist), "
-        "the time limit, or a stop request (Ctrl-C)",
+        "the time limit, a stop request (Ctrl-C), or no better plan for the seconds asked "
+        "(solve's no_improvement)",
     )
     workers: int | None = None
     seed: int | None = None

@@ -37,6 +37,7 @@ STOP_WORDS = {
     "proven": "every level proven optimal (or no plan can exist)",
     "time limit": "time limit reached",
     "interrupted": "interrupted (Ctrl-C): the best plan found so far",
+    "no improvement": "no better plan for the seconds asked (--no-improvement)",
 }
 
 

@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from dutyplan.budget import Budget, check_solve_arguments, interruptible
+from dutyplan.budget import Budget, Stop, check_solve_arguments, check_stall, interruptible
 from dutyplan.compile import build_index
 from dutyplan.decompose import solve_decomposed
 from dutyplan.errors import DutyplanError
@@ -50,6 +50,7 @@ def solve(
     progress: Any = True,
     deterministic: bool = False,
     budget: Budget | None = None,
+    no_improvement: float | None = None,
 ) -> Plan:
     """Find the best duty plan within ``time_limit`` seconds of wall clock, model build included.
 
@@ -68,6 +69,12 @@ def solve(
 
     Ctrl-C (in the main thread) stops the search and returns the best plan found so far
     (``result.stop_reason == "interrupted"``); a second Ctrl-C raises KeyboardInterrupt.
+    ``no_improvement``: a level whose search finds no better plan for that many wall seconds
+    ends there and the next level begins with the time left; when the last level stalls the
+    solve ends early (``result.stop_reason == "no improvement"``). It applies to the
+    searches this process runs (one model, the merge of a decomposed solve), not to site jobs
+    on an executor, and cannot be combined with ``deterministic`` (a deterministic run stops
+    by its time limit alone).
     ``budget``: a :class:`~dutyplan.budget.Budget` to solve within instead of
     ``time_limit`` and ``deterministic`` (its stop request ends the solve early).
 
@@ -78,11 +85,15 @@ def solve(
     :class:`dutyplan.decompose.sites.Checkpoint`), and ``progress``: a progress bar (``True``), none
     (``False``) or a function called with a :class:`dutyplan.progress.ProgressState`.
     """
+    if no_improvement is not None:
+        check_stall(no_improvement, deterministic or (budget is not None and budget.deterministic))
     if budget is None:
         check_solve_arguments(time_limit, workers, seed)
-        budget = Budget(time_limit, deterministic)
+        budget = Budget(time_limit, deterministic, Stop(stall=no_improvement))
     else:
         check_solve_arguments(max(budget.seconds, 1e-9), workers, seed)
+        if no_improvement is not None:
+            budget.stop.stall = no_improvement
     if strategy not in ("auto", "single", "decompose"):
         raise DutyplanError(f"strategy must be 'auto', 'single' or 'decompose', got {strategy!r}")
     if checkpoint_dir is not None:

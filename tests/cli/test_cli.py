@@ -213,6 +213,17 @@ def test_solve_example_prints_chinese_names(capsys: pytest.CaptureFixture[str]) 
     assert "independent check: passes" in out
 
 
+def test_solve_stops_when_no_better_plan_comes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "solve", "shangzhuang", "--time-limit", "60", "--workers", "2",
+                         "--no-improvement", "0.5")
+    assert code == 0, err
+    assert "no better plan for the seconds asked" in out or "every level proven optimal" in out
+    assert "independent check: passes" in out
+    code, out, err = run(capsys, "solve", "shangzhuang", "--time-limit", "5", "--no-improvement", "1",
+                         "--deterministic")
+    assert code == 2 and "no_improvement" in err and "deterministic" in err
+
+
 def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], problem_file: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["solve"])

@@ -59,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
                    help="solver threads (default: all cores)")
     p.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0, metavar="N", help="random seed (default 0)")
     p.add_argument("--deterministic", action="store_true", help=DETERMINISTIC_HELP)
+    p.add_argument("--no-improvement", type=seconds_argument, default=None, metavar="S",
+                   help="stop once S seconds pass without a better plan (wall clock; each level "
+                   "starts its own count)")
     p.add_argument("--out", metavar="PLAN.json", help="write the plan as JSON")
     p.add_argument("--rows", type=whole_number(0, MAX_ROWS), default=40, help="rows per table in the summary")
     p.add_argument("--quiet", action="store_true", help="print only the check verdict (no progress bar)")

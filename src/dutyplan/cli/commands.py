@@ -37,7 +37,7 @@ def solve_command(args: argparse.Namespace) -> int:
         plan = solve(
             problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, log=args.log,
             strategy=args.strategy, executor=executor, checkpoint_dir=args.checkpoint,
-            progress=not args.quiet, deterministic=args.deterministic,
+            progress=not args.quiet, deterministic=args.deterministic, no_improvement=args.no_improvement,
         )
     if plan.result.stop_reason == "interrupted":
         return interrupted(args, problem.name, plan)

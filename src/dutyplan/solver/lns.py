@@ -100,7 +100,7 @@ def improve(
     tries = gains = 0
     while True:
         left = budget.left()
-        if left < 0.2 or (floor is not None and value <= floor):
+        if left < 0.2 or (floor is not None and value <= floor) or budget.stop.stalled:
             break
         kind = kinds.pick()
         free = free_mask(dm, kind, kinds.size[kind], rng)

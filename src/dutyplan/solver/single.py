@@ -138,10 +138,13 @@ def _size(size: float) -> str:
 
 
 def stop_reason(result: Result, budget: Budget) -> str:
-    """Why a solve ended: ``interrupted`` (a stop was requested), ``proven`` (every level
-    optimal, or no plan can exist), else ``time limit``."""
+    """Why a solve ended: ``interrupted`` (a stop was requested), ``no improvement`` (no
+    better plan for the stall seconds asked for), ``proven`` (every level optimal, or no plan
+    can exist), else ``time limit``."""
     if budget.stop.requested:
         return "interrupted"
     if result.status in ("optimal", "infeasible"):
         return "proven"
+    if budget.stop.stalled and not budget.expired():  # the last level stalled before the limit
+        return "no improvement"
     return "time limit"

@@ -20,7 +20,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan import timing
-from dutyplan.budget import Budget, run
+from dutyplan.budget import Budget, Stop, run
 from dutyplan.errors import DutyplanError
 from dutyplan.model import DutyModel
 from dutyplan.plan import Assignment, LevelResult, Plan, ProgressPoint, Result
@@ -46,10 +46,11 @@ class _Stage:
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Records when solutions arrive and stops a stage once its share of time is used."""
 
-    def __init__(self, floor: int | None) -> None:
+    def __init__(self, floor: int | None, stop: Stop | None = None) -> None:
         super().__init__()
         self.count = 0
         self.floor = floor  # no solution can be better than this: stop when reached
+        self.stop = stop  # told of every better plan (its stall clock starts again)
         self.first_at: float | None = None  # time.perf_counter() of the first solution
         self.points: list[tuple[float, int, int]] = []  # (perf_counter, value, bound)
 
@@ -61,7 +62,10 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         bound = int(np.ceil(self.best_objective_bound - 1e-6))
         if self.floor is not None:  # a stage's own bound (e.g. 0) can be better than CP-SAT's
             bound = max(bound, self.floor)
-        self.points.append((now, int(round(self.objective_value)), bound))
+        value = int(round(self.objective_value))
+        if self.stop is not None and (not self.points or value < self.points[-1][1]):
+            self.stop.improved()
+        self.points.append((now, value, bound))
         if self.floor is not None and self.objective_value <= self.floor + 1e-9:
             self.stop_search()
 
@@ -201,6 +205,7 @@ def solve_model(
                 bound = stage.bound
 
                 def improved(value: int) -> None:
+                    budget.stop.improved()
                     progress.append(ProgressPoint(
                         seconds=round(time.perf_counter() - origin, 4), stage=name, value=value,
                         bound=bound))
@@ -347,7 +352,8 @@ def run_stage(
         proto.solution_hint.vars.extend(range(len(hint)))
         proto.solution_hint.values.extend(hint.tolist())
     params = stage_params(dm, workers, params, budget.deterministic)
-    callback = _Progress(floor)
+    budget.stop.new_level(hint is not None)  # its own time without a better plan
+    callback = _Progress(floor, budget.stop)
     tries = [share, None] if budget.deterministic else [None]
     for seconds in tries:
         solver = budget.solver(seconds, workers, seed, params)
