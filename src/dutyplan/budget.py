@@ -302,10 +302,12 @@ def run(
     budget: Budget,
     callback: cp_model.CpSolverSolutionCallback | None = None,
     stoppable: bool = True,
+    stall: bool = False,
 ) -> int:
     """Run one CP-SAT search and return its status: charged to ``budget``, stopped by its
     :class:`Stop` (unless ``stoppable`` is False: a quick completion that must finish), and,
-    from the main thread, on a helper thread so that Ctrl-C is handled while it searches."""
+    from the main thread, on a helper thread so that Ctrl-C is handled while it searches.
+    ``stall``: a level's search, which the stop's stall (if it has one) may end."""
     solver.parameters.catch_sigint_signal = False
     outcome: dict[str, Any] = {}
 
@@ -319,7 +321,7 @@ def run(
     with watching:
         # a helper thread in the main thread (Ctrl-C is handled while CP-SAT searches), and
         # wherever a stall is watched (checked while it searches)
-        stall = stoppable and budget.stop.stall is not None
+        stall = stall and stoppable and budget.stop.stall is not None
         if threading.current_thread() is threading.main_thread() or stall:
             thread = threading.Thread(target=search, name="dutyplan-cp-sat", daemon=True)
             thread.start()

@@ -121,7 +121,7 @@ def improve(
         sub.proto.solution_hint.vars.extend(range(len(solution)))
         sub.proto.solution_hint.values.extend(solution.tolist())
         solver = budget.solver(timing.SPLITS.lns_sub_seconds, workers, (seed + tries) % (MAX_SEED + 1), params)
-        status = run(solver, sub, budget)
+        status = run(solver, sub, budget, stall=True)
         tries += 1
         kinds.update(kind, status == cp_model.OPTIMAL)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

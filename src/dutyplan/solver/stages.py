@@ -387,7 +387,7 @@ def _run_with_watchdog(
     timer = threading.Thread(target=watchdog, daemon=True)
     timer.start()
     try:
-        return run(solver, model, budget, callback)
+        return run(solver, model, budget, callback, stall=True)
     finally:
         done.set()
         timer.join()
