@@ -175,7 +175,7 @@ def test_missing_pandas_is_a_clear_error(monkeypatch):
 @pytest.fixture(scope="module")
 def solved():
     problem = dutyplan.load_example("shangzhuang")
-    return problem, dutyplan.solve(problem, time_limit=4, workers=1, seed=0)
+    return problem, dutyplan.solve(problem, time_limit=4, workers=1, seed=0, deterministic=True)
 
 
 def test_assignments_frame_has_one_row_per_assignment(solved):

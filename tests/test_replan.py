@@ -32,7 +32,7 @@ def small():
 @pytest.fixture(scope="module")
 def published():
     problem = small()
-    plan = dutyplan.solve(problem, time_limit=5, workers=1, seed=0)
+    plan = dutyplan.solve(problem, time_limit=5, workers=1, seed=0, deterministic=True)
     assert plan.result.status in ("optimal", "feasible")
     return problem, plan
 

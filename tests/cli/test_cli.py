@@ -263,7 +263,8 @@ def test_subprocess_solve_and_check(problem_file: Path, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def solved_plan_file(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "plan.json"
-    assert main(["solve", "shangzhuang", "--time-limit", "3", "--workers", "1", "--out", str(out), "--quiet"]) == 0
+    assert main(["solve", "shangzhuang", "--time-limit", "3", "--workers", "1", "--deterministic",
+                 "--out", str(out), "--quiet"]) == 0
     return out
 
 

@@ -49,7 +49,7 @@ def problem() -> Problem:
 
 @pytest.fixture(scope="module")
 def solved(problem: Problem) -> Plan:
-    return dutyplan.solve(problem, time_limit=5, workers=1, seed=0)
+    return dutyplan.solve(problem, time_limit=5, workers=1, seed=0, deterministic=True)
 
 
 @pytest.fixture(scope="module")
