@@ -60,8 +60,10 @@ class SiteChoice:
         self.model, self.pairs, self.y, self.z, self.u, self.by_site = model, pairs, y, z, u, by_site
 
 
-def lp_duties(ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.ndarray) -> np.ndarray | None:
-    """Duties per (person, site) pair in an optimal transportation LP: cover, then commute."""
+def transport_lp(ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.ndarray) -> tuple[pywraplp.Solver, list, list]:
+    """The transportation LP over (person, site) ``pairs``: duties ``z`` per pair within each
+    person's capacity, shortfall ``u`` per site so that duties plus shortfall meet its demand
+    (no objective yet). Returns the solver, ``z`` and ``u``."""
     lp = pywraplp.Solver.CreateSolver("GLOP")
     z = [lp.NumVar(0, float(caps[p]), "") for p, _ in pairs.tolist()]
     u = [lp.NumVar(0, float(demand[k]), "") for k in range(ix.n_sites)]
@@ -74,6 +76,12 @@ def lp_duties(ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.ndarray
         lp.Add(lp.Sum(zs) <= float(caps[p]))
     for k in range(ix.n_sites):
         lp.Add(lp.Sum(by_site.get(k, [])) + u[k] >= float(demand[k]))
+    return lp, z, u
+
+
+def lp_duties(ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.ndarray) -> np.ndarray | None:
+    """Duties per (person, site) pair in an optimal transportation LP: cover, then commute."""
+    lp, z, u = transport_lp(ix, pairs, caps, demand)
     big = float(ix.km.max(initial=0)) + 1.0
     lp.Minimize(lp.Sum([big * v for v in u]) + lp.Sum(
         [float(ix.km[p, k]) * z[i] for i, (p, k) in enumerate(pairs.tolist())]
@@ -132,19 +140,7 @@ def relaxation_bounds(
     pairs = np.argwhere(options)
 
     def build() -> tuple[pywraplp.Solver, list, list]:
-        lp = pywraplp.Solver.CreateSolver("GLOP")
-        z = [lp.NumVar(0, float(caps[p]), "") for p, _ in pairs.tolist()]
-        u = [lp.NumVar(0, float(demand[k]), "") for k in range(ix.n_sites)]
-        by_person: dict[int, list] = {}
-        by_site: dict[int, list] = {}
-        for i, (p, k) in enumerate(pairs.tolist()):
-            by_person.setdefault(p, []).append(z[i])
-            by_site.setdefault(k, []).append(z[i])
-        for p, zs in by_person.items():
-            lp.Add(lp.Sum(zs) <= float(caps[p]))
-        for k in range(ix.n_sites):
-            lp.Add(lp.Sum(by_site.get(k, [])) + u[k] >= float(demand[k]))
-        return lp, z, u
+        return transport_lp(ix, pairs, caps, demand)
 
     def solved(lp: pywraplp.Solver) -> bool:
         if budget.expired():
