@@ -60,6 +60,16 @@ class TimeSplits:
     # deterministic, seeds 0-2, 1 and 2 workers): 0.9 beat 0.7 in all 6 runs (objective 6,926
     # to 9,197 against 7,215 to 9,508) and 0.4 lost all 6, so 0.9 (one instance measured).
     lns_share: float = 0.9
+    # of a preferences, commute or fairness stage's time (once cover is 0), what the aggregate
+    # master (dutyplan.solver.aggregate) and its fixed-choice plans get before CP-SAT's own
+    # search of the whole model (0: no proofs). Not measured yet (set by judgement: on Shangzhuang the search of
+    # the whole model after a proof that ran out of time never improved the plan).
+    proof_share: float = 0.8
+    # ... of a cover or rules stage (the site choice of least commute, tried once): the search
+    # of the whole model is what covers when that choice cannot. Not measured yet (set by
+    # judgement: at 0.8 a 1-worker Shangzhuang run at 10 s once left cover short; at 0.4 the
+    # covering plan of the chosen sites was sometimes not found in time on 1 worker).
+    cover_proof_share: float = 0.6
     # stages with less time leave it all to CP-SAT. Not measured yet (set by judgement).
     lns_least_seconds: float = 4.0
     # one neighbourhood's search: many short ones beat few long ones (Instance20: sub-problems

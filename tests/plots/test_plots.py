@@ -139,14 +139,14 @@ def test_map_draws_one_line_per_posting_in_the_site_colour(problem, plan, tmp_pa
             marker_colour = markers[site.label].get_facecolor()[0]
             assert np.allclose(to_rgba(line.get_color())[:3], marker_colour[:3])
 
-    # the idle person's home is grey, everyone else's is in a site colour
+    # the idle people's homes are grey (王建国 lives 130 km away), everyone else's in a site colour
     colours = homes(ax).get_facecolors()
     grey = to_rgba(plots.figures.UNASSIGNED_GREY)
     on_duty = {a.person for a in plan.assignments}
     idle = [i for i, p in enumerate(problem.people) if p.id not in on_duty]
-    assert idle == [0]
-    assert np.allclose(colours[0], grey)
-    assert not any(np.allclose(colours[i], grey) for i in range(1, len(problem.people)))
+    assert 0 in idle and len(idle) < len(problem.people)
+    for i in range(len(problem.people)):
+        assert np.allclose(colours[i], grey) == (i in idle)
 
     # site labels carry the Chinese names; the title names the problem, the axes say km
     labels = {t.get_text() for t in figure.findobj(Annotation) if t.get_gid() == "site-label"}
@@ -311,8 +311,8 @@ def test_gantt_defaults_to_the_first_site_with_duties(problem, plan):
     assert len(bars(ax, "duty:")) == sum(a.site == first.id for a in plan.assignments)
 
 
-def test_gantt_of_twenty_people_has_no_overlapping_labels(problem, solved, tmp_path):
-    # every duty moved to one gate: twenty rows over fourteen days
+def test_gantt_of_the_whole_village_has_no_overlapping_labels(problem, solved, tmp_path):
+    # every duty moved to one gate: a row for everyone on duty, over fourteen days
     crowded = Plan.build(
         problem,
         [a.model_copy(update={"site": "shangzhuang", "gate": "main"}) for a in solved.assignments],
@@ -322,7 +322,7 @@ def test_gantt_of_twenty_people_has_no_overlapping_labels(problem, solved, tmp_p
     ax = figure.axes[0]
     save_png(figure, tmp_path, "gantt_crowded")
     people = {a.person for a in crowded.assignments}
-    assert len(ax.get_yticklabels()) >= len(people) == 20
+    assert len(ax.get_yticklabels()) >= len(people) >= 15
     assert overlapping(visible_label_boxes(figure, ax.get_yticklabels())) == []
     assert overlapping(visible_label_boxes(figure, ax.get_xticklabels(minor=True))) == []
 

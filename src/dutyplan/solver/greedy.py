@@ -44,6 +44,8 @@ def _supported(problem: Problem) -> bool:
                 continue
             if getattr(value, "hard", True) is False:
                 continue  # a soft rule: its cost is CP-SAT's business
+            if isinstance(value, list) and all(getattr(item, "weight", None) is not None for item in value):
+                continue  # soft rules only (forbidden successions with a weight)
             return False
     return True
 

@@ -25,7 +25,7 @@ from dutyplan.errors import DutyplanError
 from dutyplan.model import DutyModel
 from dutyplan.plan import Assignment, LevelResult, Plan, ProgressPoint, Result
 from dutyplan.problem import LEVELS
-from dutyplan.solver import lns
+from dutyplan.solver import aggregate, lns
 
 logger = logging.getLogger("dutyplan")
 
@@ -134,12 +134,34 @@ def solve_model(
         stages = [(level, dm.level_expr(level)) for level in active]
     results: dict[str, _Stage] = {name: _Stage(name) for name, _ in stages}
     all_optimal = True
+    master: aggregate.Aggregate | None | bool = None  # built once cover is 0 (False: does not apply)
 
     for i, (name, expr) in enumerate(stages):
         stage = results[name]
         remaining = budget.left()
+        # levels with no cost at all take no time: leave them out of the shares
+        later = sum(shares[n] for n, _ in stages[i:] if mode == "weighted" or dm.has_level(n))
+        share = remaining * shares[name] / max(1, later)
         # every level is a sum of non-negative costs, so 0 is always a bound too
         trivial = max(0, dm.level_trivial_bound(name)) if mode != "weighted" else None
+        if trivial is not None and name in aggregate.LEVELS and dm.has_level(name) and proof_share(name) > 0:
+            held = {n: results[n].value for n, _ in stages[:i] if results[n].value is not None}
+            if master is None and (name == "cover" or held.get("cover") == 0):
+                master = aggregate.Aggregate.of(dm.index) or False
+            if master:
+                proof, proved = aggregate.prove_level(
+                    master, dm, name, held, solution,
+                    budget.part(proof_share(name) * share), workers, seed,
+                    stage_params(dm, workers, params, budget.deterministic),
+                )
+                trivial = max(trivial, proof if proof is not None else 0)
+                if proved is not None:
+                    solution = proved
+                    value = scalar_value(dm, solution, [name], config)
+                    if first_at is None:
+                        first_at = time.perf_counter() - t0
+                    progress.append(ProgressPoint(
+                        seconds=round(time.perf_counter() - origin, 4), stage=name, value=value, bound=trivial))
         if solution is not None:
             levels_here = [name] if mode != "weighted" else active
             current = scalar_value(dm, solution, levels_here, config, weighted)
@@ -158,9 +180,7 @@ def solve_model(
                 if mode != "weighted":
                     dm.model.add(expr <= current)
                 continue
-        # levels with no cost at all take no time: leave them out of the shares
-        later = sum(shares[n] for n, _ in stages[i:] if mode == "weighted" or dm.has_level(n))
-        share = remaining * shares[name] / max(1, later)
+        share = budget.left() * shares[name] / max(1, later)  # less what the proof used
         # large rosters: CP-SAT's own search first (plan and bound), then our neighbourhood
         # search for the rest of the stage's share (see dutyplan.solver.lns)
         lns_seconds = (
@@ -218,6 +238,8 @@ def solve_model(
                 stage.value = scalar_value(dm, solution, levels_here, config, weighted)
                 stage.optimal = stage.value <= stage.bound
             all_optimal &= stage.optimal
+            logger.info("%s: %s, bound %s, %s at %.2fs", name, stage.value, stage.bound,
+                        "proven" if stage.optimal else "not proven", time.perf_counter() - origin)
             if mode != "weighted":
                 dm.model.add(expr <= stage.value)
         elif status == cp_model.INFEASIBLE and solution is None:
@@ -282,6 +304,11 @@ def solve_model(
         progress=progress,
     )
     return Plan.build(problem, extract_assignments(dm, solution), result)
+
+
+def proof_share(level: str) -> float:
+    """Of a level's time, what its proof by the aggregate master gets (see dutyplan.timing)."""
+    return timing.SPLITS.cover_proof_share if level in ("cover", "rules") else timing.SPLITS.proof_share
 
 
 def stage_params(
