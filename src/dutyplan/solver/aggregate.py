@@ -59,6 +59,11 @@ COVER_GAP = 0.02
 #: the restricted model). Not measured yet (set by judgement).
 GREEDY_SHARE = 0.2
 
+#: master and restricted-model rounds per level: most proofs take one or two (Shangzhuang),
+#: and where the master ignores the rules that bind, each round only cuts off one choice
+#: (Yuncheng's preferences: a dozen rounds, none with a plan). Set by judgement.
+MOST_ROUNDS = 3
+
 #: the levels the master bounds (cover: it only proposes a site choice to cover everything)
 LEVELS = ("cover", "rules", "preferences", "commute", "fairness")
 
@@ -483,7 +488,9 @@ def prove_level(
     if level == "commute":  # the transportation LP's bound is quick, and often the optimum
         floor = relaxation_bounds(agg.ix, 0, budget.part())[1] or 0
     previous = choice_of(dm, hint) if hint is not None else None
-    while not budget.expired(0.01):
+    for _ in range(MOST_ROUNDS):
+        if budget.expired(0.01):
+            break
         # with a plan in hand the master mostly has to prove it optimal: it gets nearly all
         share = PROVE_SHARE if best is not None and found is None else MASTER_SHARE
         master = agg.solve(level, held, budget.part(share * budget.left()), workers, seed, previous, floor)
@@ -493,8 +500,8 @@ def prove_level(
         bound = floor = master.bound if bound is None else max(bound, master.bound)
         if best is not None and best <= bound:
             break  # the plan in hand is optimal
-        if master.choice is None or budget.expired(0.01):
-            break
+        if master.choice is None or master.value != master.bound or budget.expired(0.01):
+            break  # no choice, or one the master could not prove: the model's own search goes on
         solution, status, value = fixed_choice(
             dm, expr, master.choice, bound, found if found is not None else hint, budget.part(), workers, seed, params)
         logger.info("%s: %s with the master's sites (%s), after %.2fs", level,
@@ -587,9 +594,17 @@ def fixed_choice(
     model.add(expr >= floor)
     model.clear_hints()
     if hint is not None:  # -1: no hint for that variable
+        hint = hint.copy()
+        hint[[dm.x_vars[row].index for row in np.flatnonzero(barred).tolist()]] = -1  # not where barred
         given = np.flatnonzero(hint >= 0)
         proto.solution_hint.vars.extend(given.tolist())
         proto.solution_hint.values.extend(hint[given].tolist())
+    if budget.deterministic and workers > 1:
+        # OR-Tools 9.15 aborts the process ("Check failed: heuristics.fixed_search") on some of
+        # these restricted models under interleaved search (Yuncheng, 2 workers, deterministic):
+        # one worker is deterministic too
+        workers = 1
+        params = {k: v for k, v in params.items() if k not in ("subsolvers", "interleave_search")}
     solver = budget.solver(None, workers, seed, params)
     status = run(solver, model, budget)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
