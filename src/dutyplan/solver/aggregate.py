@@ -42,7 +42,7 @@ from dutyplan.solver.greedy import greedy_roster
 
 logger = logging.getLogger("dutyplan")
 
-__all__ = ["LEVELS", "MOST_COUNTS", "Aggregate", "Master", "choice_of", "fixed_choice", "prove_level"]
+__all__ = ["LEVELS", "MOST_COUNTS", "MOST_POSTINGS", "Aggregate", "Master", "choice_of", "fixed_choice", "prove_level"]
 
 #: of a proof's time, what the master gets each round (its plan gets the rest). Not measured
 #: yet (set by judgement).
@@ -63,6 +63,18 @@ GREEDY_SHARE = 0.2
 #: and where the master ignores the rules that bind, each round only cuts off one choice
 #: (Yuncheng's preferences: a dozen rounds, none with a plan). Set by judgement.
 MOST_ROUNDS = 3
+
+#: the cover step's site choice gives every site people for this much more than it needs,
+#: where they suffice: a team of exactly the capacity a site needs is hard to roster under
+#: the rest rules (Shangzhuang, 1 worker: such a choice was sometimes left 5 person-shifts
+#: short). Set by judgement.
+COVER_HEADROOM = 1.15
+
+#: posting variables above which the proofs are not tried: larger models need CP-SAT's light
+#: presolve and neighbourhood search (Yuncheng, 12,795 postings, 10 s: the level that binds
+#: is soft rules the master cannot count, and a 60-person district's 3 s limit was once
+#: overrun by 1.5 s with them). Set by judgement.
+MOST_POSTINGS = 8000
 
 #: the levels the master bounds (cover: it only proposes a site choice to cover everything)
 LEVELS = ("cover", "rules", "preferences", "commute", "fairness")
@@ -169,13 +181,15 @@ class Aggregate:
     # ------------------------------------------------------------------ the master
     def solve(
         self, level: str, held: dict[str, int], budget: Budget, workers: int, seed: int,
-        hint: np.ndarray | None = None, floor: int = 0, gap: float = 0.0,
+        hint: np.ndarray | None = None, floor: int = 0, gap: float = 0.0, headroom: float = 1.0,
     ) -> Master | None:
         """The master's bound on ``level`` with the earlier levels ``held`` at most at their
         values (cover must be held at 0). None when it proves nothing: no time, or the held
         values admit no master solution (then the caller's own bound stands). ``floor``: a
         bound known already (the search stops when it reaches it); ``gap``: a relative gap to
-        stop at."""
+        stop at; ``headroom``: the people posted at each site can carry this much more than it
+        needs (a choice for a first plan, not a bound: with headroom above 1 the master is no
+        relaxation)."""
         if held.get("cover") != 0 or level not in LEVELS + ("covering",):
             return None
         built = _Built(self, *self.detail(level, held))
@@ -194,6 +208,12 @@ class Aggregate:
             else:
                 built.model.add(expr >= value).only_enforce_if(built.matching(choice))
         built.model.minimize(expr)
+        if headroom > 1:
+            for k in range(self.ix.n_sites):
+                posted = [(p, y) for (p, j), y in built.y.items() if j == k]
+                wanted = int(np.ceil(headroom * self.need[k].sum()))
+                if posted and wanted:
+                    built.model.add(sum(int(self.caps[p]) * y for p, y in posted) >= wanted)
         if floor > 0:
             built.model.add(expr >= floor)
         if hint is not None:
@@ -467,8 +487,12 @@ def prove_level(
             return None, None  # the plan in hand is optimal already
         choice = choice_of(dm, hint) if hint is not None else None
         if level == "cover":
-            master = agg.solve("covering", {"cover": 0}, budget.part(MASTER_SHARE * budget.left()), workers, seed,
-                               gap=COVER_GAP)
+            master = None
+            for headroom in (COVER_HEADROOM, 1.0):  # a spare person where the people suffice
+                master = agg.solve("covering", {"cover": 0}, budget.part(MASTER_SHARE * budget.left() / 2), workers,
+                                   seed, gap=COVER_GAP, headroom=headroom)
+                if master is not None and master.choice is not None:
+                    break
             _log_master("cover (sites of least commute)", master, budget)
             choice = master.choice if master is not None else None
         if choice is None:
@@ -480,8 +504,8 @@ def prove_level(
         logger.info("%s: %s with those sites, after %.2fs", level, "no plan" if value is None else value, budget.used())
         if solution is not None and value == 0:
             return 0, solution
-        # a plan short of cover with those sites is a poor start for the whole model's search
-        # (measured on Shangzhuang, 1 worker: from it, cover stayed short; without it, 0)
+        if solution is not None and best is None:
+            return None, solution  # a start for the whole model's search
         return None, None
     bound: int | None = None
     floor = 0
@@ -500,8 +524,8 @@ def prove_level(
         bound = floor = master.bound if bound is None else max(bound, master.bound)
         if best is not None and best <= bound:
             break  # the plan in hand is optimal
-        if master.choice is None or master.value != master.bound or budget.expired(0.01):
-            break  # no choice, or one the master could not prove: the model's own search goes on
+        if master.choice is None or budget.expired(0.01) or (best is not None and master.value >= best):
+            break  # no choice, or none better than the plan in hand: the model's own search goes on
         solution, status, value = fixed_choice(
             dm, expr, master.choice, bound, found if found is not None else hint, budget.part(), workers, seed, params)
         logger.info("%s: %s with the master's sites (%s), after %.2fs", level,
@@ -601,10 +625,9 @@ def fixed_choice(
         proto.solution_hint.values.extend(hint[given].tolist())
     if budget.deterministic and workers > 1:
         # OR-Tools 9.15 aborts the process ("Check failed: heuristics.fixed_search") on some of
-        # these restricted models under interleaved search (Yuncheng, 2 workers, deterministic):
-        # one worker is deterministic too
-        workers = 1
-        params = {k: v for k, v in params.items() if k not in ("subsolvers", "interleave_search")}
+        # these restricted models under interleaved search with a hint (Yuncheng, 2 workers,
+        # deterministic, seed 1): such a search starts without one
+        model.clear_hints()
     solver = budget.solver(None, workers, seed, params)
     status = run(solver, model, budget)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -147,7 +147,8 @@ def solve_model(
         if trivial is not None and name in aggregate.LEVELS and dm.has_level(name) and proof_share(name) > 0:
             held = {n: results[n].value for n, _ in stages[:i] if results[n].value is not None}
             if master is None and (name == "cover" or held.get("cover") == 0):
-                master = aggregate.Aggregate.of(dm.index) or False
+                small = len(dm.x_vars) <= aggregate.MOST_POSTINGS
+                master = (aggregate.Aggregate.of(dm.index) if small else None) or False
             if master:
                 proof, proved = aggregate.prove_level(
                     master, dm, name, held, solution,
