@@ -62,8 +62,9 @@ class TimeSplits:
     lns_share: float = 0.9
     # of a preferences, commute or fairness stage's time (once cover is 0), what the aggregate
     # master (dutyplan.solver.aggregate) and its fixed-choice plans get before CP-SAT's own
-    # search of the whole model (0: no proofs). Not measured yet (set by judgement: on Shangzhuang the search of
-    # the whole model after a proof that ran out of time never improved the plan).
+    # search of the whole model (0: no proofs). Not measured yet (set by judgement: on
+    # Shangzhuang the search of the whole model after a proof that ran out of time never
+    # improved the plan).
     proof_share: float = 0.8
     # ... of a cover or rules stage (the site choice of least commute, tried once): the search
     # of the whole model is what covers when that choice cannot. Not measured yet (set by

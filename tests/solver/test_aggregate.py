@@ -5,8 +5,10 @@ the bundled village is proven optimal (the value an independent model proved, se
 from __future__ import annotations
 
 import numpy as np
+from _helpers import assert_agrees, make_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_properties import SETTINGS, brute_force, tiny_problems
 
 from dutyplan.budget import Budget
 from dutyplan.compile import build_index
@@ -15,9 +17,6 @@ from dutyplan.problem import LEVELS, Problem
 from dutyplan.solve import solve
 from dutyplan.solver.aggregate import LEVELS as MASTER_LEVELS
 from dutyplan.solver.aggregate import Aggregate
-
-from _helpers import assert_agrees, make_problem
-from test_properties import SETTINGS, brute_force, tiny_problems
 
 
 @settings(max_examples=30, **SETTINGS)

@@ -25,7 +25,7 @@ from dutyplan.errors import DutyplanError
 from dutyplan.model import DutyModel
 from dutyplan.plan import Assignment, LevelResult, Plan, ProgressPoint, Result
 from dutyplan.problem import LEVELS
-from dutyplan.solver import aggregate, lns
+from dutyplan.solver import aggregate, lns, proofs
 
 logger = logging.getLogger("dutyplan")
 
@@ -147,10 +147,10 @@ def solve_model(
         if trivial is not None and name in aggregate.LEVELS and dm.has_level(name) and proof_share(name) > 0:
             held = {n: results[n].value for n, _ in stages[:i] if results[n].value is not None}
             if master is None and (name == "cover" or held.get("cover") == 0):
-                small = len(dm.x_vars) <= aggregate.MOST_POSTINGS
+                small = len(dm.x_vars) <= proofs.MOST_POSTINGS
                 master = (aggregate.Aggregate.of(dm.index) if small else None) or False
             if master:
-                proof, proved = aggregate.prove_level(
+                proof, proved = proofs.prove_level(
                     master, dm, name, held, solution,
                     budget.part(proof_share(name) * share), workers, seed,
                     stage_params(dm, workers, params, budget.deterministic),
