@@ -71,6 +71,16 @@ class Index:
     def shift_position(self, shift_id: str) -> int:
         return self.shift_ids.index(shift_id)
 
+    def site_open(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """[D, S] masks of site ``k``: some gate open, and some gate open with people needed."""
+        is_open = np.zeros((self.n_days, self.n_shifts), dtype=bool)
+        needs = np.zeros((self.n_days, self.n_shifts), dtype=bool)
+        for gate_class in self.classes:
+            if gate_class.site == k:
+                is_open |= gate_class.open
+                needs |= gate_class.open & (gate_class.need > 0)
+        return is_open, needs
+
     def class_of_gate(self) -> dict[tuple[str, str], int]:
         """The gate class of each gate, by (site id, gate id)."""
         sites = self.problem.sites

@@ -112,6 +112,24 @@ class DutyModel:
                 coefs.append(term.coef)
         return cp_model.LinearExpr.weighted_sum(variables, coefs) + constant
 
+    def level_value(self, solution: np.ndarray, level: str) -> int:
+        """The value of ``level`` in a complete solution of the model."""
+        total = 0
+        for term in self.terms:
+            if term.level != level:
+                continue
+            if term.var is None:
+                total += term.coef
+            else:
+                index = term.var.index  # a negated literal has index -1 - (its variable)
+                total += term.coef * (int(solution[index]) if index >= 0 else 1 - int(solution[-index - 1]))
+        return total
+
+    @property
+    def x_indices(self) -> np.ndarray:
+        """The CP-SAT variable index of each posting variable, in ``x_vars`` order."""
+        return np.array([v.index for v in self.x_vars], dtype=np.int64)
+
     def level_trivial_bound(self, level: str) -> int:
         """A bound every solution meets: constants plus the least each term can be."""
         bound = 0

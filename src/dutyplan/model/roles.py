@@ -31,11 +31,7 @@ def _role_at_site(dm: DutyModel, k: int, requirement: Any, has_role: np.ndarray)
     class_ids = [c for c, cls in enumerate(ix.classes) if cls.site == k]
     if not class_ids:
         return
-    is_open = np.zeros((ix.n_days, ix.n_shifts), dtype=bool)
-    needs = np.zeros((ix.n_days, ix.n_shifts), dtype=bool)
-    for c in class_ids:
-        is_open |= ix.classes[c].open
-        needs |= ix.classes[c].open & (ix.classes[c].need > 0)
+    is_open, needs = ix.site_open(k)
     if not needs.any():
         return
     instances = np.argwhere(is_open)  # (d, s) open at the site

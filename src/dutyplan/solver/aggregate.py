@@ -170,8 +170,7 @@ class Aggregate:
                 built.model.add(expr >= value).only_enforce_if(built.matching(choice))
         built.model.minimize(expr)
         if headroom > 1:
-            for k in range(self.ix.n_sites):
-                posted = [(p, y) for (p, j), y in built.y.items() if j == k]
+            for k, posted in built.posted.items():
                 wanted = int(np.ceil(headroom * self.need[k].sum()))
                 if posted and wanted:
                     built.model.add(sum(int(self.caps[p]) * y for p, y in posted) >= wanted)
@@ -250,7 +249,8 @@ class _Built:
                 model.add(w <= total)
                 model.add(total - w <= int(agg.admissible[p, k].sum()) - int(agg.weekend_admissible[p, k]))
         sites_of: dict[int, list[Any]] = {}
-        posted: dict[int, list[tuple[int, Any]]] = {}
+        posted: dict[int, list[tuple[int, Any]]] = {}  # site: (person, y) of who may go there
+        self.posted = posted
         for (p, k), y in self.y.items():
             sites_of.setdefault(p, []).append(y)
             posted.setdefault(k, []).append((p, y))
@@ -335,10 +335,7 @@ class _Built:
             for k, site in enumerate(problem.sites):
                 if site.id not in listed:
                     continue
-                opened = np.zeros((ix.n_days, ix.n_shifts), dtype=bool)
-                for gate_class in ix.classes:
-                    if gate_class.site == k:
-                        opened |= gate_class.open & (gate_class.need > 0)
+                _, opened = ix.site_open(k)
                 for s in range(ix.n_shifts):
                     wanted = requirement.count * int(opened[:, s].sum())
                     if not wanted:

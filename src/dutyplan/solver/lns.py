@@ -94,7 +94,7 @@ def improve(
     stage, where a tie may be worse on the levels after it)."""
     budget = Budget.of(seconds)
     base = dm.model.proto
-    indices = np.array([v.index for v in dm.x_vars], dtype=np.int64)
+    indices = dm.x_indices
     rng = random.Random(seed)
     kinds = Neighbourhoods(rng)
     tries = gains = 0

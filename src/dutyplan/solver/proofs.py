@@ -76,7 +76,7 @@ def prove_level(
     ``held``: the values the earlier levels are held at (the model holds them as caps);
     ``hint``: the solution in hand. Returns (bound or None, a better solution or None)."""
     expr = dm.level_expr(level)
-    best = _level_value(dm, level, hint) if hint is not None else None
+    best = dm.level_value(hint, level) if hint is not None else None
     found: np.ndarray | None = None
     if level == "cover" or (level == "rules" and not agg.ix.problem.rules.unit_sites_weight):
         if best == 0:
@@ -151,24 +151,12 @@ def _log_master(level: str, master: Master | None, budget: Budget) -> None:
                     budget.used())
 
 
-def _level_value(dm: DutyModel, level: str, solution: np.ndarray) -> int:
-    total = 0
-    for term in dm.terms:
-        if term.level == level:
-            if term.var is None:
-                total += term.coef
-            else:
-                index = term.var.index
-                total += term.coef * int(solution[index] if index >= 0 else 1 - solution[-index - 1])
-    return total
-
-
 def greedy_hint(dm: DutyModel, choice: np.ndarray, budget: Budget) -> np.ndarray | None:
     """Postings of a greedy roster of every site by the people ``choice`` sends there (a
     partial hint: -1 for every other variable), or None when no site could be rostered."""
     problem = dm.index.problem
     hint = np.full(len(dm.model.proto.variables), -1, dtype=np.int64)
-    rows = np.array([v.index for v in dm.x_vars], dtype=np.int64)
+    rows = dm.x_indices
     any_site = False
     for k in range(dm.index.n_sites):
         members = np.flatnonzero(choice[:, k]).tolist()
@@ -190,8 +178,7 @@ def choice_of(dm: DutyModel, solution: np.ndarray) -> np.ndarray:
     ix = dm.index
     choice = np.zeros((ix.n_people, ix.n_sites), dtype=bool)
     if len(dm.x_vars):
-        indices = np.array([v.index for v in dm.x_vars], dtype=np.int64)
-        keys = dm.x_keys[solution[indices] == 1]
+        keys = dm.x_keys[solution[dm.x_indices] == 1]
         choice[keys[:, 0], ix.class_site[keys[:, 1]]] = True
     return choice
 
@@ -205,25 +192,22 @@ def fixed_choice(
     (None if none was found), CP-SAT's status and the value."""
     model = dm.model.clone()
     keys = dm.x_keys
-    sites = dm.index.class_site[keys[:, 1]]
-    barred = ~choice[keys[:, 0], sites]
+    barred = dm.x_indices[~choice[keys[:, 0], dm.index.class_site[keys[:, 1]]]]
     proto = model.proto
-    for row in np.flatnonzero(barred).tolist():
-        proto.variables[dm.x_vars[row].index].domain[1] = 0  # a posting's domain is [0, 1]
+    for index in barred.tolist():
+        proto.variables[index].domain[1] = 0  # a posting's domain is [0, 1]
     model.minimize(expr)
     model.add(expr >= floor)
     model.clear_hints()
-    if hint is not None:  # -1: no hint for that variable
+    # OR-Tools 9.15 aborts the process ("Check failed: heuristics.fixed_search") on some of
+    # these restricted models under interleaved search with a hint (Yuncheng, 2 workers,
+    # deterministic, seed 1): such a search starts without one
+    if hint is not None and not (budget.deterministic and workers > 1):  # -1: no hint there
         hint = hint.copy()
-        hint[[dm.x_vars[row].index for row in np.flatnonzero(barred).tolist()]] = -1  # not where barred
+        hint[barred] = -1  # none where barred
         given = np.flatnonzero(hint >= 0)
         proto.solution_hint.vars.extend(given.tolist())
         proto.solution_hint.values.extend(hint[given].tolist())
-    if budget.deterministic and workers > 1:
-        # OR-Tools 9.15 aborts the process ("Check failed: heuristics.fixed_search") on some of
-        # these restricted models under interleaved search with a hint (Yuncheng, 2 workers,
-        # deterministic, seed 1): such a search starts without one
-        model.clear_hints()
     solver = budget.solver(None, workers, seed, params)
     status = run(solver, model, budget)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

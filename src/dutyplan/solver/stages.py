@@ -437,19 +437,7 @@ def evaluate_levels(dm: DutyModel, solution: np.ndarray) -> dict[str, int]:
 
 
 def _evaluate(dm: DutyModel, solution: np.ndarray, levels: list[str]) -> int:
-    total = 0
-    for term in dm.terms:
-        if term.level not in levels:
-            continue
-        total += term.coef * (1 if term.var is None else _literal_value(term.var, solution))
-    return total
-
-
-def _literal_value(var: Any, solution: np.ndarray) -> int:
-    index = var.index
-    if index >= 0:
-        return int(solution[index])
-    return 1 - int(solution[-index - 1])
+    return sum(dm.level_value(solution, level) for level in levels)
 
 
 def extract_assignments(dm: DutyModel, solution: np.ndarray) -> list[Assignment]:
@@ -458,8 +446,7 @@ def extract_assignments(dm: DutyModel, solution: np.ndarray) -> list[Assignment]
     problem = ix.problem
     if not len(dm.x_vars):
         return []
-    indices = np.array([v.index for v in dm.x_vars], dtype=np.int64)
-    chosen = dm.x_keys[solution[indices] == 1]
+    chosen = dm.x_keys[solution[dm.x_indices] == 1]
     dates = problem.dates
     by_slot: dict[tuple[int, int, int], list[int]] = {}
     for p, c, d, s in chosen.tolist():
