@@ -26,6 +26,16 @@ pytestmark = pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX si
 MARKER_SECONDS = 120  # at most this long for the solve to reach the phase a test interrupts
 
 
+def long_district(cwd: Path) -> str:
+    """A decomposed problem whose sites keep the pool busy for the whole limit (60 people, 6
+    sites, 21 days: no site roster is proven within a minute), so that a test's Ctrl-C
+    always finds the sites being rostered. Shangzhuang's decomposed solve can finish within
+    a second of choosing its sites, before the Ctrl-C arrives."""
+    (cwd / "district.json").write_text(synth.generate(60, 6, 12, 21, seed=1).model_dump_json(),
+                                       encoding="utf-8")
+    return "district.json"
+
+
 class Running:
     """``dutyplan -v solve ...`` as a child process, its log read line by line."""
 
@@ -61,8 +71,17 @@ class Running:
         self.process.send_signal(signal.SIGINT)
 
     def finish(self, timeout: float = 30.0) -> tuple[int, str]:
-        """Exit code and the rest of the log."""
-        code = self.process.wait(timeout=timeout)
+        """Exit code and the rest of the log (a process still running after ``timeout`` is
+        killed, and the test fails with its log)."""
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            time.sleep(0.2)
+            while not self.lines.empty():
+                self.log.append(self.lines.get())
+            raise AssertionError(f"still running {timeout:.0f} s later: {''.join(self.log)}") from None
         time.sleep(0.2)
         while not self.lines.empty():
             self.log.append(self.lines.get())
@@ -97,11 +116,12 @@ def test_ctrl_c_on_a_single_model_solve_writes_the_best_plan(tmp_path: Path) -> 
 
 
 def test_ctrl_c_on_a_decomposed_solve_writes_the_best_plan(tmp_path: Path) -> None:
-    run = Running("shangzhuang", "--strategy", "decompose", "--time-limit", "300", "--workers", "2",
+    problem = long_district(tmp_path)
+    run = Running(problem, "--strategy", "decompose", "--time-limit", "300", "--workers", "2",
                   "--out", str(tmp_path / "plan.json"), "--quiet", cwd=tmp_path)
     run.wait_for("sites chosen at")  # sites being rostered on the process pool
     time.sleep(0.5)
-    assert_interrupted_with_a_checked_plan(run, "shangzhuang", tmp_path / "plan.json", tmp_path)
+    assert_interrupted_with_a_checked_plan(run, problem, tmp_path / "plan.json", tmp_path)
 
 
 def test_ctrl_c_on_a_city_scale_solve_keeps_plan_and_checkpoint(tmp_path: Path) -> None:
@@ -119,7 +139,7 @@ def test_ctrl_c_on_a_city_scale_solve_keeps_plan_and_checkpoint(tmp_path: Path) 
 
 
 def test_a_second_ctrl_c_aborts_at_once(tmp_path: Path) -> None:
-    run = Running("shangzhuang", "--strategy", "decompose", "--time-limit", "300", "--workers", "2",
+    run = Running(long_district(tmp_path), "--strategy", "decompose", "--time-limit", "300", "--workers", "2",
                   "--out", "plan.json", "--quiet", cwd=tmp_path)
     run.wait_for("sites chosen at")
     time.sleep(0.5)
@@ -150,7 +170,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_pool_workers_die_with_their_parent_on_kill_9(tmp_path: Path) -> None:
-    run = Running("shangzhuang", "--strategy", "decompose", "--time-limit", "300", "--workers", "2",
+    run = Running(long_district(tmp_path), "--strategy", "decompose", "--time-limit", "300", "--workers", "2",
                   "--quiet", cwd=tmp_path)
     run.wait_for("sites chosen at")
     deadline = time.monotonic() + 30
@@ -198,7 +218,8 @@ def test_a_pool_worker_killed_mid_job_loses_nothing_else(tmp_path: Path) -> None
     """A worker killed with SIGKILL (as the out-of-memory killer would) leaves the sites of its
     jobs without a plan that round; the solve goes on with a new pool and ends with a plan
     that checks clean."""
-    run = Running("shangzhuang", "--strategy", "decompose", "--time-limit", "15", "--workers", "2",
+    problem = long_district(tmp_path)
+    run = Running(problem, "--strategy", "decompose", "--time-limit", "15", "--workers", "2",
                   "--out", str(tmp_path / "plan.json"), "--quiet", cwd=tmp_path)
     run.wait_for("sites chosen at")
     deadline = time.monotonic() + 30
@@ -212,4 +233,4 @@ def test_a_pool_worker_killed_mid_job_loses_nothing_else(tmp_path: Path) -> None
     assert code == 0, log
     assert "Traceback" not in log, log
     assert "worker died" in log, log
-    assert check("shangzhuang", tmp_path / "plan.json", tmp_path).returncode == 0
+    assert check(problem, tmp_path / "plan.json", tmp_path).returncode == 0
