@@ -8,12 +8,20 @@ from hypothesis import HealthCheck, given, settings
 from test_properties import problems
 
 from dutyplan.checker import check
-from dutyplan.compile import build_index, person_capacity, site_demand, site_options, site_problem
+from dutyplan.decompose import choose_sites
+from dutyplan.compile import (
+    build_index,
+    person_capacity,
+    role_demand,
+    site_demand,
+    site_options,
+    site_problem,
+)
 from dutyplan.solver.bounds import relaxation_bounds
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solve import solve
-from dutyplan.synth import generate
+from dutyplan.synth import city, generate
 
 from _helpers import assert_agrees, make_problem
 
@@ -149,6 +157,42 @@ def test_site_choice_without_a_solver_answer_sends_people_to_the_nearest_needed_
     for k in range(ix.n_sites):
         if sent[k] < demand[k]:
             assert not any(options[p, k] and caps[p] > 0 for p in idle)
+
+
+# --------------------------------------------------------------------------- the role rule
+
+
+def _holder_capacity(problem: Problem, caps: np.ndarray, site_of: np.ndarray, k: int, role: str) -> int:
+    return sum(int(caps[p]) for p in np.flatnonzero(site_of == k) if role in problem.people[p].roles)
+
+
+def test_site_choice_sends_each_site_the_role_holders_its_hard_rule_needs() -> None:
+    # the Beijing rule round the clock at 3 communities; choosing by cover and km alone sent
+    # one community holders of a role able to do 9 duties fewer than the rule asks there
+    problem = city(48, 3, 7, seed=1, roles=True)
+    ix = build_index(problem)
+    caps = person_capacity(ix)
+    needs = role_demand(ix)
+    assert len(needs) == 3 * 3  # every role at every community
+    site_of, info = choose_sites(ix, 10.0, 1, 0)
+    assert info["site_choice_status"] in ("OPTIMAL", "FEASIBLE")
+    for (k, role), need in needs.items():
+        assert _holder_capacity(problem, caps, site_of, k, role) >= need, (k, role)
+
+
+def test_role_demand_is_met_by_every_plan_that_keeps_the_rule() -> None:
+    # a lower bound on the duties the holders do at each site: never above what a plan
+    # that keeps the hard rule has them do
+    problem = city(32, 2, 7, seed=0, roles=True)
+    plan = solve(problem, time_limit=6, workers=1, seed=0, strategy="single", progress=False)
+    assert check(problem, plan).ok and plan.result.objective is not None
+    roles_of = {person.id: person.roles for person in problem.people}
+    sites = [site.id for site in problem.sites]
+    needs = role_demand(build_index(problem))
+    assert needs
+    for (k, role), need in needs.items():
+        done = sum(1 for a in plan.assignments if a.site == sites[k] and role in roles_of[a.person])
+        assert done >= need, (sites[k], role, done, need)
 
 
 # --------------------------------------------------------------------------- people with no duty

@@ -6,6 +6,7 @@ from dutyplan.compile.capacity import (
     capacity_bound,
     demand_by_site,
     person_capacity,
+    role_demand,
     site_demand,
     site_demand_by_date,
     site_options,
@@ -15,6 +16,6 @@ from dutyplan.compile.subproblems import person_problem, site_problem
 
 __all__ = [
     "GateClass", "Index", "availability", "build_index", "capacity_bound", "demand_by_site",
-    "person_capacity", "person_problem", "site_demand", "site_demand_by_date", "site_options",
+    "person_capacity", "person_problem", "role_demand", "site_demand", "site_demand_by_date", "site_options",
     "site_problem",
 ]

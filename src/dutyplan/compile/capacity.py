@@ -13,8 +13,8 @@ from dutyplan.compile.index import GateClass, Index
 from dutyplan.problem import WEEKDAYS, DemandTable, Problem, Rules
 
 __all__ = [
-    "capacity_bound", "demand_by_site", "person_capacity", "site_demand", "site_demand_by_date",
-    "site_options",
+    "capacity_bound", "demand_by_site", "person_capacity", "role_demand", "site_demand",
+    "site_demand_by_date", "site_options",
 ]
 
 
@@ -82,6 +82,43 @@ def demand_by_site(classes: list[GateClass], n_sites: int) -> tuple[np.ndarray, 
             )
     cheapest[cheapest == np.iinfo(np.int64).max] = 0
     return demand, cheapest
+
+
+def role_demand(ix: Index) -> dict[tuple[int, str], int]:
+    """Duties the hard role requirements ask of each site's role holders, by (site, role):
+    the count times the site's open minutes (the union of its needed shifts, day by day)
+    over the longest shift, rounded up. No roster of the site keeps the rule with holders
+    whose capacities (:func:`person_capacity`) sum to less."""
+    problem = ix.problem
+    starts = np.array([s.start_minute for s in problem.shift_types], dtype=np.int64)
+    longest = int(ix.shift_minutes.max()) if ix.n_shifts else 1
+    out: dict[tuple[int, str], int] = {}
+    minutes_of: dict[int, int] = {}
+    for requirement in problem.rules.roles:
+        if requirement.weight is not None:
+            continue
+        for k, site in enumerate(problem.sites):
+            if requirement.sites is not None and site.id not in requirement.sites:
+                continue
+            if k not in minutes_of:
+                minutes_of[k] = _open_minutes(ix.site_open(k)[1], starts, ix.shift_minutes)
+            if minutes_of[k]:
+                need = -(-requirement.count * minutes_of[k] // longest)
+                out[(k, requirement.role)] = max(out.get((k, requirement.role), 0), need)
+    return out
+
+
+def _open_minutes(needed: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> int:
+    """Minutes covered by the union of the needed shifts, summed over days ([D, S] mask)."""
+    minutes = 0
+    for row in needed:
+        end = -1
+        for a, b in sorted((int(starts[s]), int(starts[s] + lengths[s])) for s in np.flatnonzero(row)):
+            a = max(a, end)
+            if b > a:
+                minutes += b - a
+                end = b
+    return minutes
 
 
 def site_options(ix: Index) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan.budget import Budget, run
-from dutyplan.compile import Index, person_capacity, site_demand
+from dutyplan.compile import Index, person_capacity, role_demand, site_demand
 from dutyplan.solver.bounds import MAX_HEADROOM, SiteChoice, hint_from_lp
 
 logger = logging.getLogger("dutyplan")
@@ -39,6 +39,41 @@ def nearest_sites(ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.nda
             site_of[p] = k
             left[k] -= int(caps[p])
     return site_of
+
+
+def role_terms(ix: Index, sc: SiteChoice, caps: np.ndarray, miss: np.ndarray, spare_cost: int) -> list:
+    """The hard role requirements in the site choice: the holders of each required role sent
+    to a site bring at least the duties the rule asks there (:func:`role_demand`), and some
+    headroom for the rest rules where the role's holders allow it. A site short of holders
+    gets no roster that keeps the rule, so a duty short costs twice a miss there (``miss[k]``);
+    a duty short of the headroom costs ``spare_cost``, as the site's own headroom does.
+    Returns the cost terms."""
+    needs = role_demand(ix)
+    if not needs:
+        return []
+    people = ix.problem.people
+    model, pairs = sc.model, sc.pairs
+    holders: dict[str, set[int]] = {}
+    for _, role in needs:
+        holders.setdefault(role, {p for p, person in enumerate(people) if role in person.roles})
+    terms: list = []
+    for role, members in holders.items():
+        wanted = sum(need for (_, r), need in needs.items() if r == role)
+        room = min(MAX_HEADROOM, 0.95 * sum(int(caps[p]) for p in members) / max(1, wanted))
+        for (k, r), need in needs.items():
+            if r != role:
+                continue
+            brought = sum(int(caps[pairs[i, 0]]) * sc.y[i] for i in sc.by_site.get(k, [])
+                          if pairs[i, 0] in members)
+            short = model.new_int_var(0, need, "")
+            model.add(brought + short >= need)
+            terms.append(2 * int(miss[k]) * short)
+            if room > 1:
+                target = int(np.ceil(room * need))
+                spare = model.new_int_var(0, target, "")
+                model.add(brought + spare >= target)
+                terms.append(spare_cost * spare)
+    return terms
 
 
 def choose_sites(
@@ -69,6 +104,7 @@ def choose_sites(
     big = int(km.max(initial=0)) * int(caps.max(initial=1)) + 1
     objective = [big * int(max(1, cheapest[k])) * u[k] for k in range(ix.n_sites)]
     objective += [big * short for short in slack_terms]
+    objective += role_terms(ix, sc, caps, big * np.maximum(1, cheapest), big)
     objective += [int(km[p, k]) * z[i] for i, (p, k) in enumerate(pairs.tolist())]
     unit_weight = ix.problem.rules.unit_sites_weight
     if unit_weight:

@@ -33,6 +33,11 @@ def missing(plan: Plan) -> int:
     return sum(u.missing for u in plan.uncovered)
 
 
+def cover_proven(plan: Plan) -> bool:
+    """The plan's cover is proven the best its people allow."""
+    return any(level.name == "cover" and level.optimal for level in plan.result.levels)
+
+
 def repair(runner: SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np.ndarray,
             demand: np.ndarray, roles: RoleNeeds, view: Any = None) -> int:
     """Sites left short, and sites whose hard rules admit no roster with their people, take
@@ -56,6 +61,7 @@ def repair(runner: SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np
     person_index = {p.id: i for i, p in enumerate(problem.people)}
     rounds = 0
     tries: dict[int, int] = defaultdict(int)  # repair rounds each site had
+    retried: set[tuple[int, int]] = set()  # (site, its people) searched once more
     while runner.budget.left() > 2.0:
         unplanned = [k for k in runner.needed_sites() if k not in runner.plans and k not in runner.infeasible]
         if unplanned:  # no plan in their time: once more, with more time
@@ -63,6 +69,14 @@ def repair(runner: SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np
                 break
             continue
         wants = {k: missing(plan) for k, plan in runner.plans.items() if missing(plan) > 0}
+        # short for want of search, not of people: once more from its plan, with more time,
+        # before people move (a move changes the site's problem and starts its search anew)
+        again = [k for k in wants if not cover_proven(runner.plans[k])
+                 and (k, hash(tuple(runner.member_ids(k)))) not in retried]
+        if again:
+            retried.update((k, hash(tuple(runner.member_ids(k)))) for k in again)
+            runner.run(runner.shares(again, timing.SPLITS.repair_round_share), hints=True)
+            continue
         for k in range(len(problem.sites)):  # sites with demand and nobody at all
             if k not in runner.plans and k not in runner.infeasible and demand[k] > 0 and (reach.get(k) or view is not None):
                 wants[k] = int(demand[k])

@@ -90,6 +90,7 @@ def _fill(
     night_on = np.zeros((n_people, n_days), dtype=bool)
     last_end = np.full(n_people, -(10**9), dtype=np.int64)
     count = np.zeros(n_people, dtype=np.int64)
+    yesterday = np.full((n_people, n_days + 1), -1, dtype=np.int64)  # [p, d + 1]: shift on day d
     km = ix.km[:, 0]
     has_role = {role: np.array([role in p.roles for p in problem.people], dtype=bool) for role in set(roles_needed)}
 
@@ -121,13 +122,22 @@ def _fill(
         night_on[p, d] |= bool(ix.shift_night[s])
         last_end[p] = max(last_end[p], ix.end[d, s])
         count[p] += 1
+        yesterday[p, d + 1] = s
 
-    def best(candidates: np.ndarray) -> int | None:
+    def best(candidates: np.ndarray, keep_on: tuple[int, int] | None = None) -> int | None:
+        """The person to take among ``candidates``. ``keep_on=(d, s)``: a role holder for
+        shift s on day d, the one who had the same shift the day before first (a run of one
+        shift type leaves the rest rules room for the holders of the next shifts; the
+        least-worked holder first breaks the runs, and round the clock a night soon finds
+        every holder resting)."""
         people = np.flatnonzero(candidates)
         if not len(people):
             return None
         first, second = (km, count) if nearest_first else (count, km)
-        order = np.lexsort((people, second[people], first[people]))
+        keys = [people, second[people], first[people]]
+        if keep_on is not None:
+            keys.append(yesterday[people, keep_on[0]] != keep_on[1])
+        order = np.lexsort(tuple(keys))
         return int(people[order[0]])
 
     empty = 0
@@ -153,7 +163,7 @@ def _fill(
             if any(has_role[role][p] for p, _, _ in chosen):
                 continue
             for i, (c, g) in enumerate(free):
-                p = best(allowed & has_role[role] & ix.eligible[:, c, d, s])
+                p = best(allowed & has_role[role] & ix.eligible[:, c, d, s], keep_on=(d, s))
                 if p is not None:
                     chosen.append((p, c, g))
                     take(p, d, s)
