@@ -113,10 +113,12 @@ class TimeSplits:
     # improves it: measured on 80 random sites of a 74,000-person city (4-18 people), 0.05 s
     # each gave full cover at all 80 in 0.10 s a job (0.15 s: the same cover in 0.15 s a job)
     site_least_seconds: float = 0.05
-    # the bound after polishing a merged plan on the whole model. Not measured yet (set by
-    # judgement).
-    polish_bound_share: float = 0.05
-    polish_bound_most: float = 5.0
+    # the bound after polishing a merged plan on the whole model: relaxations, then the
+    # aggregate master level by level (dutyplan.solver.proofs.master_bounds). Set by judgement
+    # from one measurement: on the synthetic 100-person district the master's fairness bound
+    # (6,720 where it had been 0) takes 2-4 s on 2 workers, and 3 s (0.05 of 60 s) left it none.
+    polish_bound_share: float = 0.1
+    polish_bound_most: float = 10.0
     # explaining why a site has no roster: this share of what is left, at most 10 s. Not measured
     # yet (set by judgement).
     explain_share: float = 0.5

@@ -17,6 +17,7 @@ from dutyplan.problem import LEVELS, Problem
 from dutyplan.solve import solve
 from dutyplan.solver.aggregate import LEVELS as MASTER_LEVELS
 from dutyplan.solver.aggregate import Aggregate
+from dutyplan.solver.proofs import master_bounds
 
 
 @settings(max_examples=30, **SETTINGS)
@@ -72,3 +73,25 @@ def test_the_village_is_proven_optimal() -> None:
     assert levels == {"cover": 0, "rules": 0, "preferences": 0, "commute": 6220, "fairness": 6960}
     assert plan.result.stop_reason == "proven"
     assert_agrees(problem, plan)
+
+
+def test_master_bounds_of_a_village_plan_hold_and_rise() -> None:
+    """A plan of the village with its bounds wiped: the master raises commute and fairness
+    from 0, never above the optimum an independent model proved (commute 6,220, fairness
+    6,960 with commute at 6,220: with earlier levels held no lower, the least fairness is no
+    higher), nor above the plan's own values."""
+    problem = load_example("shangzhuang")
+    plan = solve(problem, time_limit=3, workers=1, seed=0, deterministic=True, progress=False)
+    assert plan.result.levels[0].name == "cover" and plan.result.levels[0].value == 0
+    wiped = plan.with_result(
+        levels=[lv.model_copy(update={"bound": 0, "optimal": lv.value == 0}) for lv in plan.result.levels],
+        best_bound=0, status="feasible",
+    )
+    raised = master_bounds(wiped, build_index(problem), Budget(20.0, deterministic=True), 1, 0)
+    bounds = {lv.name: lv.bound for lv in raised.result.levels}
+    values = {lv.name: lv.value for lv in raised.result.levels}
+    assert 0 < bounds["commute"] <= 6220
+    assert bounds["fairness"] <= 6960
+    assert all(bounds[name] <= values[name] for name in bounds)
+    assert raised.result.best_bound == sum(lv.weight * lv.bound for lv in raised.result.levels)
+    assert raised.result.best_bound <= raised.result.objective

@@ -30,6 +30,7 @@ from dutyplan.model import (
 from dutyplan.plan import LevelResult, Plan, Result
 from dutyplan.problem import LEVELS, Problem
 from dutyplan.solver.bounds import improve_bounds
+from dutyplan.solver.proofs import master_bounds
 from dutyplan.solver.stages import evaluate_levels, solution_from_assignments, solve_model
 
 logger = logging.getLogger("dutyplan")
@@ -79,7 +80,9 @@ def polish(problem, site_of, assignments, index, budget, workers, seed, log, par
     plan = solve_model(dm, budget.part(max(0.0, budget.left() - bound_time)), workers, seed, log, params,
                        initial=start, started=budget.started)
     if plan.result.objective is not None:
-        plan = improve_bounds(plan, index, budget.part(), workers, restricted=True)
+        # half the time for the relaxations, the rest (and what they leave) for the master
+        plan = improve_bounds(plan, index, budget.part(budget.left() / 2), workers, restricted=True)
+        plan = master_bounds(plan, index, budget.part(), workers, seed)
     return plan.with_result(build_seconds=round(dm.build_seconds, 4),
                             solve_seconds=round(budget.elapsed() - dm.build_seconds, 4))
 

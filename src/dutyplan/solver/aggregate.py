@@ -146,7 +146,8 @@ class Aggregate:
     ) -> Master | None:
         """The master's bound on ``level`` with the earlier levels ``held`` at most at their
         values (cover must be held at 0). None when it proves nothing: no time, or the held
-        values admit no master solution (then the caller's own bound stands). ``floor``: a
+        values admit no master solution (then the caller's own bound stands); a bound with no
+        choice when the search found no master solution in time. ``floor``: a
         bound known already (the search stops when it reaches it); ``gap``: a relative gap to
         stop at; ``headroom``: the people posted at each site can carry this much more than it
         needs (a choice for a first plan, not a bound: with headroom above 1 the master is no
@@ -182,6 +183,9 @@ class Aggregate:
         solver = budget.solver(None, workers, seed, params)
         solver.parameters.relative_gap_limit = gap
         status = run(solver, built.model, budget)
+        if status == cp_model.UNKNOWN and headroom <= 1 and np.isfinite(solver.best_objective_bound):
+            # no master solution in the time, but its bound holds (at least ``floor``)
+            return Master(bound=max(0, floor, int(np.ceil(solver.best_objective_bound - 1e-6))))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         bound = max(0, int(np.ceil(solver.best_objective_bound - 1e-6)))

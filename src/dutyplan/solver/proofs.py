@@ -18,15 +18,17 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan.budget import Budget, run
+from dutyplan.compile import Index
 from dutyplan.compile.subproblems import site_problem
 from dutyplan.model import DutyModel
-from dutyplan.solver.aggregate import Aggregate, Master
+from dutyplan.plan import Plan
+from dutyplan.solver.aggregate import LEVELS, Aggregate, Master
 from dutyplan.solver.bounds import relaxation_bounds
 from dutyplan.solver.greedy import greedy_roster
 
 logger = logging.getLogger("dutyplan")
 
-__all__ = ["MOST_POSTINGS", "choice_of", "fixed_choice", "greedy_hint", "prove_level"]
+__all__ = ["MOST_POSTINGS", "choice_of", "fixed_choice", "greedy_hint", "master_bounds", "prove_level"]
 
 #: of a proof's time, what the master gets each round (its plan gets the rest). Not measured
 #: yet (set by judgement).
@@ -59,6 +61,9 @@ COVER_HEADROOM = 1.15
 #: is soft rules the master cannot count, and a 60-person district's 3 s limit was once
 #: overrun by 1.5 s with them). Set by judgement.
 MOST_POSTINGS = 8000
+# master_bounds stops a level's master within this relative gap of its own best (the bound
+# is what it is then; the time goes to the next level). Set by judgement.
+BOUND_GAP = 0.01
 
 
 def prove_level(
@@ -213,3 +218,49 @@ def fixed_choice(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return np.array(solver.response_proto.solution, dtype=np.int64), status, int(round(solver.objective_value))
     return None, status, None
+
+
+def master_bounds(plan: Plan, ix: Index, budget: Budget, workers: int, seed: int) -> Plan:
+    """The plan with the bounds of its unproven levels raised by the aggregate master of the
+    whole problem (``ix``), each with the earlier levels held at the plan's values, as every
+    level bound of a lexicographic plan is; cover must be 0 (the master holds it so). The
+    time left is shared out among the levels in order. Unchanged when the master does not
+    apply (one site, too many counts, a weighted objective) or proves nothing in time."""
+    result = plan.result
+    levels = result.levels
+    if result.objective is None or result.mode.startswith("weighted"):
+        return plan
+    if not levels or levels[0].name != "cover" or levels[0].value != 0:
+        return plan
+    todo = [lv.name for lv in levels if lv.name in LEVELS and lv.name != "cover" and not lv.optimal]
+    if not todo or budget.left() < 0.2:
+        return plan
+    agg = Aggregate.of(ix)
+    if agg is None:
+        return plan
+    # the plan's own sites: a master solution to start from
+    person = {p.id: i for i, p in enumerate(ix.problem.people)}
+    site = {s.id: k for k, s in enumerate(ix.problem.sites)}
+    choice = np.zeros((ix.n_people, ix.n_sites), dtype=bool)
+    for a in plan.assignments:
+        choice[person[a.person], site[a.site]] = True
+    held: dict[str, int] = {}
+    raised = []
+    for lv in levels:
+        if lv.name in todo and budget.left() > 0.1:
+            share = budget.left() / (len(todo) - todo.index(lv.name))
+            master = agg.solve(lv.name, held, budget.part(share), workers, seed, choice,
+                               floor=lv.bound or 0, gap=BOUND_GAP)
+            _log_master(f"{lv.name} bound", master, budget)
+            if master is not None and master.bound > (lv.bound or 0):
+                bound = min(lv.value, master.bound)
+                lv = lv.model_copy(update={"bound": bound, "optimal": lv.value <= bound})
+        raised.append(lv)
+        held[lv.name] = lv.value
+    if all(a.bound == b.bound for a, b in zip(raised, levels)):
+        return plan
+    proven = all(lv.optimal for lv in raised)
+    best_bound = result.objective if proven else sum(lv.weight * (lv.bound or 0) for lv in raised)
+    gap = round((result.objective - best_bound) / max(1, abs(result.objective)), 6)
+    return plan.with_result(levels=raised, best_bound=best_bound, gap=gap,
+                            status="optimal" if proven else result.status)

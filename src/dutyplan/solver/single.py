@@ -27,6 +27,7 @@ from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solver import start
 from dutyplan.solver.bounds import improve_bounds
+from dutyplan.solver.proofs import master_bounds
 from dutyplan.solver.stages import LIGHT_PRESOLVE_ABOVE, solution_from_assignments, solve_model
 
 logger = logging.getLogger("dutyplan")
@@ -95,7 +96,9 @@ def solve_single(
     stages = budget.part(max(0.05, budget.left() - bound_time))
     plan = solve_model(dm, stages, workers, seed, log, params, initial, stage_share, started=started)
     if bound_time:
-        plan = improve_bounds(plan, index, budget.part(), workers)
+        # half the time for the relaxations, the rest (and what they leave) for the master
+        plan = improve_bounds(plan, index, budget.part(budget.left() / 2), workers)
+        plan = master_bounds(plan, index, budget.part(), workers, seed)
     # everything after the build: first plans, stages, bounds
     return plan.with_result(solve_seconds=round(time.perf_counter() - started - dm.build_seconds, 4))
 
