@@ -80,8 +80,8 @@ def polish(problem, site_of, assignments, index, budget, workers, seed, log, par
     plan = solve_model(dm, budget.part(max(0.0, budget.left() - bound_time)), workers, seed, log, params,
                        initial=start, started=budget.started)
     if plan.result.objective is not None:
-        # half the time for the relaxations, the rest (and what they leave) for the master
-        plan = improve_bounds(plan, index, budget.part(budget.left() / 2), workers, restricted=True)
+        # a third of the time for the relaxations, the rest (and what they leave) for the master
+        plan = improve_bounds(plan, index, budget.part(budget.left() / 3), workers, restricted=True)
         plan = master_bounds(plan, index, budget.part(), workers, seed)
     return plan.with_result(build_seconds=round(dm.build_seconds, 4),
                             solve_seconds=round(budget.elapsed() - dm.build_seconds, 4))

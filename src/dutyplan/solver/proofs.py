@@ -225,7 +225,8 @@ def master_bounds(plan: Plan, ix: Index, budget: Budget, workers: int, seed: int
     whole problem (``ix``), each with the earlier levels held at the plan's values, as every
     level bound of a lexicographic plan is; cover must be 0 (the master holds it so). The
     time left is shared out among the levels in order. Unchanged when the master does not
-    apply (one site, too many counts, a weighted objective) or proves nothing in time."""
+    apply (one site, too many counts, a weighted objective) or proves nothing in time. Each
+    level gets time in proportion to its open gap (value less bound, weighted)."""
     result = plan.result
     levels = result.levels
     if result.objective is None or result.mode.startswith("weighted"):
@@ -246,9 +247,11 @@ def master_bounds(plan: Plan, ix: Index, budget: Budget, workers: int, seed: int
         choice[person[a.person], site[a.site]] = True
     held: dict[str, int] = {}
     raised = []
+    # each level's time in proportion to what is open on it (value less bound, weighted)
+    open_on = {lv.name: max(1, lv.weight * (lv.value - (lv.bound or 0))) for lv in levels if lv.name in todo}
     for lv in levels:
         if lv.name in todo and budget.left() > 0.1:
-            share = budget.left() / (len(todo) - todo.index(lv.name))
+            share = budget.left() * open_on[lv.name] / sum(open_on[name] for name in todo[todo.index(lv.name):])
             master = agg.solve(lv.name, held, budget.part(share), workers, seed, choice,
                                floor=lv.bound or 0, gap=BOUND_GAP)
             _log_master(f"{lv.name} bound", master, budget)

@@ -96,8 +96,8 @@ def solve_single(
     stages = budget.part(max(0.05, budget.left() - bound_time))
     plan = solve_model(dm, stages, workers, seed, log, params, initial, stage_share, started=started)
     if bound_time:
-        # half the time for the relaxations, the rest (and what they leave) for the master
-        plan = improve_bounds(plan, index, budget.part(budget.left() / 2), workers)
+        # a third of the time for the relaxations, the rest (and what they leave) for the master
+        plan = improve_bounds(plan, index, budget.part(budget.left() / 3), workers)
         plan = master_bounds(plan, index, budget.part(), workers, seed)
     # everything after the build: first plans, stages, bounds
     return plan.with_result(solve_seconds=round(time.perf_counter() - started - dm.build_seconds, 4))
