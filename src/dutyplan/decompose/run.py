@@ -102,8 +102,9 @@ def solve_decomposed(
 
     # time kept for the end: merging, evaluating, bounds (measured shares, see benchmarks),
     # and at least what the plan's figures take to build (one per gate-shift needing people)
-    if index is not None:
-        reserve = min(splits.end_share * budget.seconds, splits.end_most)
+    if index is not None:  # and the polish's bounds, which come last
+        reserve = min(splits.end_share * budget.seconds, splits.end_most) + min(
+            splits.polish_bound_share * budget.seconds, splits.polish_bound_most)
     else:
         reserve = min(splits.city_end_share * budget.seconds, splits.city_end_most)
     gate_shifts = sum(int((c.open & (c.need > 0)).sum()) * c.size for c in (index or view).classes)
