@@ -53,6 +53,7 @@ SCENARIO_OF: dict[str, str | None] = {
     "person_start_share": "curtois", "person_start_most_share": "curtois",
     "person_start_model_seconds": "curtois", "start_completion_share": "curtois",
     "lns_share": "curtois", "lns_least_seconds": "curtois", "lns_sub_seconds": "curtois",
+    "lns_least_seconds_one_worker": None,  # measured with benchmarks/quality.py on Yuncheng
     "completion_seconds": "village",
     "site_choice_share": "district", "site_choice_most": "district", "end_share": "district",
     "end_most": "district", "city_end_share": None, "city_end_most": None,

@@ -73,6 +73,11 @@ class TimeSplits:
     cover_proof_share: float = 0.6
     # stages with less time leave it all to CP-SAT. Not measured yet (set by judgement).
     lns_least_seconds: float = 4.0
+    # on one worker (no neighbourhood search of CP-SAT's own) ours runs above 8,000 postings
+    # in stages of at least this long. Measured on Yuncheng (12,795 postings, 10 s, seeds 0-2):
+    # objective 13,650-17,667 against 20,199-22,026 without it; on 2 workers it did worse
+    # (13,626-13,957 against 11,582-12,232), so there it stays above 20,000 postings and 4 s.
+    lns_least_seconds_one_worker: float = 1.0
     # one neighbourhood's search: many short ones beat few long ones (Instance20: sub-problems
     # of 6 s each improved every time, so more of them gain more)
     lns_sub_seconds: float = 2.0

@@ -58,14 +58,17 @@ def test_improve_never_worsens_and_keeps_every_rule(district) -> None:
     assert_agrees(district, plan)
 
 
-def test_solve_with_the_neighbourhood_search_gives_checked_plans(district, monkeypatch, caplog) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_solve_with_the_neighbourhood_search_gives_checked_plans(district, monkeypatch, caplog, workers) -> None:
+    # one worker searches neighbourhoods from the light-presolve size, two from LNS_ABOVE
     module = sys.modules["dutyplan.solver.stages"]
-    monkeypatch.setattr(module, "LNS_ABOVE", 10)
+    monkeypatch.setattr(module, "LNS_ABOVE" if workers == 2 else "LIGHT_PRESOLVE_ABOVE", 10)
     # without the aggregate master's proofs, which settle this district before any search
     monkeypatch.setattr(timing, "SPLITS", dataclasses.replace(
-        timing.SPLITS, lns_least_seconds=0.5, proof_share=0.0, cover_proof_share=0.0))
+        timing.SPLITS, lns_least_seconds=0.5, lns_least_seconds_one_worker=0.5, proof_share=0.0,
+        cover_proof_share=0.0))
     with caplog.at_level("INFO", logger="dutyplan"):
-        plan = solve(district, time_limit=8, workers=1, seed=0)
+        plan = solve(district, time_limit=8, workers=workers, seed=0)
     assert "neighbourhood search" in caplog.text
     assert plan.result.objective is not None
     assert_agrees(district, plan)

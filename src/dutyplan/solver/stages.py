@@ -184,9 +184,13 @@ def solve_model(
         share = budget.left() * shares[name] / max(1, later)  # less what the proof used
         # large rosters: CP-SAT's own search first (plan and bound), then our neighbourhood
         # search for the rest of the stage's share (see dutyplan.solver.lns)
+        # (one worker has no neighbourhood search of CP-SAT's own: ours from a smaller size)
+        lns_from, lns_least = (
+            (LIGHT_PRESOLVE_ABOVE, timing.SPLITS.lns_least_seconds_one_worker) if workers == 1
+            else (LNS_ABOVE, timing.SPLITS.lns_least_seconds)
+        )
         lns_seconds = (
-            timing.SPLITS.lns_share * share
-            if len(dm.x_vars) >= LNS_ABOVE and share >= timing.SPLITS.lns_least_seconds else 0.0
+            timing.SPLITS.lns_share * share if len(dm.x_vars) >= lns_from and share >= lns_least else 0.0
         )
         charged, began = budget.charged, time.perf_counter()
         status, response, callback = run_stage(
@@ -339,6 +343,10 @@ def stage_params(
         # without probing (search starts at 0.5 s)
         params.setdefault("max_presolve_iterations", 1)
         params.setdefault("cp_model_probing_level", 0)
+        # and keeps the plan in hand a solution: seen on Yuncheng (12,795 postings, 1 worker),
+        # the light presolve made the complete, feasible hint of the preferences stage
+        # infeasible, and the stage and the two after it found no plan in 6 s
+        params.setdefault("keep_all_feasible_solutions_in_presolve", True)
     return params
 
 
