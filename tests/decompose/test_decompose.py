@@ -180,6 +180,26 @@ def test_site_choice_sends_each_site_the_role_holders_its_hard_rule_needs() -> N
         assert _holder_capacity(problem, caps, site_of, k, role) >= need, (k, role)
 
 
+def test_nearest_sites_fallback_sends_role_holders_where_the_rule_needs_them(monkeypatch) -> None:
+    # when CP-SAT gives no site choice in time (here: never), the greedy fallback sends the
+    # holders of each required role first; by km alone it left one role short at a community
+    from ortools.sat.python import cp_model
+
+    class NoAnswer(cp_model.CpSolver):
+        def solve(self, model, *args, **kwargs):
+            super().solve(cp_model.CpModel())
+            return cp_model.UNKNOWN
+
+    problem = city(48, 3, 7, seed=1, roles=True)
+    ix = build_index(problem)
+    caps = person_capacity(ix)
+    monkeypatch.setattr(cp_model, "CpSolver", NoAnswer)
+    site_of, info = choose_sites(ix, 1.0, 1, 0)
+    assert info["site_choice_status"] == "nearest"
+    for (k, role), need in role_demand(ix).items():
+        assert _holder_capacity(problem, caps, site_of, k, role) >= need, (k, role)
+
+
 def test_role_demand_is_met_by_every_plan_that_keeps_the_rule() -> None:
     # a lower bound on the duties the holders do at each site: never above what a plan
     # that keeps the hard rule has them do

@@ -24,15 +24,35 @@ logger = logging.getLogger("dutyplan")
 __all__ = ["choose_sites", "nearest_sites"]
 
 
-def nearest_sites(ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.ndarray) -> np.ndarray:
+def nearest_sites(
+    ix: Index, pairs: np.ndarray, caps: np.ndarray, demand: np.ndarray,
+    roles: dict[tuple[int, str], int] | None = None,
+) -> np.ndarray:
     """Greedy site choice: people with the fewest admissible sites first, each to the nearest
-    of them whose demand is not yet met by the capacity already sent (-1: none needed)."""
+    of them whose demand is not yet met by the capacity already sent (-1: none needed).
+    ``roles``: duties each site wants of each role's holders (:func:`role_demand`); holders
+    go first, each to the nearest site still short of one of their roles."""
     site_of = np.full(ix.n_people, -1, dtype=np.int64)
     left = demand.astype(np.int64).copy()
     options: dict[int, list[int]] = {}
     for p, k in pairs.tolist():
         options.setdefault(p, []).append(k)
-    for p in sorted(options, key=lambda p: len(options[p])):
+    order = sorted(options, key=lambda p: len(options[p]))
+    role_left = dict(roles or {})
+    if role_left:
+        people = ix.problem.people
+        for p in order:
+            short = [k for k in options[p] if any(role_left.get((k, r), 0) > 0 for r in people[p].roles)]
+            if short:
+                k = min(short, key=lambda k: ix.km[p, k])
+                site_of[p] = k
+                left[k] -= int(caps[p])
+                for r in people[p].roles:
+                    if (k, r) in role_left:
+                        role_left[(k, r)] -= int(caps[p])
+    for p in order:
+        if site_of[p] >= 0:
+            continue
         open_sites = [k for k in options[p] if left[k] > 0]
         if open_sites:
             k = min(open_sites, key=lambda k: ix.km[p, k])
@@ -129,7 +149,7 @@ def choose_sites(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # no assignment within the time (a loaded machine, a short limit): nearest sites
         logger.info("site choice: no assignment in %.1fs, nearest sites instead", solver.wall_time)
-        site_of = nearest_sites(ix, pairs, caps, demand)
+        site_of = nearest_sites(ix, pairs, caps, demand, role_demand(ix))
         info = {"site_choice_seconds": solver.wall_time, "site_choice_status": "nearest", "headroom": headroom}
         return site_of, info
     site_of = np.full(ix.n_people, -1, dtype=np.int64)

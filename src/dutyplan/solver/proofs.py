@@ -223,10 +223,10 @@ def fixed_choice(
 def master_bounds(plan: Plan, ix: Index, budget: Budget, workers: int, seed: int) -> Plan:
     """The plan with the bounds of its unproven levels raised by the aggregate master of the
     whole problem (``ix``), each with the earlier levels held at the plan's values, as every
-    level bound of a lexicographic plan is; cover must be 0 (the master holds it so). The
-    time left is shared out among the levels in order. Unchanged when the master does not
-    apply (one site, too many counts, a weighted objective) or proves nothing in time. Each
-    level gets time in proportion to its open gap (value less bound, weighted)."""
+    level bound of a lexicographic plan is; cover must be 0 (the master holds it so). Each
+    level gets a share of the time in proportion to its open gap (value less bound,
+    weighted). Unchanged when the master does not apply (one site, too many counts, a
+    weighted objective) or proves nothing in time."""
     result = plan.result
     levels = result.levels
     if result.objective is None or result.mode.startswith("weighted"):
