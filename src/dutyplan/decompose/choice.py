@@ -61,38 +61,44 @@ def nearest_sites(
     return site_of
 
 
+def role_targets(ix: Index, caps: np.ndarray) -> dict[tuple[int, str], int]:
+    """The role duties each site should get holders for: :func:`role_demand` with headroom
+    for the rest rules where the role's holders allow (as the headroom of ``choose_sites``)."""
+    needs = role_demand(ix)
+    people = ix.problem.people
+    out = {}
+    for role in {r for _, r in needs}:
+        capacity = sum(int(caps[p]) for p, person in enumerate(people) if role in person.roles)
+        wanted = sum(need for (_, r), need in needs.items() if r == role)
+        room = max(1.0, min(MAX_HEADROOM, 0.95 * capacity / max(1, wanted)))
+        out.update({(k, r): int(np.ceil(room * need)) for (k, r), need in needs.items() if r == role})
+    return out
+
+
 def role_terms(ix: Index, sc: SiteChoice, caps: np.ndarray, miss: np.ndarray, spare_cost: int) -> list:
     """The hard role requirements in the site choice: the holders of each required role sent
-    to a site bring at least the duties the rule asks there (:func:`role_demand`), and some
-    headroom for the rest rules where the role's holders allow it. A site short of holders
-    gets no roster that keeps the rule, so a duty short costs twice a miss there (``miss[k]``);
-    a duty short of the headroom costs ``spare_cost``, as the site's own headroom does.
-    Returns the cost terms."""
+    to a site bring at least the duties the rule asks there (:func:`role_demand`), and the
+    headroom of :func:`role_targets` where they can. A site short of holders gets no roster
+    that keeps the rule, so a duty short costs twice a miss there (``miss[k]``); a duty short
+    of the headroom costs ``spare_cost``, as the site's own headroom does. Returns the cost
+    terms."""
     needs = role_demand(ix)
     if not needs:
         return []
+    targets = role_targets(ix, caps)
     people = ix.problem.people
     model, pairs = sc.model, sc.pairs
-    holders: dict[str, set[int]] = {}
-    for _, role in needs:
-        holders.setdefault(role, {p for p, person in enumerate(people) if role in person.roles})
     terms: list = []
-    for role, members in holders.items():
-        wanted = sum(need for (_, r), need in needs.items() if r == role)
-        room = min(MAX_HEADROOM, 0.95 * sum(int(caps[p]) for p in members) / max(1, wanted))
-        for (k, r), need in needs.items():
-            if r != role:
-                continue
-            brought = sum(int(caps[pairs[i, 0]]) * sc.y[i] for i in sc.by_site.get(k, [])
-                          if pairs[i, 0] in members)
-            short = model.new_int_var(0, need, "")
-            model.add(brought + short >= need)
-            terms.append(2 * int(miss[k]) * short)
-            if room > 1:
-                target = int(np.ceil(room * need))
-                spare = model.new_int_var(0, target, "")
-                model.add(brought + spare >= target)
-                terms.append(spare_cost * spare)
+    for (k, role), need in needs.items():
+        brought = sum(int(caps[pairs[i, 0]]) * sc.y[i] for i in sc.by_site.get(k, [])
+                      if role in people[pairs[i, 0]].roles)
+        short = model.new_int_var(0, need, "")
+        model.add(brought + short >= need)
+        terms.append(2 * int(miss[k]) * short)
+        if targets[(k, role)] > need:
+            spare = model.new_int_var(0, targets[(k, role)], "")
+            model.add(brought + spare >= targets[(k, role)])
+            terms.append(spare_cost * spare)
     return terms
 
 
@@ -149,7 +155,7 @@ def choose_sites(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # no assignment within the time (a loaded machine, a short limit): nearest sites
         logger.info("site choice: no assignment in %.1fs, nearest sites instead", solver.wall_time)
-        site_of = nearest_sites(ix, pairs, caps, demand, role_demand(ix))
+        site_of = nearest_sites(ix, pairs, caps, demand, role_targets(ix, caps))
         info = {"site_choice_seconds": solver.wall_time, "site_choice_status": "nearest", "headroom": headroom}
         return site_of, info
     site_of = np.full(ix.n_people, -1, dtype=np.int64)
