@@ -30,7 +30,7 @@ def nearest_sites(
 ) -> np.ndarray:
     """Greedy site choice: people with the fewest admissible sites first, each to the nearest
     of them whose demand is not yet met by the capacity already sent (-1: none needed).
-    ``roles``: duties each site wants of each role's holders (:func:`role_demand`); holders
+    ``roles``: duties each site wants of each role's holders (:func:`role_targets`); holders
     go first, each to the nearest site still short of one of their roles."""
     site_of = np.full(ix.n_people, -1, dtype=np.int64)
     left = demand.astype(np.int64).copy()
