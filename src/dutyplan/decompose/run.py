@@ -102,9 +102,12 @@ def solve_decomposed(
 
     # time kept for the end: merging, evaluating, bounds (measured shares, see benchmarks),
     # and at least what the plan's figures take to build (one per gate-shift needing people)
-    if index is not None:  # and the polish's bounds, which come last
-        reserve = min(splits.end_share * budget.seconds, splits.end_most) + min(
-            splits.polish_bound_share * budget.seconds, splits.polish_bound_most)
+    # the polish's bounds, which come last, need full cover: the sites keep their time for
+    # them once every site is covered (see SiteRunner.improve), and may use it while short
+    bound_reserve = 0.0
+    if index is not None:
+        reserve = min(splits.end_share * budget.seconds, splits.end_most)
+        bound_reserve = min(splits.polish_bound_share * budget.seconds, splits.polish_bound_most)
     else:
         reserve = min(splits.city_end_share * budget.seconds, splits.city_end_most)
     gate_shifts = sum(int((c.open & (c.need > 0)).sum()) * c.size for c in (index or view).classes)
@@ -132,7 +135,7 @@ def solve_decomposed(
         if runner.infeasible and index is None:  # role holders from anywhere within reach
             reach_role_holders(reach, view, runner.infeasible, roles)
         rounds = repair(runner, reach, caps, demand, roles, view)
-        runner.improve()
+        runner.improve(keep=bound_reserve)
     except BaseException:  # a second Ctrl-C (or an error): do not wait for the jobs
         runner.close(abort=True)
         raise

@@ -253,34 +253,40 @@ class SiteRunner:
                            len(report.violations), len(report.mismatches))
         return report.ok
 
-    def shares(self, sites: list[int], fraction: float) -> dict[int, float]:
+    def shares(self, sites: list[int], fraction: float, keep: float = 0.0) -> dict[int, float]:
+        """Seconds for each site's job: ``fraction`` of what is left (less ``keep``), by size."""
         if not sites:
             return {}
         overhead = 0.0 if self.budget.deterministic else self.overhead
-        budget = self.budget.left() * self.workers - overhead * len(sites)
+        budget = (self.budget.left() - keep) * self.workers - overhead * len(sites)
         sizes = {k: max(1, len(self.members(k))) for k in sites}
         total = sum(sizes.values())
         return {k: max(timing.SPLITS.site_least_seconds, fraction * budget * sizes[k] / total) for k in sites}
 
-    def improve(self) -> None:
+    def improve(self, keep: float = 0.0) -> None:
         """Rounds on the sites with a plan not proven optimal, each from its plan, the sites
         whose most important unproven level comes first first; sites a round neither proves
-        nor improves are left alone after it. Until nothing is left to try or time is up."""
+        nor improves are left alone after it. Until nothing is left to try or time is up.
+        ``keep``: seconds left unused once every site is covered (for the bounds after the
+        merge, which need full cover); a site still short may use them."""
         self.stage = "improving"
         stalled: set[int] = set()
         overhead = 0.0 if self.budget.deterministic else self.overhead
-        while self.budget.left() > 1.0:
+        while True:
+            keep_now = keep if self.uncovered() == 0 else 0.0
+            if self.budget.left() - keep_now <= 1.0:
+                return
             rank = {k: unproven_rank(plan) for k, plan in self.plans.items() if k not in stalled}
             rank = {k: r for k, r in rank.items() if r < len(LEVELS)}
             if not rank:
                 return
             first = min(rank.values())
             todo = [k for k in rank if rank[k] == first]
-            budget = self.budget.left() * self.workers - overhead * len(todo)
+            budget = (self.budget.left() - keep_now) * self.workers - overhead * len(todo)
             if budget < max(1.0, 0.2 * len(todo)):
                 return
             before = {k: level_values(self.plans[k]) for k in todo}
-            self.run(self.shares(todo, timing.SPLITS.improve_round_share), hints=True)
+            self.run(self.shares(todo, timing.SPLITS.improve_round_share, keep_now), hints=True)
             stalled.update(
                 k for k in todo
                 if unproven_rank(self.plans[k]) == first and level_values(self.plans[k]) == before[k]
