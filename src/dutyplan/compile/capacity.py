@@ -13,8 +13,8 @@ from dutyplan.compile.index import GateClass, Index
 from dutyplan.problem import WEEKDAYS, DemandTable, Problem, Rules
 
 __all__ = [
-    "capacity_bound", "demand_by_site", "person_capacity", "role_demand", "site_demand",
-    "site_demand_by_date", "site_options",
+    "capacity_bound", "demand_by_site", "open_minutes", "person_capacity", "role_demand",
+    "site_demand", "site_demand_by_date", "site_options",
 ]
 
 
@@ -101,14 +101,14 @@ def role_demand(ix: Index) -> dict[tuple[int, str], int]:
             if requirement.sites is not None and site.id not in requirement.sites:
                 continue
             if k not in minutes_of:
-                minutes_of[k] = _open_minutes(ix.site_open(k)[1], starts, ix.shift_minutes)
+                minutes_of[k] = open_minutes(ix.site_open(k)[1], starts, ix.shift_minutes)
             if minutes_of[k]:
                 need = -(-requirement.count * minutes_of[k] // longest)
                 out[(k, requirement.role)] = max(out.get((k, requirement.role), 0), need)
     return out
 
 
-def _open_minutes(needed: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> int:
+def open_minutes(needed: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> int:
     """Minutes covered by the union of the needed shifts, summed over days ([D, S] mask)."""
     minutes = 0
     for row in needed:

@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 
 from dutyplan.budget import Budget, run
 from dutyplan.compile import Index, person_capacity, role_demand, site_demand
-from dutyplan.solver.bounds import MAX_HEADROOM, SiteChoice, hint_from_lp
+from dutyplan.solver.bounds import SiteChoice, headroom, hint_from_lp
 
 logger = logging.getLogger("dutyplan")
 
@@ -61,16 +61,19 @@ def nearest_sites(
     return site_of
 
 
-def role_targets(ix: Index, caps: np.ndarray) -> dict[tuple[int, str], int]:
-    """The role duties each site should get holders for: :func:`role_demand` with headroom
-    for the rest rules where the role's holders allow (as the headroom of ``choose_sites``)."""
-    needs = role_demand(ix)
+def role_targets(
+    ix: Index, caps: np.ndarray, needs: dict[tuple[int, str], int] | None = None
+) -> dict[tuple[int, str], int]:
+    """The role duties each site should get holders for: ``needs`` (default
+    :func:`role_demand`) with headroom for the rest rules where the role's holders allow (as
+    the headroom of ``choose_sites``)."""
+    needs = role_demand(ix) if needs is None else needs
     people = ix.problem.people
     out = {}
     for role in {r for _, r in needs}:
         capacity = sum(int(caps[p]) for p, person in enumerate(people) if role in person.roles)
         wanted = sum(need for (_, r), need in needs.items() if r == role)
-        room = max(1.0, min(MAX_HEADROOM, 0.95 * capacity / max(1, wanted)))
+        room = max(1.0, headroom(capacity, wanted))
         out.update({(k, r): int(np.ceil(room * need)) for (k, r), need in needs.items() if r == role})
     return out
 
@@ -85,7 +88,7 @@ def role_terms(ix: Index, sc: SiteChoice, caps: np.ndarray, miss: np.ndarray, sp
     needs = role_demand(ix)
     if not needs:
         return []
-    targets = role_targets(ix, caps)
+    targets = role_targets(ix, caps, needs)
     people = ix.problem.people
     model, pairs = sc.model, sc.pairs
     terms: list = []
@@ -115,15 +118,15 @@ def choose_sites(
     model, pairs, y, z, u, by_site = sc.model, sc.pairs, sc.y, sc.z, sc.u, sc.by_site
     slack_terms: list = []
     total_capacity = int(caps.sum())
-    headroom = min(MAX_HEADROOM, 0.95 * total_capacity / max(1, int(demand.sum())))
+    room = headroom(total_capacity, int(demand.sum()))
     for k in range(ix.n_sites):
         items = by_site.get(k, [])
-        if headroom > 1 and demand[k] > 0:
+        if room > 1 and demand[k] > 0:
             # soft: short capacity costs like a miss, so it is only used when unavoidable
-            short = model.new_int_var(0, int(np.ceil(headroom * demand[k])), "")
+            short = model.new_int_var(0, int(np.ceil(room * demand[k])), "")
             model.add(
                 sum(int(caps[pairs[i, 0]]) * y[i] for i in items) + short
-                >= int(np.ceil(headroom * demand[k]))
+                >= int(np.ceil(room * demand[k]))
             )
             slack_terms.append(short)
     # cover first (by far), then commute; unit cohesion as in the rules level
@@ -156,7 +159,7 @@ def choose_sites(
         # no assignment within the time (a loaded machine, a short limit): nearest sites
         logger.info("site choice: no assignment in %.1fs, nearest sites instead", solver.wall_time)
         site_of = nearest_sites(ix, pairs, caps, demand, role_targets(ix, caps))
-        info = {"site_choice_seconds": solver.wall_time, "site_choice_status": "nearest", "headroom": headroom}
+        info = {"site_choice_seconds": solver.wall_time, "site_choice_status": "nearest", "headroom": room}
         return site_of, info
     site_of = np.full(ix.n_people, -1, dtype=np.int64)
     for i, (p, k) in enumerate(pairs.tolist()):
@@ -167,6 +170,6 @@ def choose_sites(
         "site_choice_status": solver.status_name(status),
         "site_choice_km": sum(int(km[p, k]) * solver.value(z[i]) for i, (p, k) in enumerate(pairs.tolist())),
         "site_choice_uncovered": sum(solver.value(v) for v in u),
-        "headroom": headroom,
+        "headroom": room,
     }
     return site_of, info

@@ -71,11 +71,11 @@ def repair(runner: SiteRunner, reach: dict[int, list[tuple[int, int]]], caps: np
         wants = {k: missing(plan) for k, plan in runner.plans.items() if missing(plan) > 0}
         # short for want of search, not of people: once more from its plan, with more time,
         # before people move (a move changes the site's problem and starts its search anew)
-        again = [k for k in wants if not cover_proven(runner.plans[k])
-                 and (k, hash(tuple(runner.member_ids(k)))) not in retried]
+        again = {k: (k, hash(tuple(runner.member_ids(k)))) for k in wants if not cover_proven(runner.plans[k])}
+        again = {k: key for k, key in again.items() if key not in retried}
         if again:
-            retried.update((k, hash(tuple(runner.member_ids(k)))) for k in again)
-            runner.run(runner.shares(again, timing.SPLITS.repair_round_share), hints=True)
+            retried.update(again.values())
+            runner.run(runner.shares(list(again), timing.SPLITS.repair_round_share), hints=True)
             continue
         for k in range(len(problem.sites)):  # sites with demand and nobody at all
             if k not in runner.plans and k not in runner.infeasible and demand[k] > 0 and (reach.get(k) or view is not None):

@@ -41,7 +41,7 @@ from dutyplan.decompose.sites import Checkpoint
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem
 from dutyplan.progress import make_progress
-from dutyplan.solver.bounds import MAX_HEADROOM
+from dutyplan.solver.bounds import headroom
 
 logger = logging.getLogger("dutyplan")
 
@@ -93,8 +93,7 @@ def solve_decomposed(
         km_of = None
         logger.info("city view and %d candidate pairs at %.2fs", len(pairs[0]), time.perf_counter() - t0)
         if site_of is None:
-            headroom = min(MAX_HEADROOM, 0.95 * int(view.caps.sum()) / max(1, view.total_demand))
-            site_of, found = city.flow_site_choice(view, pairs, headroom)
+            site_of, found = city.flow_site_choice(view, pairs, headroom(int(view.caps.sum()), view.total_demand))
             info.update(found)
     if checkpoint is not None and not info["resumed"]:
         checkpoint.save_site_choice(site_of)

@@ -20,14 +20,21 @@ from dutyplan.compile import Index, person_capacity, site_demand, site_options
 from dutyplan.plan import Plan
 
 __all__ = [
-    "MAX_HEADROOM", "SiteChoice", "assignment_bound", "hint_from_lp", "improve_bounds",
-    "lp_duties", "relaxation_bounds",
+    "MAX_HEADROOM", "SiteChoice", "assignment_bound", "headroom", "hint_from_lp", "improve_bounds",
+    "lp_duties", "relaxation_bounds", "with_bounds",
 ]
 
 
 # Capacity is an upper bound: rest and rotation rules keep real rosters below it, so each
 # site gets up to this much more capacity than demand, as far as the people allow.
 MAX_HEADROOM = 1.35
+
+
+def headroom(capacity: float, wanted: float) -> float:
+    """How much more capacity than demand each site may get: up to :data:`MAX_HEADROOM`, as
+    far as 95% of the people's ``capacity`` over the ``wanted`` duties allows (below 1 when
+    the people cannot cover the demand)."""
+    return min(MAX_HEADROOM, 0.95 * capacity / max(1, wanted))
 
 
 class SiteChoice:
@@ -241,11 +248,18 @@ def improve_bounds(
         if weighted
         else all(optimal.values())
     )
+    levels = [lv.model_copy(update={"bound": bounds[lv.name], "optimal": optimal[lv.name]}) for lv in result.levels]
+    return with_bounds(plan, levels, best_bound, proven)
+
+
+def with_bounds(plan: Plan, levels: list, best_bound: int | None, proven: bool) -> Plan:
+    """The plan (which has an objective) with these level results and best bound, its status
+    and gap following from them (a proven plan's bound is its objective)."""
+    result = plan.result
     if proven:
         best_bound = result.objective
     gap = result.gap
     if best_bound is not None:
         gap = round((result.objective - best_bound) / max(1, abs(result.objective)), 6)
-    levels = [lv.model_copy(update={"bound": bounds[lv.name], "optimal": optimal[lv.name]}) for lv in result.levels]
     return plan.with_result(levels=levels, best_bound=best_bound, status="optimal" if proven else "feasible",
                             gap=gap)

@@ -23,7 +23,7 @@ from dutyplan.compile.subproblems import site_problem
 from dutyplan.model import DutyModel
 from dutyplan.plan import Plan
 from dutyplan.solver.aggregate import LEVELS, Aggregate, Master
-from dutyplan.solver.bounds import relaxation_bounds
+from dutyplan.solver.bounds import relaxation_bounds, with_bounds
 from dutyplan.solver.greedy import greedy_roster
 
 logger = logging.getLogger("dutyplan")
@@ -262,8 +262,5 @@ def master_bounds(plan: Plan, ix: Index, budget: Budget, workers: int, seed: int
         held[lv.name] = lv.value
     if all(a.bound == b.bound for a, b in zip(raised, levels)):
         return plan
-    proven = all(lv.optimal for lv in raised)
-    best_bound = result.objective if proven else sum(lv.weight * (lv.bound or 0) for lv in raised)
-    gap = round((result.objective - best_bound) / max(1, abs(result.objective)), 6)
-    return plan.with_result(levels=raised, best_bound=best_bound, gap=gap,
-                            status="optimal" if proven else result.status)
+    return with_bounds(plan, raised, sum(lv.weight * (lv.bound or 0) for lv in raised),
+                       all(lv.optimal for lv in raised))

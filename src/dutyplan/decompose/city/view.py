@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dutyplan.compile.capacity import capacity_bound, demand_by_site
+from dutyplan.compile.capacity import capacity_bound, demand_by_site, open_minutes
 from dutyplan.compile.index import GateClass, availability, gate_classes
 from dutyplan.problem import Problem, Rules, haversine_pairs
 
@@ -251,7 +251,7 @@ def role_demand(view: CityView, headroom: float) -> dict[tuple[int, str], int]:
     problem = view.problem
     longest = int(view.shift_minutes.max()) if len(view.shift_minutes) else 1
     out: dict[tuple[int, str], int] = {}
-    open_minutes = np.zeros(view.n_sites, dtype=np.int64)
+    site_minutes = np.zeros(view.n_sites, dtype=np.int64)
     starts = np.array([s.start_minute for s in problem.shift_types], dtype=np.int64)
     by_site: dict[int, np.ndarray] = {}
     for gate_class in view.classes:
@@ -261,18 +261,7 @@ def role_demand(view: CityView, headroom: float) -> dict[tuple[int, str], int]:
         else:
             by_site[gate_class.site] = needed.copy()
     for k, needed in by_site.items():
-        minutes = 0
-        for d in range(needed.shape[0]):
-            spans = sorted(
-                (int(starts[s]), int(starts[s] + view.shift_minutes[s])) for s in np.flatnonzero(needed[d])
-            )
-            end = -1
-            for a, b in spans:  # union of the day's open intervals
-                a = max(a, end)
-                if b > a:
-                    minutes += b - a
-                    end = b
-        open_minutes[k] = minutes
+        site_minutes[k] = open_minutes(needed, starts, view.shift_minutes)
     for req in problem.rules.roles:
         if req.weight is not None:
             continue
@@ -280,7 +269,7 @@ def role_demand(view: CityView, headroom: float) -> dict[tuple[int, str], int]:
             k for k, site in enumerate(problem.sites) if site.id in req.sites
         ]
         for k in sites:
-            if open_minutes[k]:
-                need = int(np.ceil(headroom * req.count * open_minutes[k] / longest))
+            if site_minutes[k]:
+                need = int(np.ceil(headroom * req.count * site_minutes[k] / longest))
                 out[(k, req.role)] = max(out.get((k, req.role), 0), need)
     return out
