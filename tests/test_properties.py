@@ -526,3 +526,75 @@ def test_weighted_optimum_equals_brute_force_with_two_posts(problem: Problem) ->
 ))
 def test_lexicographic_optimum_equals_brute_force_with_two_posts(problem: Problem) -> None:
     assert_matches_brute_force(problem)
+
+
+# =========================================================================== monotonicity
+
+#: What switches each per-person rule off. Hard ``max_commute_km`` and ``max_day_minutes``
+#: are left out: they decide who has an admissible duty at all, so dropping one can add a
+#: person to the fairness ranges (docs/rules.md, the fairness level), which is no loosening.
+RULES_OFF: dict[str, Any] = {
+    "max_shifts_per_day": None,
+    "min_rest_hours": None,
+    "forbidden_successions": [],
+    "min_consecutive_days": None,
+    "max_consecutive_days": None,
+    "min_consecutive_days_off": None,
+    "min_days_off_per_7": None,
+    "max_hours_per_7": None,
+    "min_minutes": None,
+    "max_minutes": None,
+    "max_shifts": {},
+    "max_consecutive_nights": None,
+    "max_weekends": None,
+    "keep_one_site": False,
+    "unit_sites_weight": None,
+    "roles": [],
+}
+
+
+def without_rule(problem: Problem, name: str) -> Problem:
+    """The same problem with rule ``name`` switched off, for everybody."""
+    data = problem.model_dump(mode="json", exclude_unset=True)
+    data.setdefault("rules", {})[name] = RULES_OFF[name]
+    for item in data["people"]:
+        item.get("rules", {}).pop(name, None)
+    return Problem.model_validate(data)
+
+
+def optimum_key(problem: Problem) -> Any:
+    """The proven optimum of a tiny problem as the tuple of its levels (lexicographic) or
+    the weighted objective; None when it has no plan."""
+    plan = solve(problem, time_limit=10, workers=1, seed=0)
+    if plan.result.status == "infeasible":
+        return None
+    assert plan.result.status == "optimal", plan.result
+    assert_agrees(problem, plan)
+    if problem.objective.effective_mode == "lexicographic":
+        return tuple(level.value for level in plan.result.levels)
+    return plan.result.objective
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(
+    st.sampled_from(["lexicographic", "weighted"]).flatmap(
+        lambda mode: st.sampled_from(list(LAYOUTS)).flatmap(lambda layout: tiny_problems(mode, layout))
+    ),
+    st.data(),
+)
+def test_a_looser_rule_never_worsens_the_proven_optimum(problem: Problem, data: Any) -> None:
+    """Switching a rule off only adds plans, so the proven optimum never gets worse: what a
+    what-if sweep that loosens a rule relies on."""
+    present = [
+        name for name in RULES_OFF
+        if name in problem.rules.model_fields_set
+        or any(p.rules is not None and name in p.rules.model_fields_set for p in problem.people)
+    ]
+    name = data.draw(st.sampled_from(present or list(RULES_OFF)), label="rule switched off")
+    event(f"rule set: {bool(present)}")
+    before = optimum_key(problem)
+    after = optimum_key(without_rule(problem, name))
+    if before is None:
+        return
+    assert after is not None, f"switching {name} off made a feasible problem infeasible"
+    assert after <= before, (name, before, after)
