@@ -45,6 +45,13 @@ class TimeSplits:
     person_start_model_seconds: float = 60.0
     # completing that first plan into a solution of the model. Not measured yet (set by judgement).
     start_completion_share: float = 0.5
+    # roster column generation (dutyplan.solver.columns) before a weighted model's search: at
+    # most this share of what is left for its bound (it stops once the LP is optimal), then
+    # ``columns_plan_share`` of what is left for a plan from its columns (price and branch).
+    # Set by judgement; measured at 60 s, 2 workers (benchmarks/results/columns_*.md): the LP
+    # of Curtois 1-12 is optimal in 0.1-21 s.
+    columns_share: float = 0.3
+    columns_plan_share: float = 0.05
 
     # --- levels (dutyplan.solver.stages, dutyplan.solver.lns) --------------------------------
     # the relative share of the time each lexicographic level gets (time a level does not use rolls

@@ -25,7 +25,7 @@ from dutyplan.model import (
 )
 from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import Problem
-from dutyplan.solver import start
+from dutyplan.solver import columns, start
 from dutyplan.solver.bounds import improve_bounds
 from dutyplan.solver.proofs import master_bounds
 from dutyplan.solver.stages import LIGHT_PRESOLVE_ABOVE, solution_from_assignments, solve_model
@@ -71,6 +71,25 @@ def solve_single(
         "model built in %.2fs: %d posting variables, %d cost terms",
         dm.build_seconds, len(dm.x_vars), len(dm.terms),
     )
+    floors = None
+    if columns.applies(problem) and budget.left() - bound_time > 0.5:
+        # weighted problems of per-person rules and cover: the roster LP bound, then a plan
+        # from its columns to start from (see dutyplan.solver.columns)
+        found = columns.roster_bound(
+            problem, budget.part(timing.SPLITS.columns_share * (budget.left() - bound_time)),
+            workers, seed, index=index,
+        )
+        floors = {"weighted": found.bound}
+        logger.info(
+            "roster columns: bound %s (LP %.2f, %s) from %d columns in %d rounds at %.2fs",
+            found.bound, found.lp_value, "optimal" if found.converged else "not optimal",
+            found.columns, found.rounds, time.perf_counter() - started,
+        )
+        if initial is None:
+            share = budget.part(timing.SPLITS.columns_plan_share * (budget.left() - bound_time))
+            assignments = columns.roster_plan(problem, found, share, workers, seed, index=index)
+            if assignments is not None:
+                initial = solution_from_assignments(dm, assignments, budget.part(timing.SPLITS.hint_share * share.seconds))
     if initial is None and len(dm.x_vars) > LIGHT_PRESOLVE_ABOVE:
         if start.applies(problem):
             # large models can be slow to give a first plan (and the whole model's first plan
@@ -94,7 +113,7 @@ def solve_single(
                 "used" if initial is not None else "not usable", time.perf_counter() - started,
             )
     stages = budget.part(max(0.05, budget.left() - bound_time))
-    plan = solve_model(dm, stages, workers, seed, log, params, initial, stage_share, started=started)
+    plan = solve_model(dm, stages, workers, seed, log, params, initial, stage_share, started=started, floors=floors)
     if bound_time:
         # a third of the time for the relaxations, the rest (and what they leave) for the master
         plan = improve_bounds(plan, index, budget.part(budget.left() / 3), workers)

@@ -1,0 +1,387 @@
+"""Roster column generation: a lower bound from whole rosters of one person.
+
+The problem is read as a set-partitioning master: each person works exactly one roster (a
+column: the postings of one person over the horizon that keeps every rule of that person),
+and cover ties the people together::
+
+    min  sum_p sum_r cost_pr lam_pr + sum_cell (under_w u_cell + over_w o_cell)
+    s.t. sum_r lam_pr = 1                                   (each person, one roster)
+         sum_p sum_r a_pr,cell lam_pr + u_cell - o_cell = need_cell   (each gate class, date,
+                                                              shift; no o where extras are
+                                                              not allowed)
+
+Its LP relaxation is solved over a growing set of columns (GLOP, the LP solver that ships
+with OR-Tools: no extra dependency, and it gives the duals pricing needs). Each round prices
+every person: the roster of least reduced cost ``cost_r - sum pi_cell a_r,cell`` under the
+cover duals ``pi``, found by a CP-SAT model of that person alone
+(:func:`~dutyplan.compile.person_problem`, every per-person rule the model knows). Whatever
+the round, the Lagrangian bound
+
+    L(pi) = sum_cell pi_cell need_cell + sum_p min_r (cost_r - pi . a_r)
+
+is a valid lower bound on the objective (the duals keep ``-over_w <= pi <= under_w``), using
+for each person the bound CP-SAT proved on that minimum; when no person has a negative
+reduced cost left, it equals the LP value (the column-generation bound).
+
+What it bounds: the weighted sum of the cover, rules, preferences and commute levels (the
+per-person part of each and the cover). Rules that tie people together (role requirements,
+units kept to few sites) and the fairness level are left out of every roster's cost: they
+are never negative, so the bound stays valid, only weaker where they matter.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from dutyplan.budget import Budget, run
+from dutyplan.compile import build_index, person_problem
+from dutyplan.compile.index import Index
+from dutyplan.model import build_model
+from dutyplan.model.builder import DutyModel
+from dutyplan.plan import Assignment
+from dutyplan.problem import Problem
+from dutyplan.solver.stages import assignments_of_postings, extract_assignments
+
+logger = logging.getLogger("dutyplan")
+
+#: Levels whose per-person part a roster's cost carries (cover is the master's own).
+ROSTER_LEVELS = ("rules", "preferences", "commute")
+#: Duals are scaled by this and rounded for CP-SAT's integer objective; the rounding is
+#: accounted for exactly in the bound.
+DUAL_SCALE = 1_000_000
+#: Rosters a person's pricing adds in one round at most (the best ones it met).
+MAX_COLUMNS_PER_PERSON = 4
+#: Dual smoothing (Wentges): pricing uses this share of the duals that gave the best bound
+#: so far and the rest of the master's own; with none of them a column the master wants,
+#: the next round prices at the master's duals.
+SMOOTHING = 0.5
+#: A reduced cost below this is negative (a column worth adding).
+EPSILON = 1e-6
+
+
+#: Column generation builds one CP-SAT model per person and prices each every round: used by
+#: the solve up to this many people (beyond, the decomposition's sites are the place for it).
+MOST_PEOPLE = 400
+
+
+def applies(problem: Problem) -> bool:
+    """The solve uses the roster bound: a weighted objective, no hard rule tying people
+    together (cover aside: the master carries it), and at most :data:`MOST_PEOPLE` people."""
+    return (
+        problem.objective.effective_mode == "weighted"
+        and 0 < len(problem.people) <= MOST_PEOPLE
+        and not any(req.weight is None for req in problem.rules.roles)
+        and problem.objective.weight("cover") > 0
+    )
+
+
+@dataclass
+class Roster:
+    """One person's roster: the cover cells it posts them to and its own cost."""
+
+    person: int
+    cells: np.ndarray  # flat cell numbers (class, day, shift) of its postings
+    cost: int  # weighted rules + preferences + commute of this person alone
+    solution: np.ndarray  # the person model's postings (x values), for a plan
+
+
+@dataclass
+class ColumnBound:
+    """What a column-generation run gives."""
+
+    bound: float  # best Lagrangian lower bound on the weighted objective (rounded up if integral)
+    lp_value: float  # the restricted master's LP value at the end
+    converged: bool  # no column of negative reduced cost was left: bound == LP bound
+    rounds: int
+    columns: int
+    seconds: float
+    weights: dict[str, int]
+    rosters: list[list[Roster]] = field(default_factory=list)  # per person
+    pricers: list[PersonPricer] = field(default_factory=list, repr=False)  # per person
+
+
+class PersonPricer:
+    """The CP-SAT model of one person, built once and re-priced each round."""
+
+    def __init__(self, problem: Problem, p: int, whole: Index, weights: dict[str, int]) -> None:
+        self.p = p
+        ix = build_index(person_problem(problem, p))
+        self.dm: DutyModel = build_model(ix.problem, index=ix)
+        dm = self.dm
+        # the person model's gate classes, as the whole model's
+        where = {(c.site, tuple(c.gates)): k for k, c in enumerate(whole.classes)}
+        to_whole = np.array([where[(c.site, tuple(c.gates))] for c in ix.classes], dtype=np.int64)
+        keys = dm.x_keys if dm.x_keys is not None else np.zeros((0, 4), dtype=np.int64)
+        self.cells = (to_whole[keys[:, 1]] * whole.n_days + keys[:, 2]) * whole.n_shifts + keys[:, 3] \
+            if len(keys) else np.zeros(0, dtype=np.int64)
+        self.base = sum((w * dm.level_expr(lv) for lv, w in weights.items() if w and lv in ROSTER_LEVELS), 0)
+        self.weights = weights
+        self.x_index = np.array([v.index for v in dm.x_vars], dtype=np.int64)
+
+    def price(self, duals: np.ndarray, budget: Budget, seconds: float, seed: int) -> tuple[list[Roster], float]:
+        """Rosters of low ``cost - duals . cells`` found in ``seconds`` (every improving one
+        the search met, best last) and a lower bound on the least value of any roster of
+        this person (inf: the person has no roster; -inf: none found in time)."""
+        dm = self.dm
+        pi = duals[self.cells] if len(self.cells) else np.zeros(0)
+        scaled = np.round(pi * DUAL_SCALE).astype(np.int64)
+        # true objective >= scaled objective / SCALE - sum of the roundings that flatter it
+        slack = float(np.maximum(0.0, pi - scaled / DUAL_SCALE).sum())
+        expr = DUAL_SCALE * self.base - cp_model.LinearExpr.weighted_sum(dm.x_vars, scaled.tolist())
+        dm.model.minimize(expr)
+        solver = budget.solver(max(0.01, seconds), 1, seed)
+        found = _Solutions(self)
+        status = run(solver, dm.model, budget, found)
+        if status == cp_model.INFEASIBLE:
+            return [], math.inf
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return [], -math.inf
+        return found.rosters[-MAX_COLUMNS_PER_PERSON:], solver.best_objective_bound / DUAL_SCALE - slack
+
+    def roster(self, values: np.ndarray) -> Roster:
+        """The roster of a solution of the person model (its variable values)."""
+        dm = self.dm
+        x = values[self.x_index] if len(self.x_index) else np.zeros(0, dtype=np.int64)
+        cost = sum(w * dm.level_value(values, lv) for lv, w in self.weights.items() if w and lv in ROSTER_LEVELS)
+        return Roster(self.p, self.cells[x > 0], int(cost), x)
+
+
+    def assignments(self, roster: Roster) -> list[Assignment]:
+        """The roster as the person's assignments (to gates of each class, as a plan has them)."""
+        values = np.zeros(len(self.dm.model.proto.variables), dtype=np.int64)
+        values[self.x_index] = roster.solution
+        return extract_assignments(self.dm, values)
+
+
+class _Solutions(cp_model.CpSolverSolutionCallback):
+    """Keeps every roster the pricing search finds."""
+
+    def __init__(self, pricer: PersonPricer) -> None:
+        super().__init__()
+        self.pricer = pricer
+        self.rosters: list[Roster] = []
+
+    def on_solution_callback(self) -> None:
+        values = np.array(self.response_proto.solution, dtype=np.int64)
+        self.rosters.append(self.pricer.roster(values))
+
+
+class Master:
+    """The restricted master LP (GLOP), with one artificial column per person."""
+
+    def __init__(self, whole: Index, weights: dict[str, int], big: float) -> None:
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        lp = self.lp
+        n_cells = whole.n_classes * whole.n_days * whole.n_shifts
+        self.need = np.zeros(n_cells)
+        self.rows: list[pywraplp.Constraint | None] = [None] * n_cells
+        w_cover = weights.get("cover", 0)
+        inf = lp.infinity()
+        objective = lp.Objective()
+        for c, cls in enumerate(whole.classes):
+            for d, s in np.argwhere(cls.open).tolist():
+                cell = (c * whole.n_days + d) * whole.n_shifts + s
+                need = float(cls.need[d, s] * cls.size)
+                self.need[cell] = need
+                row = lp.Constraint(need, need)
+                under = lp.NumVar(0, inf, "")
+                row.SetCoefficient(under, 1)
+                objective.SetCoefficient(under, w_cover * float(cls.under_weight[d, s]))
+                if cls.over_weight[d, s] >= 0:
+                    over = lp.NumVar(0, inf, "")
+                    row.SetCoefficient(over, -1)
+                    objective.SetCoefficient(over, w_cover * float(cls.over_weight[d, s]))
+                self.rows[cell] = row
+        self.convexity = []
+        for _ in range(whole.n_people):
+            row = lp.Constraint(1, 1)
+            artificial = lp.NumVar(0, inf, "")
+            row.SetCoefficient(artificial, 1)
+            objective.SetCoefficient(artificial, big)
+            self.convexity.append(row)
+        objective.SetMinimization()
+        self.columns = 0
+
+    def add(self, roster: Roster) -> None:
+        var = self.lp.NumVar(0, self.lp.infinity(), "")
+        self.lp.Objective().SetCoefficient(var, float(roster.cost))
+        self.convexity[roster.person].SetCoefficient(var, 1)
+        for cell in roster.cells.tolist():
+            row = self.rows[cell]
+            if row is not None:  # a closed cell costs nothing either way
+                row.SetCoefficient(var, row.GetCoefficient(var) + 1)
+        self.columns += 1
+
+    def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """LP value, cover duals per cell (0 where closed) and convexity duals per person."""
+        status = self.lp.Solve()
+        if status != pywraplp.Solver.OPTIMAL:
+            raise RuntimeError(f"the roster master LP ended with status {status}")
+        duals = np.array([0.0 if row is None else row.dual_value() for row in self.rows])
+        convexity = np.array([row.dual_value() for row in self.convexity])
+        return self.lp.Objective().Value(), duals, convexity
+
+
+def roster_bound(
+    problem: Problem,
+    time_limit: Budget | float,
+    workers: int = 1,
+    seed: int = 0,
+    weights: dict[str, int] | None = None,
+    seconds_per_person: float = 2.0,
+    index: Index | None = None,
+) -> ColumnBound:
+    """Column generation over whole rosters within ``time_limit`` (a
+    :class:`~dutyplan.budget.Budget` or wall seconds): the best Lagrangian bound on
+    ``sum(weights[level] * level)`` (default: the problem's own weights, fairness left out),
+    the LP value and every roster found. In deterministic mode each pricing search has a
+    deterministic limit and the rounds are the same on every run."""
+    began = time.monotonic()
+    budget = Budget.of(time_limit)
+    config = problem.objective
+    if weights is None:
+        weights = {lv: config.weight(lv) for lv in ("cover", *ROSTER_LEVELS)}
+    whole = index if index is not None else build_index(problem)
+    pricers = [PersonPricer(problem, p, whole, weights) for p in range(whole.n_people)]
+    # an artificial roster must cost more than any real one: all cover missing, plus
+    big = 1.0 + weights.get("cover", 0) * sum(
+        float((cls.need * cls.size * cls.under_weight).sum()) for cls in whole.classes
+    )
+    master = Master(whole, weights, big)
+    rosters: list[list[Roster]] = [[] for _ in pricers]
+    best = -math.inf
+    integral = True  # every cost and weight is a whole number
+    rounds = 0
+    value = math.inf
+    converged = False
+    center: np.ndarray | None = None  # the duals of the best bound so far
+    smoothing = SMOOTHING
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        while True:
+            value, duals, convexity = master.solve()
+            left = budget.left()
+            if left <= 0.01 or best >= value - 1e-6:
+                converged = best >= value - 1e-6
+                break
+            rounds += 1
+            at = duals if center is None or smoothing == 0 else smoothing * center + (1 - smoothing) * duals
+            per_person = min(seconds_per_person, max(0.05, left * max(1, workers) / len(pricers)))
+            # each pricing has a budget of its own, fixed before the round and charged in
+            # order afterwards: the same limits, whichever thread ends first
+            own = [Budget(per_person, budget.deterministic, budget.stop) for _ in pricers]
+            priced = list(pool.map(lambda pair: pair[0].price(at, pair[1], per_person, seed), zip(pricers, own)))
+            share = budget.part(parallel=max(1, workers))
+            for spent in own:
+                share.charge(spent.charged)
+            lagrangian = float(at @ master.need) + sum(low for _, low in priced)
+            if lagrangian > best:
+                best, center = lagrangian, at
+            added = 0
+            for pricer, (found, _) in zip(pricers, priced):
+                for roster in found:
+                    reduced = roster.cost - float(duals[roster.cells].sum()) - convexity[pricer.p]
+                    if reduced < -EPSILON:
+                        master.add(roster)
+                        rosters[pricer.p].append(roster)
+                        added += 1
+            logger.debug(
+                "roster columns: round %d, LP %.2f, bound %.2f, %d columns added (%.1fs)",
+                rounds, value, best, added, time.monotonic() - began,
+            )
+            if added == 0:
+                if at is duals:
+                    # priced at the master's own duals and nothing to add: the LP is optimal
+                    # over all rosters when every pricing was proven
+                    converged = all(math.isfinite(low) for _, low in priced)
+                    break
+                smoothing = 0.0  # mispriced: the next round uses the master's duals
+                continue
+            smoothing = SMOOTHING
+    bound = math.ceil(best - 1e-6) if integral and math.isfinite(best) else best
+    return ColumnBound(
+        bound=bound, lp_value=value, converged=converged, rounds=rounds, columns=master.columns,
+        seconds=time.monotonic() - began, weights=weights, rosters=rosters, pricers=pricers,
+    )
+
+
+def roster_plan(
+    problem: Problem,
+    found: ColumnBound,
+    time_limit: Budget | float,
+    workers: int = 1,
+    seed: int = 0,
+    index: Index | None = None,
+) -> list[Assignment] | None:
+    """Price and branch: the best plan that gives each person one of the rosters the column
+    generation found (a CP-SAT model over the columns with the exact cover costs), or None
+    when someone has no roster or no plan is found within ``time_limit`` (a
+    :class:`~dutyplan.budget.Budget` or wall seconds).
+
+    Every roster keeps its person's rules, so the plan keeps every per-person rule; the
+    whole problem's checker has the last word (rules that tie people together are not in
+    the columns)."""
+    whole = index if index is not None else build_index(problem)
+    if any(not rosters for rosters in found.rosters):
+        return None
+    model = cp_model.CpModel()
+    w_cover = found.weights.get("cover", 0)
+    picks: list[list[cp_model.IntVar]] = []
+    at_cell: dict[int, list[cp_model.IntVar]] = {}
+    terms: list[tuple[int, cp_model.IntVar]] = []
+    for rosters in found.rosters:
+        chosen = [model.new_bool_var("") for _ in rosters]
+        model.add_exactly_one(chosen)
+        picks.append(chosen)
+        for roster, var in zip(rosters, chosen):
+            if roster.cost:
+                terms.append((roster.cost, var))
+            for cell in roster.cells.tolist():
+                at_cell.setdefault(cell, []).append(var)
+    constant = 0
+    for c, cls in enumerate(whole.classes):
+        for d, s in np.argwhere(cls.open).tolist():
+            cell = (c * whole.n_days + d) * whole.n_shifts + s
+            need = int(cls.need[d, s] * cls.size)
+            people = at_cell.get(cell, [])
+            under_w, over_w = w_cover * int(cls.under_weight[d, s]), w_cover * int(cls.over_weight[d, s])
+            if not people:
+                constant += under_w * need
+                continue
+            assigned = cp_model.LinearExpr.sum(people)
+            under = model.new_int_var(0, need, "")
+            model.add_max_equality(under, [need - assigned, 0])
+            terms.append((under_w, under))
+            if cls.over_weight[d, s] < 0:
+                model.add(assigned <= need)
+            elif over_w and len(people) > need:
+                over = model.new_int_var(0, len(people) - need, "")
+                model.add_max_equality(over, [assigned - need, 0])
+                terms.append((over_w, over))
+    model.minimize(cp_model.LinearExpr.weighted_sum([v for _, v in terms], [w for w, _ in terms]) + constant)
+    # start from the cheapest roster of each person under the last duals' ranking: the last found
+    for chosen in picks:
+        for k, var in enumerate(chosen):
+            model.add_hint(var, k == len(chosen) - 1)
+    budget = Budget.of(time_limit)
+    if budget.left() <= 0.01:
+        return None
+    solver = budget.solver(None, max(1, workers), seed)
+    status = run(solver, model, budget)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    keys = []
+    for p, (rosters, chosen) in enumerate(zip(found.rosters, picks)):
+        roster = next(r for r, var in zip(rosters, chosen) if solver.boolean_value(var))
+        for cell in roster.cells.tolist():
+            c, rest = divmod(cell, whole.n_days * whole.n_shifts)
+            d, s = divmod(rest, whole.n_shifts)
+            keys.append((p, c, d, s))
+    return assignments_of_postings(whole, np.array(keys, dtype=np.int64).reshape(-1, 4))

@@ -1,0 +1,110 @@
+"""Roster column generation (dutyplan.solver.columns): its bound never exceeds the optimum,
+its columns keep every rule of their person, and it closes the small Curtois instances."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dutyplan.budget import Budget
+from dutyplan.checker import check
+from dutyplan.compile import person_problem
+from dutyplan.io import curtois
+from dutyplan.plan import Plan, Result
+from dutyplan.problem import Problem
+from dutyplan.solve import solve
+from dutyplan.solver.columns import ROSTER_LEVELS, roster_bound
+
+from test_properties import LAYOUTS, SETTINGS, tiny_problems
+
+CURTOIS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(st.sampled_from(list(LAYOUTS)).flatmap(lambda layout: tiny_problems("weighted", layout)))
+def test_the_roster_bound_never_exceeds_the_optimum(problem: Problem) -> None:
+    plan = solve(problem, time_limit=10, workers=1, seed=0)
+    result = roster_bound(problem, time_limit=10)
+    if plan.result.status == "infeasible":
+        return
+    assert plan.result.status == "optimal", plan.result
+    assert result.bound <= plan.result.objective, (result, plan.result)
+
+
+@settings(max_examples=25, **SETTINGS)
+@given(st.sampled_from(list(LAYOUTS)).flatmap(lambda layout: tiny_problems("lexicographic", layout)))
+def test_the_cover_bound_never_exceeds_the_optimal_cover(problem: Problem) -> None:
+    """The optimum's cover when cover comes first; any plan's cover when it weighs nothing."""
+    plan = solve(problem, time_limit=10, workers=1, seed=0)
+    if plan.result.status == "infeasible":
+        return
+    assert plan.result.status == "optimal", plan.result
+    result = roster_bound(problem, time_limit=10, weights={"cover": 1})
+    cover = check(problem, plan).levels["cover"]  # also where cover weighs nothing
+    assert result.bound <= cover, (result, plan.result)
+
+
+def curtois_instance(number: int) -> Problem:
+    path = CURTOIS / f"Instance{number}.txt"
+    if not path.exists():
+        pytest.skip(f"{path} not found (../shared beside the repository)")
+    return curtois.load(path)
+
+
+def test_every_column_keeps_every_rule_of_its_person() -> None:
+    problem = curtois_instance(2)
+    result = roster_bound(problem, time_limit=20)
+    assert sum(len(found) for found in result.rosters) == result.columns > 0
+    for p, found in enumerate(result.rosters):
+        alone = person_problem(problem, p)
+        for roster in found:
+            assignments = result.pricers[p].assignments(roster)
+            report = check(alone, Plan(problem=alone.name, assignments=assignments, result=Result(status="feasible")))
+            assert report.ok, report.summary()
+            own = sum(result.weights[lv] * report.levels[lv] for lv in ROSTER_LEVELS)
+            assert own == roster.cost
+
+
+@pytest.mark.parametrize("number, optimum", [(2, 828), (3, 1001), (4, 1716)])
+def test_the_lp_bound_closes_small_curtois_instances(number: int, optimum: int) -> None:
+    """Published optima (../shared/benchmarks/curtois/best_known.csv); the CP-SAT bound of the
+    whole model stays well below them in the same time."""
+    result = roster_bound(curtois_instance(number), time_limit=30, workers=2)
+    assert result.converged
+    assert result.bound == optimum
+
+
+def test_the_bound_is_valid_when_cut_short() -> None:
+    """Stopped after its first rounds the Lagrangian bound is lower, never above the optimum."""
+    result = roster_bound(curtois_instance(4), time_limit=0.3, workers=1)
+    assert result.bound <= 1716
+
+
+def test_a_weighted_solve_reports_the_roster_bound() -> None:
+    """Instance5: CP-SAT's own bound was 1,017 after 60 s (benchmarks/results/
+    curtois_1-12_60s.md); the roster LP's is 1,141 (optimum 1,143)."""
+    problem = curtois_instance(5)
+    plan = solve(problem, time_limit=15, workers=2, seed=0)
+    assert 1141 <= plan.result.best_bound <= plan.result.objective
+    report = check(problem, plan)
+    assert report.ok and report.objective == plan.result.objective
+
+
+def test_a_plan_that_meets_the_roster_bound_ends_the_solve() -> None:
+    problem = curtois_instance(3)
+    first = solve(problem, time_limit=20, workers=2, seed=0)
+    assert first.result.objective == 1001
+    again = solve(problem, time_limit=60, workers=2, seed=0, hint=first)
+    assert again.result.status == "optimal" and again.result.objective == again.result.best_bound == 1001
+    assert again.result.solve_seconds < 20
+    assert not [point for point in again.result.progress if point.value < 1001]
+
+
+def test_deterministic_column_generation_repeats_itself() -> None:
+    problem = curtois_instance(5)
+    runs = [roster_bound(problem, Budget(1.0, deterministic=True), workers=2) for _ in range(2)]
+    assert [(r.bound, r.lp_value, r.rounds, r.columns) for r in runs][0] == \
+        [(r.bound, r.lp_value, r.rounds, r.columns) for r in runs][1]
