@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_properties import LAYOUTS, SETTINGS, tiny_problems
 
 from dutyplan.budget import Budget
 from dutyplan.checker import check
@@ -17,8 +18,6 @@ from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solve import solve
 from dutyplan.solver.columns import ROSTER_LEVELS, roster_bound
-
-from test_properties import LAYOUTS, SETTINGS, tiny_problems
 
 CURTOIS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
 
@@ -105,6 +104,6 @@ def test_a_plan_that_meets_the_roster_bound_ends_the_solve() -> None:
 
 def test_deterministic_column_generation_repeats_itself() -> None:
     problem = curtois_instance(5)
-    runs = [roster_bound(problem, Budget(1.0, deterministic=True), workers=2) for _ in range(2)]
-    assert [(r.bound, r.lp_value, r.rounds, r.columns) for r in runs][0] == \
-        [(r.bound, r.lp_value, r.rounds, r.columns) for r in runs][1]
+    first, second = (roster_bound(problem, Budget(1.0, deterministic=True), workers=2) for _ in range(2))
+    assert (first.bound, first.lp_value, first.rounds, first.columns) == \
+        (second.bound, second.lp_value, second.rounds, second.columns)

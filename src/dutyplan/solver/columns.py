@@ -277,7 +277,8 @@ def roster_bound(
             # each pricing has a budget of its own, fixed before the round and charged in
             # order afterwards: the same limits, whichever thread ends first
             own = [Budget(per_person, budget.deterministic, budget.stop) for _ in pricers]
-            priced = list(pool.map(lambda pair: pair[0].price(at, pair[1], per_person, seed), zip(pricers, own)))
+            priced = list(pool.map(PersonPricer.price, pricers, [at] * len(pricers), own,
+                                  [per_person] * len(pricers), [seed] * len(pricers)))
             share = budget.part(parallel=max(1, workers))
             for spent in own:
                 share.charge(spent.charged)
