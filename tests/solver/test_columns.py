@@ -107,3 +107,41 @@ def test_deterministic_column_generation_repeats_itself() -> None:
     first, second = (roster_bound(problem, Budget(1.0, deterministic=True), workers=2) for _ in range(2))
     assert (first.bound, first.lp_value, first.rounds, first.columns) == \
         (second.bound, second.lp_value, second.rounds, second.columns)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(st.sampled_from(list(LAYOUTS)).flatmap(lambda layout: tiny_problems("lexicographic", layout)))
+def test_a_level_bound_with_the_levels_before_held_never_exceeds_the_optimum(problem: Problem) -> None:
+    """As a lexicographic solve asks: each roster level bounded with the earlier levels held
+    at their optimal values."""
+    plan = solve(problem, time_limit=10, workers=1, seed=0)
+    if plan.result.status == "infeasible":
+        return
+    assert plan.result.status == "optimal", plan.result
+    optimum = check(problem, plan).levels
+    order = ["cover", *ROSTER_LEVELS]
+    active = [lv for lv in order if problem.objective.weight(lv) > 0]
+    for k, level in enumerate(active):
+        if level == "cover":
+            continue
+        held = {lv: optimum[lv] for lv in active[:k]}
+        result = roster_bound(problem, time_limit=10, weights={level: 1}, held=held)
+        assert result.bound <= optimum[level], (level, held, result.bound, optimum[level])
+
+
+def test_holding_cover_makes_the_far_person_work() -> None:
+    """Two people, one gate needing both on one day: commute alone would leave them home (bound
+    0); with cover held at 0 both must go, and the bound is the optimum's commute."""
+    problem = Problem.model_validate({
+        "name": "held",
+        "horizon": {"start": "2024-01-01", "days": 1},
+        "shift_types": [{"id": "D", "start": "08:00", "minutes": 480}],
+        "sites": [{"id": "S", "gates": [{"id": "G", "demand": {"D": 2}}]}],
+        "people": [{"id": "near"}, {"id": "far"}],
+        "commute_km": [[1], [9]],
+    })
+    plan = solve(problem, time_limit=10, workers=1, seed=0)
+    commute = check(problem, plan).levels["commute"]
+    assert commute > 0
+    assert roster_bound(problem, 10, weights={"commute": 1}).bound == 0
+    assert roster_bound(problem, 10, weights={"commute": 1}, held={"cover": 0}).bound == commute

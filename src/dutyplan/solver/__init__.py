@@ -1,6 +1,7 @@
 """Solve one model: the stages that optimise it level by level (:mod:`.stages`), first plans
 (:mod:`.start` person by person, :mod:`.greedy` for one site), neighbourhood search
-(:mod:`.lns`), bounds from relaxations (:mod:`.bounds`), and the whole single-model path
+(:mod:`.lns`), bounds from relaxations (:mod:`.bounds`) and from roster columns
+(:mod:`.columns`), and the whole single-model path
 (:mod:`.single`)."""
 
 from dutyplan.solver.single import (

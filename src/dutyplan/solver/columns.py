@@ -63,6 +63,9 @@ MAX_COLUMNS_PER_PERSON = 4
 #: so far and the rest of the master's own; with none of them a column the master wants,
 #: the next round prices at the master's duals.
 SMOOTHING = 0.5
+#: What the master pays per unit a held level goes over its value (its rows are elastic so
+#: that the LP always has a solution; the bound does not depend on it).
+ELASTIC = 10_000.0
 #: A reduced cost below this is negative (a column worth adding).
 EPSILON = 1e-6
 
@@ -90,6 +93,7 @@ class Roster:
     person: int
     cells: np.ndarray  # flat cell numbers (class, day, shift) of its postings
     cost: int  # weighted rules + preferences + commute of this person alone
+    levels: np.ndarray  # this person's rules, preferences and commute (ROSTER_LEVELS order)
     solution: np.ndarray  # the person model's postings (x values), for a plan
 
 
@@ -122,20 +126,25 @@ class PersonPricer:
         keys = dm.x_keys if dm.x_keys is not None else np.zeros((0, 4), dtype=np.int64)
         self.cells = (to_whole[keys[:, 1]] * whole.n_days + keys[:, 2]) * whole.n_shifts + keys[:, 3] \
             if len(keys) else np.zeros(0, dtype=np.int64)
-        self.base = sum((w * dm.level_expr(lv) for lv, w in weights.items() if w and lv in ROSTER_LEVELS), 0)
-        self.weights = weights
+        self.level_exprs = [dm.level_expr(lv) for lv in ROSTER_LEVELS]
+        self.weights = np.array([weights.get(lv, 0) for lv in ROSTER_LEVELS], dtype=np.int64)
         self.x_index = np.array([v.index for v in dm.x_vars], dtype=np.int64)
 
-    def price(self, duals: np.ndarray, budget: Budget, seconds: float, seed: int) -> tuple[list[Roster], float]:
-        """Rosters of low ``cost - duals . cells`` found in ``seconds`` (every improving one
-        the search met, best last) and a lower bound on the least value of any roster of
-        this person (inf: the person has no roster; -inf: none found in time)."""
+    def price(
+        self, duals: np.ndarray, coefs: np.ndarray, budget: Budget, seconds: float, seed: int
+    ) -> tuple[list[Roster], float]:
+        """Rosters of low ``coefs / DUAL_SCALE . levels - duals . cells`` found in ``seconds``
+        (every improving one the search met, best last) and a lower bound on the least value
+        of any roster of this person (inf: the person has no roster; -inf: none found in
+        time). ``coefs``: whole numbers per roster level (the weights and the multipliers of
+        held levels, times DUAL_SCALE)."""
         dm = self.dm
         pi = duals[self.cells] if len(self.cells) else np.zeros(0)
         scaled = np.round(pi * DUAL_SCALE).astype(np.int64)
         # true objective >= scaled objective / SCALE - sum of the roundings that flatter it
         slack = float(np.maximum(0.0, pi - scaled / DUAL_SCALE).sum())
-        expr = DUAL_SCALE * self.base - cp_model.LinearExpr.weighted_sum(dm.x_vars, scaled.tolist())
+        base = sum((int(c) * e for c, e in zip(coefs, self.level_exprs) if c), 0)
+        expr = base - cp_model.LinearExpr.weighted_sum(dm.x_vars, scaled.tolist())
         dm.model.minimize(expr)
         solver = budget.solver(max(0.01, seconds), 1, seed)
         found = _Solutions(self)
@@ -150,8 +159,8 @@ class PersonPricer:
         """The roster of a solution of the person model (its variable values)."""
         dm = self.dm
         x = values[self.x_index] if len(self.x_index) else np.zeros(0, dtype=np.int64)
-        cost = sum(w * dm.level_value(values, lv) for lv, w in self.weights.items() if w and lv in ROSTER_LEVELS)
-        return Roster(self.p, self.cells[x > 0], int(cost), x)
+        levels = np.array([dm.level_value(values, lv) for lv in ROSTER_LEVELS], dtype=np.int64)
+        return Roster(self.p, self.cells[x > 0], int(self.weights @ levels), levels, x)
 
 
     def assignments(self, roster: Roster) -> list[Assignment]:
@@ -177,15 +186,37 @@ class _Solutions(cp_model.CpSolverSolutionCallback):
 class Master:
     """The restricted master LP (GLOP), with one artificial column per person."""
 
-    def __init__(self, whole: Index, weights: dict[str, int], big: float) -> None:
+    def __init__(self, whole: Index, weights: dict[str, int], held: dict[str, int], big: float) -> None:
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
         lp = self.lp
         n_cells = whole.n_classes * whole.n_days * whole.n_shifts
         self.need = np.zeros(n_cells)
+        self.under_weight = np.zeros(n_cells)
+        self.over_weight = np.full(n_cells, np.inf)  # inf: no extra people allowed
         self.rows: list[pywraplp.Constraint | None] = [None] * n_cells
         w_cover = weights.get("cover", 0)
         inf = lp.infinity()
         objective = lp.Objective()
+        # held levels: at most their value (elastic, at a cost no plan reaches, so the LP
+        # always has a solution); the cover row first, then the roster levels held
+        self.held: list[pywraplp.Constraint] = []
+        self.held_values = np.array(
+            ([held["cover"]] if "cover" in held else []) + [held[lv] for lv in ROSTER_LEVELS if lv in held],
+            dtype=float,
+        )
+        self.held_levels = [k for k, lv in enumerate(ROSTER_LEVELS) if lv in held]
+        # the cover row in units of the largest under-cover weight (well scaled for the LP)
+        self.cover_unit = max([1.0] + [float(cls.under_weight[cls.open].max()) for cls in whole.classes
+                                       if cls.open.any()])
+        if "cover" in held:
+            self.held_values[0] /= self.cover_unit
+        for value in self.held_values:
+            row = lp.Constraint(-inf, float(value))
+            elastic = lp.NumVar(0, inf, "")
+            row.SetCoefficient(elastic, -1)
+            objective.SetCoefficient(elastic, ELASTIC)
+            self.held.append(row)
+        cover_row = self.held[0] if "cover" in held else None
         for c, cls in enumerate(whole.classes):
             for d, s in np.argwhere(cls.open).tolist():
                 cell = (c * whole.n_days + d) * whole.n_shifts + s
@@ -195,10 +226,16 @@ class Master:
                 under = lp.NumVar(0, inf, "")
                 row.SetCoefficient(under, 1)
                 objective.SetCoefficient(under, w_cover * float(cls.under_weight[d, s]))
+                if cover_row is not None:
+                    cover_row.SetCoefficient(under, float(cls.under_weight[d, s]) / self.cover_unit)
+                self.under_weight[cell] = float(cls.under_weight[d, s])
                 if cls.over_weight[d, s] >= 0:
                     over = lp.NumVar(0, inf, "")
                     row.SetCoefficient(over, -1)
                     objective.SetCoefficient(over, w_cover * float(cls.over_weight[d, s]))
+                    if cover_row is not None:
+                        cover_row.SetCoefficient(over, float(cls.over_weight[d, s]) / self.cover_unit)
+                    self.over_weight[cell] = float(cls.over_weight[d, s])
                 self.rows[cell] = row
         self.convexity = []
         for _ in range(whole.n_people):
@@ -214,6 +251,10 @@ class Master:
         var = self.lp.NumVar(0, self.lp.infinity(), "")
         self.lp.Objective().SetCoefficient(var, float(roster.cost))
         self.convexity[roster.person].SetCoefficient(var, 1)
+        first = len(self.held) - len(self.held_levels)  # the cover row, if held, comes first
+        for row, k in zip(self.held[first:], self.held_levels):
+            if roster.levels[k]:
+                row.SetCoefficient(var, float(roster.levels[k]))
         for cell in roster.cells.tolist():
             row = self.rows[cell]
             if row is not None:  # a closed cell costs nothing either way
@@ -221,13 +262,29 @@ class Master:
         self.columns += 1
 
     def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
-        """LP value, cover duals per cell (0 where closed) and convexity duals per person."""
+        """LP value, duals (cover per cell, 0 where closed, then the multiplier of each held
+        level, >= 0) and convexity duals per person."""
         status = self.lp.Solve()
         if status != pywraplp.Solver.OPTIMAL:
             raise RuntimeError(f"the roster master LP ended with status {status}")
-        duals = np.array([0.0 if row is None else row.dual_value() for row in self.rows])
+        duals = np.array([0.0 if row is None else row.dual_value() for row in self.rows]
+                         + [max(0.0, -row.dual_value()) for row in self.held])
         convexity = np.array([row.dual_value() for row in self.convexity])
         return self.lp.Objective().Value(), duals, convexity
+
+    def lagrangian_duals(self, duals: np.ndarray, w_cover: int, held_cover: bool) -> np.ndarray:
+        """``duals`` made exact for a Lagrangian bound: multipliers rounded down to whole
+        multiples of 1 / DUAL_SCALE (any multiplier >= 0 is valid), then the cover duals
+        clipped to the range where every cell's under- and over-cover terms stay >= 0."""
+        n = len(self.rows)
+        out = duals.copy()
+        out[n:] = np.floor(np.maximum(0.0, duals[n:]) * DUAL_SCALE) / DUAL_SCALE
+        weight = w_cover + (out[n] / self.cover_unit if held_cover else 0.0)
+        out[:n] = np.minimum(out[:n], weight * self.under_weight)
+        allowed = np.isfinite(self.over_weight)
+        lowest = np.where(allowed, -weight * np.where(allowed, self.over_weight, 0.0), -np.inf)
+        out[:n] = np.maximum(out[:n], lowest)
+        return out
 
 
 def roster_bound(
@@ -238,27 +295,45 @@ def roster_bound(
     weights: dict[str, int] | None = None,
     seconds_per_person: float = 2.0,
     index: Index | None = None,
+    held: dict[str, int] | None = None,
 ) -> ColumnBound:
     """Column generation over whole rosters within ``time_limit`` (a
     :class:`~dutyplan.budget.Budget` or wall seconds): the best Lagrangian bound on
     ``sum(weights[level] * level)`` (default: the problem's own weights, fairness left out),
     the LP value and every roster found. In deterministic mode each pricing search has a
-    deterministic limit and the rounds are the same on every run."""
+    deterministic limit and the rounds are the same on every run.
+
+    ``held``: levels kept at most at a value (``cover`` and the roster levels), as a
+    lexicographic solve holds the levels before the one it bounds; their multipliers join
+    the Lagrangian bound."""
     began = time.monotonic()
     budget = Budget.of(time_limit)
     config = problem.objective
     if weights is None:
         weights = {lv: config.weight(lv) for lv in ("cover", *ROSTER_LEVELS)}
+    held = {lv: int(v) for lv, v in (held or {}).items() if lv == "cover" or lv in ROSTER_LEVELS}
     whole = index if index is not None else build_index(problem)
     pricers = [PersonPricer(problem, p, whole, weights) for p in range(whole.n_people)]
-    # an artificial roster must cost more than any real one: all cover missing, plus
-    big = 1.0 + weights.get("cover", 0) * sum(
+    # an artificial roster must cost more than any real one: all cover missing, plus one
+    big = 1.0 + max(1, weights.get("cover", 0)) * sum(
         float((cls.need * cls.size * cls.under_weight).sum()) for cls in whole.classes
     )
-    master = Master(whole, weights, big)
+    master = Master(whole, weights, held, big)
+    n_cells = len(master.rows)
+    w_cover = weights.get("cover", 0)
+    held_cover = "cover" in held
+    roster_weights = np.array([weights.get(lv, 0) for lv in ROSTER_LEVELS], dtype=float)
+    level_slot = {k: n_cells + int(held_cover) + i for i, k in enumerate(master.held_levels)}
+
+    def multipliers(y: np.ndarray) -> np.ndarray:
+        """Each roster level's weight plus its held multiplier."""
+        out = roster_weights.copy()
+        for k, slot in level_slot.items():
+            out[k] += y[slot]
+        return out
+
     rosters: list[list[Roster]] = [[] for _ in pricers]
     best = -math.inf
-    integral = True  # every cost and weight is a whole number
     rounds = 0
     value = math.inf
     converged = False
@@ -272,23 +347,29 @@ def roster_bound(
                 converged = best >= value - 1e-6
                 break
             rounds += 1
-            at = duals if center is None or smoothing == 0 else smoothing * center + (1 - smoothing) * duals
+            plain = center is None or smoothing == 0  # priced at the master's own duals
+            at = duals if plain else smoothing * center + (1 - smoothing) * duals
+            at = master.lagrangian_duals(at, w_cover, held_cover)
+            coefs = np.round(multipliers(at) * DUAL_SCALE).astype(np.int64)  # exact: on the grid
             per_person = min(seconds_per_person, max(0.05, left * max(1, workers) / len(pricers)))
             # each pricing has a budget of its own, fixed before the round and charged in
             # order afterwards: the same limits, whichever thread ends first
             own = [Budget(per_person, budget.deterministic, budget.stop) for _ in pricers]
-            priced = list(pool.map(PersonPricer.price, pricers, [at] * len(pricers), own,
-                                  [per_person] * len(pricers), [seed] * len(pricers)))
+            priced = list(pool.map(PersonPricer.price, pricers, [at[:n_cells]] * len(pricers), [coefs] * len(pricers),
+                                   own, [per_person] * len(pricers), [seed] * len(pricers)))
             share = budget.part(parallel=max(1, workers))
             for spent in own:
                 share.charge(spent.charged)
-            lagrangian = float(at @ master.need) + sum(low for _, low in priced)
+            lagrangian = (float(at[:n_cells] @ master.need) - float(at[n_cells:] @ master.held_values)
+                          + sum(low for _, low in priced))
             if lagrangian > best:
                 best, center = lagrangian, at
             added = 0
+            level_duals = multipliers(duals)
             for pricer, (found, _) in zip(pricers, priced):
                 for roster in found:
-                    reduced = roster.cost - float(duals[roster.cells].sum()) - convexity[pricer.p]
+                    reduced = (float(level_duals @ roster.levels) - float(duals[roster.cells].sum())
+                               - convexity[pricer.p])
                     if reduced < -EPSILON:
                         master.add(roster)
                         rosters[pricer.p].append(roster)
@@ -298,7 +379,7 @@ def roster_bound(
                 rounds, value, best, added, time.monotonic() - began,
             )
             if added == 0:
-                if at is duals:
+                if plain:
                     # priced at the master's own duals and nothing to add: the LP is optimal
                     # over all rosters when every pricing was proven
                     converged = all(math.isfinite(low) for _, low in priced)
@@ -306,7 +387,8 @@ def roster_bound(
                 smoothing = 0.0  # mispriced: the next round uses the master's duals
                 continue
             smoothing = SMOOTHING
-    bound = math.ceil(best - 1e-6) if integral and math.isfinite(best) else best
+    # every level is a whole number and every weight too
+    bound = math.ceil(best - 1e-6) if math.isfinite(best) else best
     return ColumnBound(
         bound=bound, lp_value=value, converged=converged, rounds=rounds, columns=master.columns,
         seconds=time.monotonic() - began, weights=weights, rosters=rosters, pricers=pricers,
