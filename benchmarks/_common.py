@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import platform
 import resource
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -44,3 +48,22 @@ def write_results(prefix: str, rows: list[dict], columns: list[str], markdown: s
         writer.writerows(rows)
     out.with_suffix(".md").write_text(markdown, encoding="utf-8")
     print(f"\nwritten: {out.with_suffix('.csv')}, {out.with_suffix('.md')}")
+
+
+def markdown_table(rows: list[dict], head: list[str], keys: list[str]) -> str:
+    """A markdown table: the ``keys`` of each row under the column names ``head``."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(row.get(k, "")) for k in keys) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def rows_of_children(script: str, numbers: list[int], arguments: list[str]) -> Iterator[dict]:
+    """Run ``script --one N ARGUMENTS`` for each number in a process of its own (so peak memory
+    is its own) and yield the row each prints as its last line (a failure is reported, skipped)."""
+    for number in numbers:
+        child = [sys.executable, script, "--one", str(number), *arguments]
+        done = subprocess.run(child, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(f"Instance{number}: failed\n{done.stderr}", file=sys.stderr)
+            continue
+        yield json.loads(done.stdout.strip().splitlines()[-1])

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from _common import machine, peak_memory_mb, write_results
-from curtois import DEFAULT_DATA, parse_instances
+from _common import machine, markdown_table, peak_memory_mb
+from curtois import main_of
 
 COLUMNS = [
     "instance", "days", "staff", "shift_types", "bound", "lp_value", "lp_optimal", "rounds",
@@ -68,46 +65,18 @@ def markdown(rows: list[dict]) -> str:
             "s", "best known", "bound gap %", "peak MB"]
     keys = ["instance", "days", "staff", "shift_types", "bound", "lp_value", "lp_optimal", "rounds",
             "columns", "seconds", "best_known", "bound_gap_pct", "peak_memory_mb"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(row.get(k, "")) for k in keys) + " |" for row in rows]
-    return "\n".join(lines)
+    return markdown_table(rows, head, keys)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--instances", default="1-21")
-    parser.add_argument("--time-limit", type=float, default=120.0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data", default=str(DEFAULT_DATA))
-    parser.add_argument("--out", default=None, help="path prefix for .csv and .md (default: print only)")
-    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one is not None:
-        print(json.dumps(run_one(args.one, args)))
-        return
-    command = "python benchmarks/columns.py " + " ".join(sys.argv[1:])
-    print(f"$ {command}\nmachine: {machine()}", flush=True)
-    rows = []
-    for number in parse_instances(args.instances):
-        child = [sys.executable, __file__, "--one", str(number), "--time-limit", str(args.time_limit),
-                 "--workers", str(args.workers), "--seed", str(args.seed), "--data", args.data]
-        done = subprocess.run(child, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            print(f"Instance{number}: failed\n{done.stderr}", file=sys.stderr)
-            continue
-        row = json.loads(done.stdout.strip().splitlines()[-1])
-        rows.append(row)
-        print(f"{row['instance']}: bound {row['bound']} (LP {row['lp_value']}, optimal {row['lp_optimal']}), "
-              f"best known {row['best_known']}, {row['bound_gap_pct']}% below, {row['seconds']} s", flush=True)
-    table = markdown(rows)
-    print("\n" + table)
-    if args.out:
-        write_results(
-            args.out, rows, COLUMNS,
-            f"Command: `{command}`\n\nMachine: {machine()}; {args.workers} workers, "
-            f"{args.time_limit:g} s per instance, bound only (no plan search).\n\n{table}\n",
-        )
+    main_of(
+        __file__, run_one,
+        lambda row: (
+            f"{row['instance']}: bound {row['bound']} (LP {row['lp_value']}, optimal {row['lp_optimal']}), "
+            f"best known {row['best_known']}, {row['bound_gap_pct']}% below, {row['seconds']} s"
+        ),
+        markdown, COLUMNS, "1-21", 120.0, ", bound only (no plan search)",
+    )
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from _common import machine, peak_memory_mb, write_results
+from _common import machine, markdown_table, peak_memory_mb, rows_of_children, write_results
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "benchmarks" / "curtois"
@@ -42,6 +42,25 @@ def parse_instances(text: str) -> list[int]:
         elif part.strip():
             numbers.append(int(part))
     return numbers
+
+
+def instance_arguments(doc: str | None, instances: str, time_limit: float) -> argparse.ArgumentParser:
+    """The command line of a script that runs Curtois instances one process each."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--instances", default=instances)
+    parser.add_argument("--time-limit", type=float, default=time_limit)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--out", default=None, help="path prefix for .csv and .md (default: print only)")
+    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def child_arguments(args: argparse.Namespace) -> list[str]:
+    """What each instance's process is given besides its number."""
+    return ["--time-limit", str(args.time_limit), "--workers", str(args.workers),
+            "--seed", str(args.seed), "--data", args.data]
 
 
 def best_known(data: Path) -> dict[str, int]:
@@ -92,53 +111,46 @@ def markdown(rows: list[dict]) -> str:
     keys = ["instance", "days", "staff", "shift_types", "status", "objective", "best_bound",
             "best_known", "gap_to_best_known_pct", "build_seconds", "solve_seconds",
             "peak_memory_mb", "checker"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for row in rows:
-        lines.append("| " + " | ".join(str(row.get(k, "")) for k in keys) + " |")
-    return "\n".join(lines)
+    return markdown_table(rows, head, keys)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--instances", default="1-12")
-    parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data", default=str(DEFAULT_DATA))
-    parser.add_argument("--out", default=None, help="path prefix for .csv and .md (default: print only)")
-    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+def main_of(script: str, run: Callable[[int, argparse.Namespace], dict], line: Callable[[dict], str],
+            markdown: Callable[[list[dict]], str], columns: list[str], instances: str, time_limit: float,
+            what: str = "") -> None:
+    """The main of a script that runs Curtois instances, one process each: ``run`` an
+    instance (in the child), print a ``line`` per instance, then the ``markdown`` table, and
+    write the results (``columns``) when asked."""
+    args = instance_arguments(sys.modules["__main__"].__doc__, instances, time_limit).parse_args()
     if args.one is not None:
-        print(json.dumps(run_one(args.one, args)))
+        print(json.dumps(run(args.one, args)))
         return
-
-    command = "python benchmarks/curtois.py " + " ".join(sys.argv[1:])
+    command = f"python benchmarks/{Path(script).name} " + " ".join(sys.argv[1:])
     print(f"$ {command}\nmachine: {machine()}", flush=True)
     rows = []
-    for number in parse_instances(args.instances):
-        child = [sys.executable, __file__, "--one", str(number), "--time-limit", str(args.time_limit),
-                 "--workers", str(args.workers), "--seed", str(args.seed), "--data", args.data]
-        done = subprocess.run(child, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            print(f"Instance{number}: failed\n{done.stderr}", file=sys.stderr)
-            continue
-        row = json.loads(done.stdout.strip().splitlines()[-1])
+    for row in rows_of_children(script, parse_instances(args.instances), child_arguments(args)):
         rows.append(row)
-        print(
-            f"{row['instance']}: {row['status']} {row['objective']} (bound {row['best_bound']}, "
-            f"best known {row['best_known']}, gap {row['gap_to_best_known_pct']}%), "
-            f"build {row['build_seconds']}s, solve {row['solve_seconds']}s, "
-            f"{row['peak_memory_mb']} MB, checker {row['checker']}",
-            flush=True,
-        )
+        print(line(row), flush=True)
     table = markdown(rows)
     print("\n" + table)
     if args.out:
         write_results(
-            args.out, rows, COLUMNS,
+            args.out, rows, columns,
             f"Command: `{command}`\n\nMachine: {machine()}; {args.workers} workers, "
-            f"{args.time_limit:g} s per instance.\n\n{table}\n",
+            f"{args.time_limit:g} s per instance{what}.\n\n{table}\n",
         )
+
+
+def main() -> None:
+    main_of(
+        __file__, run_one,
+        lambda row: (
+            f"{row['instance']}: {row['status']} {row['objective']} (bound {row['best_bound']}, "
+            f"best known {row['best_known']}, gap {row['gap_to_best_known_pct']}%), "
+            f"build {row['build_seconds']}s, solve {row['solve_seconds']}s, "
+            f"{row['peak_memory_mb']} MB, checker {row['checker']}"
+        ),
+        markdown, COLUMNS, "1-12", 60.0,
+    )
 
 
 if __name__ == "__main__":
