@@ -15,6 +15,7 @@ seconds, solve seconds, workers, time limit, CPU model, peak memory, checker ver
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import csv
 import json
 import sys
@@ -53,14 +54,25 @@ def instance_arguments(doc: str | None, instances: str, time_limit: float) -> ar
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--out", default=None, help="path prefix for .csv and .md (default: print only)")
+    parser.add_argument("--split", action="append", default=[], metavar="NAME=VALUE",
+                        help="set a field of dutyplan.timing.SPLITS, e.g. columns_share=0 (no roster bound)")
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     return parser
+
+
+def set_splits(args: argparse.Namespace) -> None:
+    """Apply ``--split NAME=VALUE`` to ``dutyplan.timing.SPLITS``."""
+    from dutyplan import timing
+
+    for item in args.split:
+        name, _, value = item.partition("=")
+        timing.SPLITS = dataclasses.replace(timing.SPLITS, **{name: type(getattr(timing.SPLITS, name))(value)})
 
 
 def child_arguments(args: argparse.Namespace) -> list[str]:
     """What each instance's process is given besides its number."""
     return ["--time-limit", str(args.time_limit), "--workers", str(args.workers),
-            "--seed", str(args.seed), "--data", args.data]
+            "--seed", str(args.seed), "--data", args.data, *(f"--split={item}" for item in args.split)]
 
 
 def best_known(data: Path) -> dict[str, int]:
@@ -122,6 +134,7 @@ def main_of(script: str, run: Callable[[int, argparse.Namespace], dict], line: C
     write the results (``columns``) when asked."""
     args = instance_arguments(sys.modules["__main__"].__doc__, instances, time_limit).parse_args()
     if args.one is not None:
+        set_splits(args)
         print(json.dumps(run(args.one, args)))
         return
     command = f"python benchmarks/{Path(script).name} " + " ".join(sys.argv[1:])
@@ -136,7 +149,8 @@ def main_of(script: str, run: Callable[[int, argparse.Namespace], dict], line: C
         write_results(
             args.out, rows, columns,
             f"Command: `{command}`\n\nMachine: {machine()}; {args.workers} workers, "
-            f"{args.time_limit:g} s per instance{what}.\n\n{table}\n",
+            f"{args.time_limit:g} s per instance{what}"
+            f"{''.join(f', {item}' for item in args.split)}.\n\n{table}\n",
         )
 
 

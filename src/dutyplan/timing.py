@@ -51,6 +51,9 @@ class TimeSplits:
     # Set by judgement; measured at 60 s, 2 workers (benchmarks/results/columns_*.md): the LP
     # of Curtois 1-12 is optimal in 0.1-21 s.
     columns_share: float = 0.3
+    # ... given up when this share of that time gives no bound above 0 (Curtois Instance13,
+    # 120 people and 18 shift types: -19,992 after 120 s). Set by judgement.
+    columns_give_up: float = 0.5
     columns_plan_share: float = 0.05
 
     # --- levels (dutyplan.solver.stages, dutyplan.solver.lns) --------------------------------

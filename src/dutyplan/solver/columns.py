@@ -48,7 +48,7 @@ from dutyplan.model import build_model
 from dutyplan.model.builder import DutyModel
 from dutyplan.plan import Assignment
 from dutyplan.problem import Problem
-from dutyplan.solver.stages import assignments_of_postings, extract_assignments
+from dutyplan.solver.stages import assignments_of_postings, extract_assignments, solution_from_assignments
 
 logger = logging.getLogger("dutyplan")
 
@@ -57,6 +57,9 @@ ROSTER_LEVELS = ("rules", "preferences", "commute")
 #: Duals are scaled by this and rounded for CP-SAT's integer objective; the rounding is
 #: accounted for exactly in the bound.
 DUAL_SCALE = 1_000_000
+#: A person's pricing search, while it finds columns: the best roster in this time (its
+#: bound counts too); once it finds none, each gets up to ``seconds_per_person``.
+QUICK_PRICING_SECONDS = 0.2
 #: Rosters a person's pricing adds in one round at most (the best ones it met).
 MAX_COLUMNS_PER_PERSON = 4
 #: Dual smoothing (Wentges): pricing uses this share of the duals that gave the best bound
@@ -73,14 +76,20 @@ EPSILON = 1e-6
 #: Column generation builds one CP-SAT model per person and prices each every round: used by
 #: the solve up to this many people (beyond, the decomposition's sites are the place for it).
 MOST_PEOPLE = 400
+#: ... and up to this many days: measured on the Curtois instances (2 cores, 120 s), the LP
+#: is optimal in 0.1-20 s on every 4-week instance (1-12), but not within 120 s on the 6- to
+#: 26-week ones (14-21), whose per-person searches often find no roster in their time.
+MOST_DAYS = 28
 
 
 def applies(problem: Problem) -> bool:
     """The solve uses the roster bound: a weighted objective, no hard rule tying people
-    together (cover aside: the master carries it), and at most :data:`MOST_PEOPLE` people."""
+    together (cover aside: the master carries it), at most :data:`MOST_PEOPLE` people and
+    :data:`MOST_DAYS` days."""
     return (
         problem.objective.effective_mode == "weighted"
         and 0 < len(problem.people) <= MOST_PEOPLE
+        and problem.horizon.days <= MOST_DAYS
         and not any(req.weight is None for req in problem.rules.roles)
         and problem.objective.weight("cover") > 0
     )
@@ -131,13 +140,16 @@ class PersonPricer:
         self.x_index = np.array([v.index for v in dm.x_vars], dtype=np.int64)
 
     def price(
-        self, duals: np.ndarray, coefs: np.ndarray, budget: Budget, seconds: float, seed: int
-    ) -> tuple[list[Roster], float]:
+        self, duals: np.ndarray, coefs: np.ndarray, parent: Budget, seconds: float, seed: int
+    ) -> tuple[list[Roster], float, float]:
         """Rosters of low ``coefs / DUAL_SCALE . levels - duals . cells`` found in ``seconds``
         (every improving one the search met, best last) and a lower bound on the least value
         of any roster of this person (inf: the person has no roster; -inf: none found in
-        time). ``coefs``: whole numbers per roster level (the weights and the multipliers of
-        held levels, times DUAL_SCALE)."""
+        time), and the deterministic seconds it took. ``coefs``: whole numbers per roster
+        level (the weights and the multipliers of held levels, times DUAL_SCALE). The search
+        has ``seconds`` of its own from when it starts (not from when it was queued), stopped
+        with ``parent``."""
+        budget = Budget(seconds, parent.deterministic, parent.stop)
         dm = self.dm
         pi = duals[self.cells] if len(self.cells) else np.zeros(0)
         scaled = np.round(pi * DUAL_SCALE).astype(np.int64)
@@ -150,10 +162,11 @@ class PersonPricer:
         found = _Solutions(self)
         status = run(solver, dm.model, budget, found)
         if status == cp_model.INFEASIBLE:
-            return [], math.inf
+            return [], math.inf, budget.charged
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return [], -math.inf
-        return found.rosters[-MAX_COLUMNS_PER_PERSON:], solver.best_objective_bound / DUAL_SCALE - slack
+            return [], -math.inf, budget.charged
+        low = solver.best_objective_bound / DUAL_SCALE - slack
+        return found.rosters[-MAX_COLUMNS_PER_PERSON:], low, budget.charged
 
     def roster(self, values: np.ndarray) -> Roster:
         """The roster of a solution of the person model (its variable values)."""
@@ -296,6 +309,8 @@ def roster_bound(
     seconds_per_person: float = 2.0,
     index: Index | None = None,
     held: dict[str, int] | None = None,
+    start: list[Assignment] | None = None,
+    give_up: float | None = None,
 ) -> ColumnBound:
     """Column generation over whole rosters within ``time_limit`` (a
     :class:`~dutyplan.budget.Budget` or wall seconds): the best Lagrangian bound on
@@ -305,7 +320,10 @@ def roster_bound(
 
     ``held``: levels kept at most at a value (``cover`` and the roster levels), as a
     lexicographic solve holds the levels before the one it bounds; their multipliers join
-    the Lagrangian bound."""
+    the Lagrangian bound. ``start``: a plan's assignments, whose rosters are the first
+    columns (a master that starts from real rosters has real duals from its first round).
+    ``give_up``: stop once this share of the time is used while the bound is still at most 0
+    (it tells nothing yet, and the rest of the time is worth more to the search)."""
     began = time.monotonic()
     budget = Budget.of(time_limit)
     config = problem.objective
@@ -333,12 +351,23 @@ def roster_bound(
         return out
 
     rosters: list[list[Roster]] = [[] for _ in pricers]
+    if start is not None:
+        by_person: dict[str, list[Assignment]] = {person.id: [] for person in problem.people}
+        for a in start:
+            by_person.setdefault(a.person, []).append(a)
+        for pricer, person in zip(pricers, problem.people):
+            values = solution_from_assignments(pricer.dm, by_person[person.id], budget.part(1.0))
+            if values is not None:
+                roster = pricer.roster(values)
+                master.add(roster)
+                rosters[pricer.p].append(roster)
     best = -math.inf
     rounds = 0
     value = math.inf
     converged = False
     center: np.ndarray | None = None  # the duals of the best bound so far
     smoothing = SMOOTHING
+    exact = False  # pricing with the long limit (once the quick one finds nothing)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         while True:
             value, duals, convexity = master.solve()
@@ -346,27 +375,31 @@ def roster_bound(
             if left <= 0.01 or best >= value - 1e-6:
                 converged = best >= value - 1e-6
                 break
+            if give_up is not None and best <= 0 and budget.used() >= give_up * budget.seconds:
+                logger.info("roster columns: no bound above 0 after %.1fs, given up", budget.used())
+                break
             rounds += 1
             plain = center is None or smoothing == 0  # priced at the master's own duals
             at = duals if plain else smoothing * center + (1 - smoothing) * duals
             at = master.lagrangian_duals(at, w_cover, held_cover)
             coefs = np.round(multipliers(at) * DUAL_SCALE).astype(np.int64)  # exact: on the grid
-            per_person = min(seconds_per_person, max(0.05, left * max(1, workers) / len(pricers)))
-            # each pricing has a budget of its own, fixed before the round and charged in
-            # order afterwards: the same limits, whichever thread ends first
-            own = [Budget(per_person, budget.deterministic, budget.stop) for _ in pricers]
-            priced = list(pool.map(PersonPricer.price, pricers, [at[:n_cells]] * len(pricers), [coefs] * len(pricers),
-                                   own, [per_person] * len(pricers), [seed] * len(pricers)))
+            fair = left * max(1, workers) / len(pricers)  # the whole budget in one round
+            per_person = max(0.05, min(seconds_per_person if exact else QUICK_PRICING_SECONDS, fair))
+            # each pricing has a budget of its own, the same whichever thread runs it, charged
+            # in order afterwards
+            n = len(pricers)
+            priced = list(pool.map(PersonPricer.price, pricers, [at[:n_cells]] * n, [coefs] * n,
+                                   [budget] * n, [per_person] * n, [seed] * n))
             share = budget.part(parallel=max(1, workers))
-            for spent in own:
-                share.charge(spent.charged)
+            for _, _, spent in priced:
+                share.charge(spent)
             lagrangian = (float(at[:n_cells] @ master.need) - float(at[n_cells:] @ master.held_values)
-                          + sum(low for _, low in priced))
+                          + sum(low for _, low, _ in priced))
             if lagrangian > best:
                 best, center = lagrangian, at
             added = 0
             level_duals = multipliers(duals)
-            for pricer, (found, _) in zip(pricers, priced):
+            for pricer, (found, _, _) in zip(pricers, priced):
                 for roster in found:
                     reduced = (float(level_duals @ roster.levels) - float(duals[roster.cells].sum())
                                - convexity[pricer.p])
@@ -381,9 +414,13 @@ def roster_bound(
             if added == 0:
                 if plain:
                     # priced at the master's own duals and nothing to add: the LP is optimal
-                    # over all rosters when every pricing was proven
-                    converged = all(math.isfinite(low) for _, low in priced)
-                    break
+                    # over all rosters when every pricing was proven; if some were not, once
+                    # more with the longer limit
+                    converged = all(math.isfinite(low) for _, low, _ in priced)
+                    if converged or exact:
+                        break
+                    exact = True
+                    continue
                 smoothing = 0.0  # mispriced: the next round uses the master's duals
                 continue
             smoothing = SMOOTHING

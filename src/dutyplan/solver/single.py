@@ -72,12 +72,12 @@ def solve_single(
         dm.build_seconds, len(dm.x_vars), len(dm.terms),
     )
     floors = None
-    if columns.applies(problem) and budget.left() - bound_time > 0.5:
+    if timing.SPLITS.columns_share > 0 and columns.applies(problem) and budget.left() - bound_time > 0.5:
         # weighted problems of per-person rules and cover: the roster LP bound, then a plan
         # from its columns to start from (see dutyplan.solver.columns)
         found = columns.roster_bound(
             problem, budget.part(timing.SPLITS.columns_share * (budget.left() - bound_time)),
-            workers, seed, index=index,
+            workers, seed, index=index, give_up=timing.SPLITS.columns_give_up,
         )
         floors = {"weighted": found.bound}
         logger.info(
