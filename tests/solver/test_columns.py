@@ -3,6 +3,7 @@ its columns keep every rule of their person, and it closes the small Curtois ins
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,16 @@ def test_holding_cover_makes_the_far_person_work() -> None:
     assert commute > 0
     assert roster_bound(problem, 10, weights={"commute": 1}).bound == 0
     assert roster_bound(problem, 10, weights={"commute": 1}, held={"cover": 0}).bound == commute
+
+
+def test_a_roster_bound_that_tells_nothing_leaves_the_solve_as_it_was(monkeypatch) -> None:
+    """Given up, or cut short before every person had a roster: no bound (-inf), no start."""
+    from dutyplan.solver import columns
+
+    problem = curtois_instance(2)
+    given_up = columns.ColumnBound(bound=-math.inf, lp_value=math.inf, converged=False, rounds=0, columns=0,
+                                   seconds=0.0, weights={}, rosters=[[] for _ in problem.people])
+    monkeypatch.setattr(columns, "roster_bound", lambda *args, **kwargs: given_up)
+    plan = solve(problem, time_limit=10, workers=1, seed=0)
+    assert plan.result.objective == 828 and math.isfinite(plan.result.best_bound)
+    assert check(problem, plan).ok

@@ -10,6 +10,7 @@ problem (:mod:`dutyplan.solver.bounds`).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
@@ -79,7 +80,8 @@ def solve_single(
             problem, budget.part(timing.SPLITS.columns_share * (budget.left() - bound_time)),
             workers, seed, index=index, give_up=timing.SPLITS.columns_give_up,
         )
-        floors = {"weighted": found.bound}
+        if math.isfinite(found.bound) and found.bound > 0:  # 0 is every weighted objective's bound
+            floors = {"weighted": int(found.bound)}
         logger.info(
             "roster columns: bound %s (LP %.2f, %s) from %d columns in %d rounds at %.2fs",
             found.bound, found.lp_value, "optimal" if found.converged else "not optimal",
