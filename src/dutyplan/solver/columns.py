@@ -27,6 +27,11 @@ What it bounds: the weighted sum of the cover, rules, preferences and commute le
 per-person part of each and the cover). Rules that tie people together (role requirements,
 units kept to few sites) and the fairness level are left out of every roster's cost: they
 are never negative, so the bound stays valid, only weaker where they matter.
+
+Levels held at a value (a lexicographic solve's earlier levels, ``held=``) are rows
+``level <= value`` of the master; their multipliers join the rosters' costs in pricing and the
+Lagrangian bound (``- mu . value``). The rosters found are also a start: :func:`roster_plan`
+picks one per person (price and branch).
 """
 
 from __future__ import annotations
