@@ -18,7 +18,7 @@ from dutyplan.io import curtois
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solve import solve
-from dutyplan.solver.columns import ROSTER_LEVELS, roster_bound
+from dutyplan.solver.columns import ROSTER_LEVELS, roster_bound, roster_plan
 
 CURTOIS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
 
@@ -159,3 +159,14 @@ def test_a_roster_bound_that_tells_nothing_leaves_the_solve_as_it_was(monkeypatc
     plan = solve(problem, time_limit=10, workers=1, seed=0)
     assert plan.result.objective == 828 and math.isfinite(plan.result.best_bound)
     assert check(problem, plan).ok
+
+
+def test_price_and_branch_gives_a_checked_plan_at_its_cost() -> None:
+    problem = curtois_instance(3)
+    found = roster_bound(problem, time_limit=20, workers=2)
+    planned = roster_plan(problem, found, 10, workers=2)
+    assert planned is not None
+    assignments, cost = planned
+    report = check(problem, Plan(problem=problem.name, assignments=assignments, result=Result(status="feasible")))
+    assert report.ok, report.summary()
+    assert report.objective == cost >= found.bound

@@ -444,9 +444,10 @@ def roster_plan(
     workers: int = 1,
     seed: int = 0,
     index: Index | None = None,
-) -> list[Assignment] | None:
+) -> tuple[list[Assignment], int] | None:
     """Price and branch: the best plan that gives each person one of the rosters the column
-    generation found (a CP-SAT model over the columns with the exact cover costs), or None
+    generation found (a CP-SAT model over the columns with the exact cover costs) and its
+    cost (the bound's weighted levels: cover and the rosters' own), or None
     when someone has no roster or no plan is found within ``time_limit`` (a
     :class:`~dutyplan.budget.Budget` or wall seconds).
 
@@ -509,4 +510,5 @@ def roster_plan(
             c, rest = divmod(cell, whole.n_days * whole.n_shifts)
             d, s = divmod(rest, whole.n_shifts)
             keys.append((p, c, d, s))
-    return assignments_of_postings(whole, np.array(keys, dtype=np.int64).reshape(-1, 4))
+    plan = assignments_of_postings(whole, np.array(keys, dtype=np.int64).reshape(-1, 4))
+    return plan, int(round(solver.objective_value))

@@ -89,9 +89,10 @@ def solve_single(
         )
         if initial is None:
             share = budget.part(timing.SPLITS.columns_plan_share * (budget.left() - bound_time))
-            assignments = columns.roster_plan(problem, found, share, workers, seed, index=index)
-            if assignments is not None:
-                initial = solution_from_assignments(dm, assignments, budget.part(timing.SPLITS.hint_share * share.seconds))
+            planned = columns.roster_plan(problem, found, share, workers, seed, index=index)
+            # only a start close to the bound: a poor one steers the search badly (measured)
+            if planned is not None and planned[1] <= (1 + timing.SPLITS.columns_start_gap) * max(found.bound, 0):
+                initial = solution_from_assignments(dm, planned[0], budget.part(timing.SPLITS.hint_share * share.seconds))
     if initial is None and len(dm.x_vars) > LIGHT_PRESOLVE_ABOVE:
         if start.applies(problem):
             # large models can be slow to give a first plan (and the whole model's first plan
