@@ -180,6 +180,8 @@ def solve_model(
             if known is not None and current <= known:
                 stage.value = stage.bound = current
                 stage.optimal = True
+                if mode != "weighted":
+                    dm.model.add(expr <= current)
                 continue
             if mode != "weighted" and (current == trivial or not dm.has_level(name)):
                 stage.value = stage.bound = current
