@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -48,12 +49,12 @@ from ortools.sat.python import cp_model
 
 from dutyplan.budget import Budget, run
 from dutyplan.compile import build_index, person_problem
-from dutyplan.compile.index import Index
+from dutyplan.compile.index import GateClass, Index
 from dutyplan.model import build_model
 from dutyplan.model.builder import DutyModel
 from dutyplan.plan import Assignment
 from dutyplan.problem import Problem
-from dutyplan.solver.stages import assignments_of_postings, extract_assignments, solution_from_assignments
+from dutyplan.solver.stages import assignments_of_postings, extract_assignments
 
 logger = logging.getLogger("dutyplan")
 
@@ -100,6 +101,14 @@ def applies(problem: Problem) -> bool:
     )
 
 
+def open_cells(whole: Index) -> Iterator[tuple[int, GateClass, int, int]]:
+    """Every open gate-shift of the problem as (cell, gate class, date, shift): cell numbers
+    ``(class * days + date) * shifts + shift``, the master's rows."""
+    for c, cls in enumerate(whole.classes):
+        for d, s in np.argwhere(cls.open).tolist():
+            yield (c * whole.n_days + d) * whole.n_shifts + s, cls, d, s
+
+
 @dataclass
 class Roster:
     """One person's roster: the cover cells it posts them to and its own cost."""
@@ -129,17 +138,20 @@ class ColumnBound:
 class PersonPricer:
     """The CP-SAT model of one person, built once and re-priced each round."""
 
-    def __init__(self, problem: Problem, p: int, whole: Index, weights: dict[str, int]) -> None:
+    def __init__(
+        self, problem: Problem, p: int, whole: Index, weights: dict[str, int], class_of: dict[tuple, int]
+    ) -> None:
+        """``class_of``: the whole model's gate class of each (site, gates)."""
         self.p = p
         ix = build_index(person_problem(problem, p))
         self.dm: DutyModel = build_model(ix.problem, index=ix)
         dm = self.dm
         # the person model's gate classes, as the whole model's
-        where = {(c.site, tuple(c.gates)): k for k, c in enumerate(whole.classes)}
-        to_whole = np.array([where[(c.site, tuple(c.gates))] for c in ix.classes], dtype=np.int64)
+        to_whole = np.array([class_of[(c.site, tuple(c.gates))] for c in ix.classes], dtype=np.int64)
         keys = dm.x_keys if dm.x_keys is not None else np.zeros((0, 4), dtype=np.int64)
-        self.cells = (to_whole[keys[:, 1]] * whole.n_days + keys[:, 2]) * whole.n_shifts + keys[:, 3] \
-            if len(keys) else np.zeros(0, dtype=np.int64)
+        self.cells = np.ravel_multi_index(
+            (to_whole[keys[:, 1]], keys[:, 2], keys[:, 3]), (whole.n_classes, whole.n_days, whole.n_shifts)
+        ).astype(np.int64) if len(keys) else np.zeros(0, dtype=np.int64)
         self.level_exprs = [dm.level_expr(lv) for lv in ROSTER_LEVELS]
         self.weights = np.array([weights.get(lv, 0) for lv in ROSTER_LEVELS], dtype=np.int64)
         self.x_index = np.array([v.index for v in dm.x_vars], dtype=np.int64)
@@ -179,7 +191,6 @@ class PersonPricer:
         x = values[self.x_index] if len(self.x_index) else np.zeros(0, dtype=np.int64)
         levels = np.array([dm.level_value(values, lv) for lv in ROSTER_LEVELS], dtype=np.int64)
         return Roster(self.p, self.cells[x > 0], int(self.weights @ levels), levels, x)
-
 
     def assignments(self, roster: Roster) -> list[Assignment]:
         """The roster as the person's assignments (to gates of each class, as a plan has them)."""
@@ -235,26 +246,24 @@ class Master:
             objective.SetCoefficient(elastic, ELASTIC)
             self.held.append(row)
         cover_row = self.held[0] if "cover" in held else None
-        for c, cls in enumerate(whole.classes):
-            for d, s in np.argwhere(cls.open).tolist():
-                cell = (c * whole.n_days + d) * whole.n_shifts + s
-                need = float(cls.need[d, s] * cls.size)
-                self.need[cell] = need
-                row = lp.Constraint(need, need)
-                under = lp.NumVar(0, inf, "")
-                row.SetCoefficient(under, 1)
-                objective.SetCoefficient(under, w_cover * float(cls.under_weight[d, s]))
+        for cell, cls, d, s in open_cells(whole):
+            need = float(cls.need[d, s] * cls.size)
+            self.need[cell] = need
+            row = lp.Constraint(need, need)
+            under = lp.NumVar(0, inf, "")
+            row.SetCoefficient(under, 1)
+            objective.SetCoefficient(under, w_cover * float(cls.under_weight[d, s]))
+            if cover_row is not None:
+                cover_row.SetCoefficient(under, float(cls.under_weight[d, s]) / self.cover_unit)
+            self.under_weight[cell] = float(cls.under_weight[d, s])
+            if cls.over_weight[d, s] >= 0:
+                over = lp.NumVar(0, inf, "")
+                row.SetCoefficient(over, -1)
+                objective.SetCoefficient(over, w_cover * float(cls.over_weight[d, s]))
                 if cover_row is not None:
-                    cover_row.SetCoefficient(under, float(cls.under_weight[d, s]) / self.cover_unit)
-                self.under_weight[cell] = float(cls.under_weight[d, s])
-                if cls.over_weight[d, s] >= 0:
-                    over = lp.NumVar(0, inf, "")
-                    row.SetCoefficient(over, -1)
-                    objective.SetCoefficient(over, w_cover * float(cls.over_weight[d, s]))
-                    if cover_row is not None:
-                        cover_row.SetCoefficient(over, float(cls.over_weight[d, s]) / self.cover_unit)
-                    self.over_weight[cell] = float(cls.over_weight[d, s])
-                self.rows[cell] = row
+                    cover_row.SetCoefficient(over, float(cls.over_weight[d, s]) / self.cover_unit)
+                self.over_weight[cell] = float(cls.over_weight[d, s])
+            self.rows[cell] = row
         self.convexity = []
         for _ in range(whole.n_people):
             row = lp.Constraint(1, 1)
@@ -314,7 +323,6 @@ def roster_bound(
     seconds_per_person: float = 2.0,
     index: Index | None = None,
     held: dict[str, int] | None = None,
-    start: list[Assignment] | None = None,
     give_up: float | None = None,
 ) -> ColumnBound:
     """Column generation over whole rosters within ``time_limit`` (a
@@ -325,9 +333,7 @@ def roster_bound(
 
     ``held``: levels kept at most at a value (``cover`` and the roster levels), as a
     lexicographic solve holds the levels before the one it bounds; their multipliers join
-    the Lagrangian bound. ``start``: a plan's assignments, whose rosters are the first
-    columns (a master that starts from real rosters has real duals from its first round).
-    ``give_up``: stop once this share of the time is used while the bound is still at most 0
+    the Lagrangian bound. ``give_up``: stop once this share of the time is used while the bound is still at most 0
     (it tells nothing yet, and the rest of the time is worth more to the search)."""
     began = time.monotonic()
     budget = Budget.of(time_limit)
@@ -336,7 +342,8 @@ def roster_bound(
         weights = {lv: config.weight(lv) for lv in ("cover", *ROSTER_LEVELS)}
     held = {lv: int(v) for lv, v in (held or {}).items() if lv == "cover" or lv in ROSTER_LEVELS}
     whole = index if index is not None else build_index(problem)
-    pricers = [PersonPricer(problem, p, whole, weights) for p in range(whole.n_people)]
+    class_of = {(c.site, tuple(c.gates)): k for k, c in enumerate(whole.classes)}
+    pricers = [PersonPricer(problem, p, whole, weights, class_of) for p in range(whole.n_people)]
     # an artificial roster must cost more than any real one: all cover missing, plus one
     big = 1.0 + max(1, weights.get("cover", 0)) * sum(
         float((cls.need * cls.size * cls.under_weight).sum()) for cls in whole.classes
@@ -356,16 +363,6 @@ def roster_bound(
         return out
 
     rosters: list[list[Roster]] = [[] for _ in pricers]
-    if start is not None:
-        by_person: dict[str, list[Assignment]] = {person.id: [] for person in problem.people}
-        for a in start:
-            by_person.setdefault(a.person, []).append(a)
-        for pricer, person in zip(pricers, problem.people):
-            values = solution_from_assignments(pricer.dm, by_person[person.id], budget.part(1.0))
-            if values is not None:
-                roster = pricer.roster(values)
-                master.add(roster)
-                rosters[pricer.p].append(roster)
     best = -math.inf
     rounds = 0
     value = math.inf
@@ -472,25 +469,23 @@ def roster_plan(
             for cell in roster.cells.tolist():
                 at_cell.setdefault(cell, []).append(var)
     constant = 0
-    for c, cls in enumerate(whole.classes):
-        for d, s in np.argwhere(cls.open).tolist():
-            cell = (c * whole.n_days + d) * whole.n_shifts + s
-            need = int(cls.need[d, s] * cls.size)
-            people = at_cell.get(cell, [])
-            under_w, over_w = w_cover * int(cls.under_weight[d, s]), w_cover * int(cls.over_weight[d, s])
-            if not people:
-                constant += under_w * need
-                continue
-            assigned = cp_model.LinearExpr.sum(people)
-            under = model.new_int_var(0, need, "")
-            model.add_max_equality(under, [need - assigned, 0])
-            terms.append((under_w, under))
-            if cls.over_weight[d, s] < 0:
-                model.add(assigned <= need)
-            elif over_w and len(people) > need:
-                over = model.new_int_var(0, len(people) - need, "")
-                model.add_max_equality(over, [assigned - need, 0])
-                terms.append((over_w, over))
+    for cell, cls, d, s in open_cells(whole):
+        need = int(cls.need[d, s] * cls.size)
+        people = at_cell.get(cell, [])
+        under_w, over_w = w_cover * int(cls.under_weight[d, s]), w_cover * int(cls.over_weight[d, s])
+        if not people:
+            constant += under_w * need
+            continue
+        assigned = cp_model.LinearExpr.sum(people)
+        under = model.new_int_var(0, need, "")
+        model.add_max_equality(under, [need - assigned, 0])
+        terms.append((under_w, under))
+        if cls.over_weight[d, s] < 0:
+            model.add(assigned <= need)
+        elif over_w and len(people) > need:
+            over = model.new_int_var(0, len(people) - need, "")
+            model.add_max_equality(over, [assigned - need, 0])
+            terms.append((over_w, over))
     model.minimize(cp_model.LinearExpr.weighted_sum([v for _, v in terms], [w for w, _ in terms]) + constant)
     # start from the cheapest roster of each person under the last duals' ranking: the last found
     for chosen in picks:
@@ -506,9 +501,8 @@ def roster_plan(
     keys = []
     for p, (rosters, chosen) in enumerate(zip(found.rosters, picks)):
         roster = next(r for r, var in zip(rosters, chosen) if solver.boolean_value(var))
-        for cell in roster.cells.tolist():
-            c, rest = divmod(cell, whole.n_days * whole.n_shifts)
-            d, s = divmod(rest, whole.n_shifts)
-            keys.append((p, c, d, s))
-    plan = assignments_of_postings(whole, np.array(keys, dtype=np.int64).reshape(-1, 4))
-    return plan, int(round(solver.objective_value))
+        c, d, s = np.unravel_index(roster.cells, (whole.n_classes, whole.n_days, whole.n_shifts))
+        keys.append(np.column_stack([np.full(len(c), p), c, d, s]))
+    postings = np.concatenate(keys).astype(np.int64) if keys else np.zeros((0, 4), dtype=np.int64)
+    plan = assignments_of_postings(whole, postings)
+    return plan, round(solver.objective_value)

@@ -406,7 +406,7 @@ def run_stage(
         proto.solution_hint.values.extend(hint.tolist())
     params = stage_params(dm, workers, params, budget.deterministic)
     budget.stop.new_level(hint is not None)  # its own time without a better plan
-    callback = _Progress(floor if known is None else max(known, floor if floor is not None else known), budget.stop)
+    callback = _Progress(max((b for b in (floor, known) if b is not None), default=None), budget.stop)
     tries = [share, None] if budget.deterministic else [None]
     for seconds in tries:
         solver = budget.solver(seconds, workers, seed, params)
