@@ -64,9 +64,16 @@ def set_splits(args: argparse.Namespace) -> None:
     """Apply ``--split NAME=VALUE`` to ``dutyplan.timing.SPLITS``."""
     from dutyplan import timing
 
+    known = {f.name for f in dataclasses.fields(timing.SPLITS)}
     for item in args.split:
         name, _, value = item.partition("=")
-        timing.SPLITS = dataclasses.replace(timing.SPLITS, **{name: type(getattr(timing.SPLITS, name))(value)})
+        if name not in known or not value:
+            raise SystemExit(f"--split {item!r}: expected NAME=VALUE with NAME one of {', '.join(sorted(known))}")
+        kind = type(getattr(timing.SPLITS, name))
+        try:
+            timing.SPLITS = dataclasses.replace(timing.SPLITS, **{name: kind(value)})
+        except (TypeError, ValueError) as error:
+            raise SystemExit(f"--split {item!r}: {name} takes a {kind.__name__}: {error}") from None
 
 
 def child_arguments(args: argparse.Namespace) -> list[str]:
@@ -133,8 +140,8 @@ def main_of(script: str, run: Callable[[int, argparse.Namespace], dict], line: C
     instance (in the child), print a ``line`` per instance, then the ``markdown`` table, and
     write the results (``columns``) when asked."""
     args = instance_arguments(sys.modules["__main__"].__doc__, instances, time_limit).parse_args()
+    set_splits(args)  # a bad --split is refused here, before any instance runs
     if args.one is not None:
-        set_splits(args)
         print(json.dumps(run(args.one, args)))
         return
     command = f"python benchmarks/{Path(script).name} " + " ".join(sys.argv[1:])
