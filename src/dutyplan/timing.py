@@ -60,6 +60,10 @@ class TimeSplits:
     # bound on 1-5 and 15-350% above it from 6 on, where starting from it cost the plan
     # (Instance9: 544 against 446 without the roster bound, Instance8: 1,619 against 1,502).
     columns_start_gap: float = 0.05
+    # the pricing program (dutyplan.solver.pricing) of one person keeps at most this many
+    # states (counters that do not fit are relaxed and CP-SAT settles the person); 0: CP-SAT
+    # prices every person. Set by judgement (a person of Curtois 1-12 has 500-54,000).
+    pricing_states: int = 150_000
 
     # --- levels (dutyplan.solver.stages, dutyplan.solver.lns) --------------------------------
     # the relative share of the time each lexicographic level gets (time a level does not use rolls

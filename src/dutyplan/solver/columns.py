@@ -13,8 +13,10 @@ and cover ties the people together::
 Its LP relaxation is solved over a growing set of columns (GLOP, the LP solver that ships
 with OR-Tools: no extra dependency, and it gives the duals pricing needs). Each round prices
 every person: the roster of least reduced cost ``cost_r - sum pi_cell a_r,cell`` under the
-cover duals ``pi``, found by a CP-SAT model of that person alone
-(:func:`~dutyplan.compile.person_problem`, every per-person rule the model knows). Whatever
+cover duals ``pi``, found by a dynamic program over days and shift types where the person's
+rules allow it (:mod:`dutyplan.solver.pricing`, which says what it carries and relaxes), and
+otherwise, or where its roster breaks a rule it relaxed, by a CP-SAT model of that person
+alone (:func:`~dutyplan.compile.person_problem`, every per-person rule the model knows). Whatever
 the round, the Lagrangian bound
 
     L(pi) = sum_cell pi_cell need_cell + sum_p min_r (cost_r - pi . a_r)
@@ -47,6 +49,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from dutyplan import timing
 from dutyplan.budget import Budget, run
 from dutyplan.compile import build_index, person_problem
 from dutyplan.compile.index import GateClass, Index
@@ -54,6 +57,7 @@ from dutyplan.model import build_model
 from dutyplan.model.builder import DutyModel
 from dutyplan.plan import Assignment
 from dutyplan.problem import Problem
+from dutyplan.solver.pricing import DynamicPricer
 from dutyplan.solver.stages import assignments_of_postings, extract_assignments
 
 logger = logging.getLogger("dutyplan")
@@ -75,6 +79,9 @@ SMOOTHING = 0.5
 #: What the master pays per unit a held level goes over its value (its rows are elastic so
 #: that the LP always has a solution; the bound does not depend on it).
 ELASTIC = 10_000.0
+#: Deterministic seconds charged per state transition of the pricing program (about its wall
+#: time on a 2-core Xeon), so that a deterministic budget also bounds the programs' work.
+SECONDS_PER_TRANSITION = 5e-8
 #: A reduced cost below this is negative (a column worth adding).
 EPSILON = 1e-6
 
@@ -139,9 +146,11 @@ class PersonPricer:
     """The CP-SAT model of one person, built once and re-priced each round."""
 
     def __init__(
-        self, problem: Problem, p: int, whole: Index, weights: dict[str, int], class_of: dict[tuple, int]
+        self, problem: Problem, p: int, whole: Index, weights: dict[str, int], class_of: dict[tuple, int],
+        use_program: bool = True,
     ) -> None:
-        """``class_of``: the whole model's gate class of each (site, gates)."""
+        """``class_of``: the whole model's gate class of each (site, gates); ``use_program``:
+        price by the dynamic program (:mod:`dutyplan.solver.pricing`) where it can."""
         self.p = p
         ix = build_index(person_problem(problem, p))
         self.dm: DutyModel = build_model(ix.problem, index=ix)
@@ -155,6 +164,9 @@ class PersonPricer:
         self.level_exprs = [dm.level_expr(lv) for lv in ROSTER_LEVELS]
         self.weights = np.array([weights.get(lv, 0) for lv in ROSTER_LEVELS], dtype=np.int64)
         self.x_index = np.array([v.index for v in dm.x_vars], dtype=np.int64)
+        self.program = DynamicPricer(whole, p) if use_program and timing.SPLITS.pricing_states > 0 else None
+        if self.program is not None and not self.program.usable:
+            self.program = None
 
     def price(
         self, duals: np.ndarray, coefs: np.ndarray, parent: Budget, seconds: float, seed: int
@@ -172,18 +184,63 @@ class PersonPricer:
         scaled = np.round(pi * DUAL_SCALE).astype(np.int64)
         # true objective >= scaled objective / SCALE - sum of the roundings that flatter it
         slack = float(np.maximum(0.0, pi - scaled / DUAL_SCALE).sum())
+        floor = -math.inf  # what the program proved, when it relaxed some rule
+        hint: Roster | None = None
+        if self.program is not None:
+            priced = self._by_program(duals, coefs)
+            if priced is not None:
+                rosters, low, work, exact = priced
+                if exact:
+                    return rosters, low, work
+                floor, hint = low, (rosters[-1] if rosters else None)
         base = sum((int(c) * e for c, e in zip(coefs, self.level_exprs) if c), 0)
         expr = base - cp_model.LinearExpr.weighted_sum(dm.x_vars, scaled.tolist())
         dm.model.minimize(expr)
+        dm.model.clear_hints()
+        if hint is not None:
+            for var, on in zip(dm.x_vars, hint.solution.tolist()):
+                dm.model.add_hint(var, on)
         solver = budget.solver(max(0.01, seconds), 1, seed)
         found = _Solutions(self)
         status = run(solver, dm.model, budget, found)
         if status == cp_model.INFEASIBLE:
             return [], math.inf, budget.charged
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return [], -math.inf, budget.charged
-        low = solver.best_objective_bound / DUAL_SCALE - slack
+            return [], floor, budget.charged
+        low = max(floor, solver.best_objective_bound / DUAL_SCALE - slack)
         return found.rosters[-MAX_COLUMNS_PER_PERSON:], low, budget.charged
+
+    def _by_program(
+        self, duals: np.ndarray, coefs: np.ndarray
+    ) -> tuple[list[Roster], float, float, bool] | None:
+        """The dynamic program's rosters that keep every rule (best last), its least value
+        (a lower bound where it relaxed a rule), the deterministic seconds it is charged (its
+        state transitions at :data:`SECONDS_PER_TRANSITION`) and whether that value is the
+        least of any roster (nothing relaxed, or its best roster keeps the relaxed rules
+        anyway); None when it cannot price this time."""
+        program = self.program
+        assert program is not None
+        scaled = np.round(duals * DUAL_SCALE)
+        cells = program.cells[program.eligible]
+        slack = float(np.maximum(0.0, duals[cells] - scaled[cells] / DUAL_SCALE).sum())
+        work = program.work
+        try:
+            found, value = program.price(scaled, coefs, MAX_COLUMNS_PER_PERSON)
+        except OverflowError:
+            return None
+        exact = math.isinf(value) if program.relaxed else True
+        exact = exact or bool(found and found[0].keeps and found[0].value == value)
+        rosters = []
+        for priced in reversed(found):
+            if not priced.keeps:
+                continue
+            x = np.isin(self.cells, priced.cells).astype(np.int64)
+            if int(x.sum()) != len(priced.cells):  # a posting the person's model does not have
+                logger.warning("roster pricing: the program's roster of person %d is not in its model", self.p)
+                return None
+            rosters.append(Roster(self.p, priced.cells, int(self.weights @ priced.levels), priced.levels, x))
+        low = value / DUAL_SCALE - slack if math.isfinite(value) else value
+        return rosters, low, (program.work - work) * SECONDS_PER_TRANSITION, exact
 
     def roster(self, values: np.ndarray) -> Roster:
         """The roster of a solution of the person model (its variable values)."""
@@ -324,6 +381,7 @@ def roster_bound(
     index: Index | None = None,
     held: dict[str, int] | None = None,
     give_up: float | None = None,
+    program: bool = True,
 ) -> ColumnBound:
     """Column generation over whole rosters within ``time_limit`` (a
     :class:`~dutyplan.budget.Budget` or wall seconds): the best Lagrangian bound on
@@ -334,7 +392,9 @@ def roster_bound(
     ``held``: levels kept at most at a value (``cover`` and the roster levels), as a
     lexicographic solve holds the levels before the one it bounds; their multipliers join
     the Lagrangian bound. ``give_up``: stop once this share of the time is used while the bound is still at most 0
-    (it tells nothing yet, and the rest of the time is worth more to the search)."""
+    (it tells nothing yet, and the rest of the time is worth more to the search).
+    ``program``: price by the dynamic program where a person's rules allow it (else CP-SAT
+    alone prices every person)."""
     began = time.monotonic()
     budget = Budget.of(time_limit)
     config = problem.objective
@@ -343,7 +403,7 @@ def roster_bound(
     held = {lv: int(v) for lv, v in (held or {}).items() if lv == "cover" or lv in ROSTER_LEVELS}
     whole = index if index is not None else build_index(problem)
     class_of = {(c.site, tuple(c.gates)): k for k, c in enumerate(whole.classes)}
-    pricers = [PersonPricer(problem, p, whole, weights, class_of) for p in range(whole.n_people)]
+    pricers = [PersonPricer(problem, p, whole, weights, class_of, program) for p in range(whole.n_people)]
     # an artificial roster must cost more than any real one: all cover missing, plus one
     big = 1.0 + max(1, weights.get("cover", 0)) * sum(
         float((cls.need * cls.size * cls.under_weight).sum()) for cls in whole.classes
