@@ -89,10 +89,12 @@ EPSILON = 1e-6
 #: Column generation builds one CP-SAT model per person and prices each every round: used by
 #: the solve up to this many people (beyond, the decomposition's sites are the place for it).
 MOST_PEOPLE = 400
-#: ... and up to this many days: measured on the Curtois instances (2 cores, 120 s), the LP
-#: is optimal in 0.1-20 s on every 4-week instance (1-12), but not within 120 s on the 6- to
-#: 26-week ones (14-21), whose per-person searches often find no roster in their time.
-MOST_DAYS = 28
+#: ... and up to this many days: measured on the Curtois instances (2 cores, bound only,
+#: benchmarks/results/columns_*), the LP is optimal in 0.1-20 s on every 4-week instance
+#: (1-12) and, priced by the program, in 7-45 s on the 6- to 12-week 14, 16, 17 and 18 (15
+#: and 19 not within 120 s: bounds 2.2% and 20% below the best known); the 26-week 20 and 21
+#: still had rosters missing after 120 s.
+MOST_DAYS = 84
 
 
 def applies(problem: Problem) -> bool:
@@ -140,6 +142,7 @@ class ColumnBound:
     weights: dict[str, int]
     rosters: list[list[Roster]] = field(default_factory=list)  # per person
     pricers: list[PersonPricer] = field(default_factory=list, repr=False)  # per person
+    master: Master | None = field(default=None, repr=False)  # the restricted master, to dive from
 
 
 class PersonPricer:
@@ -330,9 +333,11 @@ class Master:
             self.convexity.append(row)
         objective.SetMinimization()
         self.columns = 0
+        self.lambdas: list[tuple[pywraplp.Variable, Roster]] = []  # each column's variable
 
     def add(self, roster: Roster) -> None:
         var = self.lp.NumVar(0, self.lp.infinity(), "")
+        self.lambdas.append((var, roster))
         self.lp.Objective().SetCoefficient(var, float(roster.cost))
         self.convexity[roster.person].SetCoefficient(var, 1)
         first = len(self.held) - len(self.held_levels)  # the cover row, if held, comes first
@@ -491,6 +496,7 @@ def roster_bound(
     return ColumnBound(
         bound=bound, lp_value=value, converged=converged, rounds=rounds, columns=master.columns,
         seconds=time.monotonic() - began, weights=weights, rosters=rosters, pricers=pricers,
+        master=master if not held else None,
     )
 
 
@@ -566,3 +572,98 @@ def roster_plan(
     postings = np.concatenate(keys).astype(np.int64) if keys else np.zeros((0, 4), dtype=np.int64)
     plan = assignments_of_postings(whole, postings)
     return plan, round(solver.objective_value)
+
+
+#: Column generation rounds at each step of a dive before it fixes more people.
+DIVE_ROUNDS = 20
+#: A column at least this much of its person's roster in the LP counts as chosen.
+WHOLE = 0.999
+
+
+def roster_dive(
+    problem: Problem,
+    found: ColumnBound,
+    time_limit: Budget | float,
+    workers: int = 1,
+    seed: int = 0,
+    index: Index | None = None,
+) -> tuple[list[Assignment], int] | None:
+    """Price and dive: from the column generation's master, fix people to rosters one step
+    at a time (every person whose LP already takes one roster whole, else the person with
+    the roster it takes most of) and price the others again after each step, until everyone
+    has a roster. Returns the plan and its cost (the bound's weighted levels: cover and the
+    rosters' own, exact once everyone is fixed), or None when the time runs out, the LP
+    cannot go on, or someone has no roster.
+
+    Each roster keeps its person's rules, so the plan keeps every per-person rule; the whole
+    problem's checker has the last word (rules that tie people together are not in the
+    columns). The master is changed: the people stay fixed."""
+    master = found.master
+    if master is None or any(not rosters for rosters in found.rosters):
+        return None
+    whole = index if index is not None else build_index(problem)
+    budget = Budget.of(time_limit)
+    pricers = found.pricers
+    n_cells = len(master.rows)
+    coefs = np.round(np.array([found.weights.get(lv, 0) for lv in ROSTER_LEVELS], dtype=float)
+                     * DUAL_SCALE).astype(np.int64)
+    chosen: dict[int, Roster] = {}
+    steps = 0
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        while len(chosen) < len(pricers):
+            steps += 1
+            for _ in range(DIVE_ROUNDS):
+                if budget.left() <= 0.01:
+                    return None
+                try:
+                    _, duals, convexity = master.solve()
+                except RuntimeError:
+                    return None
+                free = [pricer for pricer in pricers if pricer.p not in chosen]
+                n = len(free)
+                priced = list(pool.map(PersonPricer.price, free, [duals[:n_cells]] * n, [coefs] * n,
+                                       [budget] * n, [QUICK_PRICING_SECONDS] * n, [seed] * n))
+                share = budget.part(parallel=max(1, workers))
+                added = 0
+                for pricer, (rosters, _, spent) in zip(free, priced):
+                    share.charge(spent)
+                    for roster in rosters:
+                        reduced = (float(coefs @ roster.levels) / DUAL_SCALE - float(duals[roster.cells].sum())
+                                   - convexity[pricer.p])
+                        if reduced < -EPSILON:
+                            master.add(roster)
+                            added += 1
+                if not added:
+                    break
+            try:
+                master.solve()
+            except RuntimeError:
+                return None
+            # how much of each column the LP takes, per person not fixed yet
+            most: dict[int, tuple[float, int, Roster]] = {}
+            for k, (var, roster) in enumerate(master.lambdas):
+                if roster.person in chosen:
+                    continue
+                share_of = var.solution_value()
+                if roster.person not in most or share_of > most[roster.person][0]:
+                    most[roster.person] = (share_of, k, roster)
+            if len(most) < len(pricers) - len(chosen):
+                return None  # someone has no roster yet
+            whole_ones = [(p, k, roster) for p, (v, k, roster) in most.items() if v >= WHOLE]
+            if not whole_ones:
+                p, (v, k, roster) = max(most.items(), key=lambda item: (item[1][0], -item[1][2].cost, -item[0]))
+                whole_ones = [(p, k, roster)]
+            for p, k, roster in whole_ones:
+                master.lambdas[k][0].SetLb(1.0)
+                chosen[p] = roster
+    try:
+        value, _, _ = master.solve()
+    except RuntimeError:
+        return None
+    logger.debug("roster dive: %d people fixed in %d steps, %.2f", len(chosen), steps, value)
+    keys = []
+    for p in range(len(pricers)):
+        c, d, s = np.unravel_index(chosen[p].cells, (whole.n_classes, whole.n_days, whole.n_shifts))
+        keys.append(np.column_stack([np.full(len(c), p), c, d, s]))
+    postings = np.concatenate(keys).astype(np.int64) if keys else np.zeros((0, 4), dtype=np.int64)
+    return assignments_of_postings(whole, postings), round(value)

@@ -88,8 +88,14 @@ def solve_single(
             found.columns, found.rounds, time.perf_counter() - started,
         )
         if initial is None:
-            share = budget.part(timing.SPLITS.columns_plan_share * (budget.left() - bound_time))
-            planned = columns.roster_plan(problem, found, share, workers, seed, index=index)
+            # a dive first (its plan is often within 1% of the bound), else price and branch
+            share = budget.part(timing.SPLITS.columns_dive_share * (budget.left() - bound_time))
+            planned = columns.roster_dive(problem, found, share, workers, seed, index=index)
+            logger.info("roster dive: %s at %.2fs", "no plan" if planned is None else planned[1],
+                        time.perf_counter() - started)
+            if planned is None:
+                share = budget.part(timing.SPLITS.columns_plan_share * (budget.left() - bound_time))
+                planned = columns.roster_plan(problem, found, share, workers, seed, index=index)
             # only a start close to the bound: a poor one steers the search badly (measured)
             if planned is not None and planned[1] <= (1 + timing.SPLITS.columns_start_gap) * max(found.bound, 0):
                 initial = solution_from_assignments(dm, planned[0], budget.part(timing.SPLITS.hint_share * share.seconds))
