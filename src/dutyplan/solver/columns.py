@@ -575,9 +575,12 @@ def roster_plan(
 
 
 #: Column generation rounds at each step of a dive before it fixes more people.
-DIVE_ROUNDS = 20
+DIVE_ROUNDS = 10
 #: A column at least this much of its person's roster in the LP counts as chosen.
 WHOLE = 0.999
+#: ... and with none such, the people whose LP takes at least this much of one roster are
+#: fixed to it together (a quarter of the people left at most).
+DIVE_FIX = 0.9
 
 
 def roster_dive(
@@ -589,11 +592,13 @@ def roster_dive(
     index: Index | None = None,
 ) -> tuple[list[Assignment], int] | None:
     """Price and dive: from the column generation's master, fix people to rosters one step
-    at a time (every person whose LP already takes one roster whole, else the person with
-    the roster it takes most of) and price the others again after each step, until everyone
-    has a roster. Returns the plan and its cost (the bound's weighted levels: cover and the
-    rosters' own, exact once everyone is fixed), or None when the time runs out, the LP
-    cannot go on, or someone has no roster.
+    at a time (every person whose LP already takes one roster whole, else those it takes
+    most of one roster, else the person with the roster it takes most of) and price the
+    others again after each step, until everyone has a roster; when the time runs out, the
+    rest are fixed at once to the rosters the LP takes most of. Returns the plan and its cost
+    (the bound's weighted levels: cover and the rosters' own, exact once everyone is fixed),
+    or None when the LP cannot go on, someone has no roster, or the pace of its first steps
+    says it would need more than twice the time left (the search gets that time instead).
 
     Each roster keeps its person's rules, so the plan keeps every per-person rule; the whole
     problem's checker has the last word (rules that tie people together are not in the
@@ -611,10 +616,18 @@ def roster_dive(
     steps = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         while len(chosen) < len(pricers):
+            if steps >= 2 and len(chosen) < len(pricers):
+                # at the pace so far, would the dive end in the time left? if not by far,
+                # give up now and leave the time to the search
+                pace = budget.used() / len(chosen) if chosen else math.inf
+                if pace * (len(pricers) - len(chosen)) > 2 * budget.left():
+                    logger.info("roster dive: %d of %d people fixed in %.1fs, too slow: given up",
+                                len(chosen), len(pricers), budget.used())
+                    return None
             steps += 1
             for _ in range(DIVE_ROUNDS):
                 if budget.left() <= 0.01:
-                    return None
+                    break  # out of time: the rest are fixed as the LP has them now
                 try:
                     _, duals, convexity = master.solve()
                 except RuntimeError:
@@ -649,11 +662,17 @@ def roster_dive(
                     most[roster.person] = (share_of, k, roster)
             if len(most) < len(pricers) - len(chosen):
                 return None  # someone has no roster yet
-            whole_ones = [(p, k, roster) for p, (v, k, roster) in most.items() if v >= WHOLE]
-            if not whole_ones:
-                p, (v, k, roster) = max(most.items(), key=lambda item: (item[1][0], -item[1][2].cost, -item[0]))
-                whole_ones = [(p, k, roster)]
-            for p, k, roster in whole_ones:
+            ranked = sorted(most.items(), key=lambda item: (-item[1][0], item[1][2].cost, item[0]))
+            if budget.left() <= 0.01:
+                fix = ranked  # everyone left, at the roster the LP takes most of
+            else:
+                # the people the LP gives one roster whole; else those it gives most of one
+                # roster (up to a quarter of the people left); else the one it gives most
+                fix = [item for item in ranked if item[1][0] >= WHOLE]
+                if not fix:
+                    fix = [item for item in ranked if item[1][0] >= DIVE_FIX][:max(1, len(ranked) // 4)]
+                fix = fix or ranked[:1]
+            for p, (_, k, roster) in fix:
                 master.lambdas[k][0].SetLb(1.0)
                 chosen[p] = roster
     try:
