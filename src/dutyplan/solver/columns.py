@@ -581,6 +581,11 @@ WHOLE = 0.999
 #: ... and with none such, the people whose LP takes at least this much of one roster are
 #: fixed to it together (a quarter of the people left at most).
 DIVE_FIX = 0.9
+#: A step whose fixing of people raises the LP by more than this share is taken back, and
+#: those rosters kept out of the rest of the dive (Instance8: the LP from 1,302.9 to 1,350.5
+#: in one step, a plan of 1,403 at the end), at most :data:`DIVE_BACKTRACKS` times a dive.
+DIVE_JUMP = 0.002
+DIVE_BACKTRACKS = 8
 
 
 def roster_dive(
@@ -614,12 +619,20 @@ def roster_dive(
                      * DUAL_SCALE).astype(np.int64)
     chosen: dict[int, Roster] = {}
     steps = 0
+    # the last step's fixing (person, column) of rosters the LP did not take whole, and the
+    # LP before it; rosters taken back, kept out of the dive
+    last: list[tuple[int, int]] = []
+    before = math.inf
+    kept_out: set[tuple[int, bytes]] = set()
+    backtracks = 0
+    fixings = 0  # people fixed, counting those taken back
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         while len(chosen) < len(pricers):
-            if steps >= 2 and len(chosen) < len(pricers):
+            if steps >= 2 and len(chosen) < len(pricers) / 2:
                 # at the pace so far, would the dive end in the time left? if not by far,
-                # give up now and leave the time to the search
-                pace = budget.used() / len(chosen) if chosen else math.inf
+                # give up now and leave the time to the search (past half the people, it
+                # goes on: out of time, the rest are fixed as the LP has them)
+                pace = budget.used() / fixings if fixings else math.inf
                 if pace * (len(pricers) - len(chosen)) > 2 * budget.left():
                     logger.info("roster dive: %d of %d people fixed in %.1fs, too slow: given up",
                                 len(chosen), len(pricers), budget.used())
@@ -641,6 +654,8 @@ def roster_dive(
                 for pricer, (rosters, _, spent) in zip(free, priced):
                     share.charge(spent)
                     for roster in rosters:
+                        if (roster.person, roster.cells.tobytes()) in kept_out:
+                            continue
                         reduced = (float(coefs @ roster.levels) / DUAL_SCALE - float(duals[roster.cells].sum())
                                    - convexity[pricer.p])
                         if reduced < -EPSILON:
@@ -649,13 +664,39 @@ def roster_dive(
                 if not added:
                     break
             try:
-                master.solve()
+                lp_value, _, _ = master.solve()
             except RuntimeError:
                 return None
+            logger.debug("roster dive: step %d, %d of %d people fixed, LP %.2f (%.1fs)",
+                         steps, len(chosen), len(pricers), lp_value, budget.used())
+            if (last and backtracks < DIVE_BACKTRACKS and budget.left() > 0.01
+                    and lp_value > before + DIVE_JUMP * abs(before)):
+                # the last fixing cost too much: take it back, and keep its rosters out
+                # (of people with another roster in the master)
+                back = 0
+                for p, k in last:
+                    var, roster = master.lambdas[k]
+                    copies = [other for other, same in master.lambdas
+                              if same.person == p and np.array_equal(same.cells, roster.cells)]
+                    others = sum(1 for other, same in master.lambdas
+                                 if same.person == p and other.ub() > 0) - len(copies)
+                    if others <= 0:
+                        continue
+                    var.SetLb(0.0)
+                    for other in copies:
+                        other.SetUb(0.0)
+                    del chosen[p]
+                    kept_out.add((p, roster.cells.tobytes()))
+                    back += 1
+                last = []
+                if back:
+                    backtracks += 1
+                    logger.debug("roster dive: LP %.2f -> %.2f, %d people taken back", before, lp_value, back)
+                    continue
             # how much of each column the LP takes, per person not fixed yet
             most: dict[int, tuple[float, int, Roster]] = {}
             for k, (var, roster) in enumerate(master.lambdas):
-                if roster.person in chosen:
+                if roster.person in chosen or var.ub() <= 0:
                     continue
                 share_of = var.solution_value()
                 if roster.person not in most or share_of > most[roster.person][0]:
@@ -675,6 +716,9 @@ def roster_dive(
             for p, (_, k, roster) in fix:
                 master.lambdas[k][0].SetLb(1.0)
                 chosen[p] = roster
+            last = [(p, k) for p, (taken, k, _) in fix if taken < WHOLE]
+            fixings += len(fix)
+            before = lp_value
     try:
         value, _, _ = master.solve()
     except RuntimeError:

@@ -73,6 +73,7 @@ def solve_single(
         dm.build_seconds, len(dm.x_vars), len(dm.terms),
     )
     floors = None
+    fallback = None
     if timing.SPLITS.columns_share > 0 and columns.applies(problem) and budget.left() - bound_time > 0.5:
         # weighted problems of per-person rules and cover: the roster LP bound, then a plan
         # from its columns to start from (see dutyplan.solver.columns)
@@ -96,9 +97,14 @@ def solve_single(
             if planned is None:
                 share = budget.part(timing.SPLITS.columns_plan_share * (budget.left() - bound_time))
                 planned = columns.roster_plan(problem, found, share, workers, seed, index=index)
-            # only a start close to the bound: a poor one steers the search badly (measured)
-            if planned is not None and planned[1] <= (1 + timing.SPLITS.columns_start_gap) * max(found.bound, 0):
-                initial = solution_from_assignments(dm, planned[0], budget.part(timing.SPLITS.hint_share * share.seconds))
+            if planned is not None:
+                solution = solution_from_assignments(dm, planned[0], budget.part(timing.SPLITS.hint_share * share.seconds))
+                # only a start close to the bound: a poor one steers the search badly
+                # (measured); it is kept all the same if the search finds nothing better
+                if planned[1] <= (1 + timing.SPLITS.columns_start_gap) * max(found.bound, 0):
+                    initial = solution
+                else:
+                    fallback = solution
     if initial is None and len(dm.x_vars) > LIGHT_PRESOLVE_ABOVE:
         if start.applies(problem):
             # large models can be slow to give a first plan (and the whole model's first plan
@@ -122,7 +128,8 @@ def solve_single(
                 "used" if initial is not None else "not usable", time.perf_counter() - started,
             )
     stages = budget.part(max(0.05, budget.left() - bound_time))
-    plan = solve_model(dm, stages, workers, seed, log, params, initial, stage_share, started=started, floors=floors)
+    plan = solve_model(dm, stages, workers, seed, log, params, initial, stage_share, started=started, floors=floors,
+                       fallback=fallback)
     if bound_time:
         # a third of the time for the relaxations, the rest (and what they leave) for the master
         plan = improve_bounds(plan, index, budget.part(budget.left() / 3), workers)

@@ -99,6 +99,7 @@ def solve_model(
     started: float | None = None,
     order: list[str] | None = None,
     floors: dict[str, int] | None = None,
+    fallback: np.ndarray | None = None,
 ) -> Plan:
     """Optimise an already built model; see :func:`solve`.
 
@@ -110,6 +111,8 @@ def solve_model(
 
     ``time_limit``: a :class:`~dutyplan.budget.Budget`, or wall seconds.
     ``initial``: a complete solution of the model to start from (kept if nothing better).
+    ``fallback``: a complete solution kept if the search finds nothing better, but not handed
+    to it as a start (a plan too far from the bound steers CP-SAT badly; weighted mode only).
     With ``initial`` and ``time_limit=0`` the solution is only evaluated. ``started``: the
     ``time.perf_counter()`` of the solve call, which progress times count from (default:
     this call, less the model's build time).
@@ -118,6 +121,8 @@ def solve_model(
     shares = {**timing.SPLITS.stage_shares, **(stage_share or {})}
     problem = dm.index.problem
     config = problem.objective
+    if fallback is not None and config.effective_mode != "weighted":
+        raise ValueError("solve_model: a fallback solution is for the weighted mode only")
     mode = config.effective_mode
     weighted = mode == "weighted"
     active = [
@@ -130,7 +135,7 @@ def solve_model(
     origin = started if started is not None else t0 - dm.build_seconds
     solution: np.ndarray | None = initial
     progress: list[ProgressPoint] = []
-    first_at: float | None = 0.0 if initial is not None else None
+    first_at: float | None = 0.0 if initial is not None or fallback is not None else None
     final_status = "unknown"
 
     if mode == "weighted":
@@ -170,13 +175,24 @@ def solve_model(
                     progress.append(ProgressPoint(
                         seconds=round(time.perf_counter() - origin, 4), stage=name, value=value, bound=trivial))
         best_known = max((b for b in (trivial, known) if b is not None), default=None)
+        if i == 0 and initial is not None:  # the plan we start from
+            progress.append(ProgressPoint(
+                seconds=round(t0 - origin, 4), stage=name,
+                value=scalar_value(dm, initial, [name] if mode != "weighted" else active, config, weighted),
+                bound=best_known if best_known is not None else 0))
+        # weighted mode is one stage: the fallback is a plan in hand from its start
+        held_back = scalar_value(dm, fallback, active, config, weighted) if fallback is not None else None
+        if held_back is not None and (
+            solution is None or held_back < scalar_value(dm, solution, active, config, weighted)
+        ):
+            progress.append(ProgressPoint(
+                seconds=round(t0 - origin, 4), stage=name, value=held_back,
+                bound=best_known if best_known is not None else 0))
+            if remaining <= 0.01 or (known is not None and held_back <= known):
+                solution = fallback  # no time to search, or nothing to search for
         if solution is not None:
             levels_here = [name] if mode != "weighted" else active
             current = scalar_value(dm, solution, levels_here, config, weighted)
-            if i == 0 and initial is not None:  # the plan we start from
-                progress.append(ProgressPoint(
-                    seconds=round(t0 - origin, 4), stage=name, value=current,
-                    bound=best_known if best_known is not None else 0))
             if known is not None and current <= known:
                 stage.value = stage.bound = current
                 stage.optimal = True
@@ -213,6 +229,8 @@ def solve_model(
             first_at = callback.first_at - t0
         # only plans better than the one this stage started from (CP-SAT reports its hint too)
         best = scalar_value(dm, solution, levels_here, config, weighted) if solution is not None else None
+        if held_back is not None and (best is None or held_back < best):
+            best = held_back
         for at, value, bound in callback.points:
             if best is None or value < best:
                 best = value
@@ -230,6 +248,8 @@ def solve_model(
 
             if solution is None or key(found) <= key(solution):
                 solution = found
+            if fallback is not None and key(fallback) < key(solution):
+                solution = fallback  # before the neighbourhood search, which improves it
             stage.value = scalar_value(dm, solution, levels_here, config, weighted)
             stage.bound = int(np.ceil(response.best_objective_bound - 1e-6))
             for floor in (trivial, known):
@@ -268,6 +288,9 @@ def solve_model(
             raise DutyplanError(f"internal error: CP-SAT says the model is invalid: {response}")
         else:  # unknown: keep what we have
             all_optimal = False
+            if fallback is not None and (solution is None or held_back < scalar_value(
+                    dm, solution, active, config, weighted)):
+                solution = fallback
             if solution is None:
                 break
             current = scalar_value(dm, solution, [name] if mode != "weighted" else active, config, weighted)
