@@ -18,7 +18,8 @@ from dutyplan.io import curtois
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solve import solve
-from dutyplan.solver.columns import ROSTER_LEVELS, roster_bound, roster_dive, roster_plan
+from dutyplan.solver import columns
+from dutyplan.solver.columns import ROSTER_LEVELS, plan_over, roster_bound, roster_dive, roster_plan
 
 CURTOIS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
 
@@ -184,6 +185,28 @@ def test_a_dive_gives_a_checked_plan_at_its_cost() -> None:
     assert report.ok, report.summary()
     assert report.objective == cost >= found.bound == 1716
     assert cost <= 1716 * 1.02
+
+
+def test_a_dive_out_of_time_settles_the_people_left_over_the_columns(monkeypatch) -> None:
+    """With next to no time, the people not fixed yet get the best of their columns (a
+    CP-SAT model over them): still a checked plan at the cost claimed (Instance5, whose LP
+    is fractional)."""
+    problem = curtois_instance(5)
+    found = roster_bound(problem, time_limit=20, workers=2)
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(len(args[1]))
+        return plan_over(*args, **kwargs)
+
+    monkeypatch.setattr(columns, "plan_over", counted)
+    dived = roster_dive(problem, found, time_limit=0.6, workers=2)
+    assert calls == [len(problem.people)]
+    assert dived is not None
+    assignments, cost = dived
+    report = check(problem, Plan(problem=problem.name, assignments=assignments, result=Result(status="feasible")))
+    assert report.ok, report.summary()
+    assert report.objective == cost >= found.bound
 
 
 @settings(max_examples=30, **SETTINGS)

@@ -520,12 +520,26 @@ def roster_plan(
     whole = index if index is not None else build_index(problem)
     if any(not rosters for rosters in found.rosters):
         return None
+    return plan_over(whole, found.rosters, found.weights, time_limit, workers, seed)
+
+
+def plan_over(
+    whole: Index,
+    rosters_of: list[list[Roster]],
+    weights: dict[str, int],
+    time_limit: Budget | float,
+    workers: int = 1,
+    seed: int = 0,
+) -> tuple[list[Assignment], int] | None:
+    """The best plan giving each person one of ``rosters_of[p]`` (a CP-SAT model over those
+    columns with the exact cover costs, hinted at the last roster of each person) and its
+    cost, or None when none is found within ``time_limit``."""
     model = cp_model.CpModel()
-    w_cover = found.weights.get("cover", 0)
+    w_cover = weights.get("cover", 0)
     picks: list[list[cp_model.IntVar]] = []
     at_cell: dict[int, list[cp_model.IntVar]] = {}
     terms: list[tuple[int, cp_model.IntVar]] = []
-    for rosters in found.rosters:
+    for rosters in rosters_of:
         chosen = [model.new_bool_var("") for _ in rosters]
         model.add_exactly_one(chosen)
         picks.append(chosen)
@@ -565,7 +579,7 @@ def roster_plan(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     keys = []
-    for p, (rosters, chosen) in enumerate(zip(found.rosters, picks)):
+    for p, (rosters, chosen) in enumerate(zip(rosters_of, picks)):
         roster = next(r for r, var in zip(rosters, chosen) if solver.boolean_value(var))
         c, d, s = np.unravel_index(roster.cells, (whole.n_classes, whole.n_days, whole.n_shifts))
         keys.append(np.column_stack([np.full(len(c), p), c, d, s]))
@@ -581,11 +595,19 @@ WHOLE = 0.999
 #: ... and with none such, the people whose LP takes at least this much of one roster are
 #: fixed to it together (a quarter of the people left at most).
 DIVE_FIX = 0.9
+#: ... else a tenth of the people left, those the LP takes most of one roster of.
+DIVE_SOME = 10
 #: A step whose fixing of people raises the LP by more than this share is taken back, and
 #: those rosters kept out of the rest of the dive (Instance8: the LP from 1,302.9 to 1,350.5
 #: in one step, a plan of 1,403 at the end), at most :data:`DIVE_BACKTRACKS` times a dive.
-DIVE_JUMP = 0.002
+DIVE_JUMP = 0.005
 DIVE_BACKTRACKS = 8
+#: The share of a dive's time (at least DIVE_FINISH_SECONDS) kept to finish it: the people
+#: left then get the best of their columns in the master (:func:`plan_over`), not the ones
+#: the LP takes most of (Instance8, seed 2: 7 people left at the end, 2,320 fixed as the LP
+#: had them).
+DIVE_FINISH = 0.1
+DIVE_FINISH_SECONDS = 0.5
 
 
 def roster_dive(
@@ -619,6 +641,7 @@ def roster_dive(
                      * DUAL_SCALE).astype(np.int64)
     chosen: dict[int, Roster] = {}
     steps = 0
+    reserve = min(max(DIVE_FINISH * budget.seconds, DIVE_FINISH_SECONDS), 0.5 * budget.seconds)
     # the last step's fixing (person, column) of rosters the LP did not take whole, and the
     # LP before it; rosters taken back, kept out of the dive
     last: list[tuple[int, int]] = []
@@ -639,8 +662,8 @@ def roster_dive(
                     return None
             steps += 1
             for _ in range(DIVE_ROUNDS):
-                if budget.left() <= 0.01:
-                    break  # out of time: the rest are fixed as the LP has them now
+                if budget.left() <= reserve:
+                    break  # out of time: the rest are settled over the columns there are
                 try:
                     _, duals, convexity = master.solve()
                 except RuntimeError:
@@ -669,7 +692,7 @@ def roster_dive(
                 return None
             logger.debug("roster dive: step %d, %d of %d people fixed, LP %.2f (%.1fs)",
                          steps, len(chosen), len(pricers), lp_value, budget.used())
-            if (last and backtracks < DIVE_BACKTRACKS and budget.left() > 0.01
+            if (last and backtracks < DIVE_BACKTRACKS and budget.left() > reserve
                     and lp_value > before + DIVE_JUMP * abs(before)):
                 # the last fixing cost too much: take it back, and keep its rosters out
                 # (of people with another roster in the master)
@@ -704,15 +727,22 @@ def roster_dive(
             if len(most) < len(pricers) - len(chosen):
                 return None  # someone has no roster yet
             ranked = sorted(most.items(), key=lambda item: (-item[1][0], item[1][2].cost, item[0]))
-            if budget.left() <= 0.01:
-                fix = ranked  # everyone left, at the roster the LP takes most of
+            if budget.left() <= reserve:
+                # out of time: the best plan over the master's columns of the people left,
+                # else everyone left at the roster the LP takes most of
+                finished = _finish(whole, master, chosen, found.weights, budget, workers, seed)
+                if finished is not None:
+                    logger.debug("roster dive: %d people left settled over the columns, %d",
+                                 len(pricers) - len(chosen), finished[1])
+                    return finished
+                fix = ranked
             else:
                 # the people the LP gives one roster whole; else those it gives most of one
                 # roster (up to a quarter of the people left); else the one it gives most
                 fix = [item for item in ranked if item[1][0] >= WHOLE]
                 if not fix:
                     fix = [item for item in ranked if item[1][0] >= DIVE_FIX][:max(1, len(ranked) // 4)]
-                fix = fix or ranked[:1]
+                fix = fix or ranked[:max(1, len(ranked) // DIVE_SOME)]
             for p, (_, k, roster) in fix:
                 master.lambdas[k][0].SetLb(1.0)
                 chosen[p] = roster
@@ -730,3 +760,29 @@ def roster_dive(
         keys.append(np.column_stack([np.full(len(c), p), c, d, s]))
     postings = np.concatenate(keys).astype(np.int64) if keys else np.zeros((0, 4), dtype=np.int64)
     return assignments_of_postings(whole, postings), round(value)
+
+
+def _finish(
+    whole: Index, master: Master, chosen: dict[int, Roster], weights: dict[str, int],
+    budget: Budget, workers: int, seed: int,
+) -> tuple[list[Assignment], int] | None:
+    """The dive's end: the people fixed keep their rosters, the others get the best of
+    their columns still allowed in ``master`` (the one the LP takes most of as the hint)."""
+    columns: list[list[tuple[float, Roster]]] = [[] for _ in range(whole.n_people)]
+    for var, roster in master.lambdas:
+        if roster.person not in chosen and var.ub() > 0:
+            columns[roster.person].append((var.solution_value(), roster))
+    rosters_of = []
+    for p, these in enumerate(columns):
+        if p in chosen:
+            rosters_of.append([chosen[p]])
+            continue
+        if not these:
+            return None
+        unique: dict[bytes, tuple[float, Roster]] = {}
+        for taken, roster in these:
+            key = roster.cells.tobytes()
+            if key not in unique or taken > unique[key][0]:
+                unique[key] = (taken, roster)
+        rosters_of.append([roster for _, roster in sorted(unique.values(), key=lambda item: item[0])])
+    return plan_over(whole, rosters_of, weights, budget.part(), workers, seed)
