@@ -620,9 +620,11 @@ def roster_dive(
 ) -> tuple[list[Assignment], int] | None:
     """Price and dive: from the column generation's master, fix people to rosters one step
     at a time (every person whose LP already takes one roster whole, else those it takes
-    most of one roster, else the person with the roster it takes most of) and price the
-    others again after each step, until everyone has a roster; when the time runs out, the
-    rest are fixed at once to the rosters the LP takes most of. Returns the plan and its cost
+    most of one roster, else a tenth of those left, by the share of a roster the LP takes) and
+    price the others again after each step, until everyone has a roster; a step that raises
+    the LP by more than :data:`DIVE_JUMP` is taken back. With :data:`DIVE_FINISH` of its time
+    left, the people still free get the best of their columns (:func:`plan_over`; else the
+    rosters the LP takes most of). Returns the plan and its cost
     (the bound's weighted levels: cover and the rosters' own, exact once everyone is fixed),
     or None when the LP cannot go on, someone has no roster, or the pace of its first steps
     says it would need more than twice the time left (the search gets that time instead).
@@ -654,7 +656,7 @@ def roster_dive(
             if steps >= 2 and len(chosen) < len(pricers) / 2:
                 # at the pace so far, would the dive end in the time left? if not by far,
                 # give up now and leave the time to the search (past half the people, it
-                # goes on: out of time, the rest are fixed as the LP has them)
+                # goes on: out of time, the rest are settled over their columns)
                 pace = budget.used() / fixings if fixings else math.inf
                 if pace * (len(pricers) - len(chosen)) > 2 * budget.left():
                     logger.info("roster dive: %d of %d people fixed in %.1fs, too slow: given up",
@@ -738,7 +740,7 @@ def roster_dive(
                 fix = ranked
             else:
                 # the people the LP gives one roster whole; else those it gives most of one
-                # roster (up to a quarter of the people left); else the one it gives most
+                # roster (up to a quarter of the people left); else a tenth of those left
                 fix = [item for item in ranked if item[1][0] >= WHOLE]
                 if not fix:
                     fix = [item for item in ranked if item[1][0] >= DIVE_FIX][:max(1, len(ranked) // 4)]
