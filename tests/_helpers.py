@@ -7,9 +7,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from dutyplan.checker import CheckReport, check
+from dutyplan.io import curtois
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem
 from dutyplan.solve import solve
@@ -20,6 +24,8 @@ DAY = {"id": "D", "start": "08:00", "minutes": 480}
 EVENING = {"id": "E", "start": "16:00", "minutes": 480}
 NIGHT = {"id": "N", "start": "00:00", "minutes": 480}
 ONE_GATE = [{"id": "S1", "gates": [{"id": "G1", "demand": {"D": 1}}]}]
+#: the public Curtois & Qu instances, in ../shared beside the repository
+CURTOIS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "curtois"
 
 
 def day(offset: int, start: dt.date = MON) -> dt.date:
@@ -152,3 +158,11 @@ def busy_core() -> Iterator[None]:
     finally:
         spinner.kill()
         spinner.wait()
+
+
+def curtois_instance(number: int) -> Problem:
+    """Curtois & Qu's InstanceN (the test is skipped when ../shared is not beside the repository)."""
+    path = CURTOIS / f"Instance{number}.txt"
+    if not path.exists():
+        pytest.skip(f"{path} not found (../shared beside the repository)")
+    return curtois.load(path)

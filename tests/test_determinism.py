@@ -12,7 +12,7 @@ import pytest
 
 from dutyplan import synth
 
-from _helpers import busy_core
+from _helpers import busy_core, curtois_instance
 
 def solve(problem: str, out: Path, *extra: str) -> dict:
     done = subprocess.run(
@@ -61,3 +61,23 @@ def test_one_worker_in_python() -> None:
     assert plans[0].assignments == plans[1].assignments
     assert plans[0].result.deterministic_seconds == plans[1].result.deterministic_seconds
     assert dutyplan.check(problem, plans[0]).ok
+
+
+def test_the_roster_bound_and_dive_path_twice_and_under_load() -> None:
+    """A weighted problem of per-person rules and cover (Curtois Instance5, whose roster LP is
+    fractional): the column generation, the dive and the search give the same plan again,
+    also with a core kept busy."""
+    import dutyplan
+
+    problem = curtois_instance(5)
+
+    def once() -> dutyplan.Plan:
+        return dutyplan.solve(problem, time_limit=6, workers=2, seed=3, deterministic=True, progress=False)
+
+    first = once()
+    with busy_core():
+        second = once()
+    assert first.assignments == second.assignments
+    assert first.result.objective == second.result.objective
+    assert first.result.deterministic_seconds == second.result.deterministic_seconds
+    assert dutyplan.check(problem, first).objective == first.result.objective

@@ -4,24 +4,23 @@ its columns keep every rule of their person, and it closes the small Curtois ins
 from __future__ import annotations
 
 import math
-from pathlib import Path
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from _helpers import curtois_instance
 from test_properties import LAYOUTS, SETTINGS, tiny_problems
 
 from dutyplan.budget import Budget
 from dutyplan.checker import check
 from dutyplan.compile import person_problem
-from dutyplan.io import curtois
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solve import solve
 from dutyplan.solver import columns
 from dutyplan.solver.columns import ROSTER_LEVELS, plan_over, roster_bound, roster_dive, roster_plan
 
-CURTOIS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
 
 
 @settings(max_examples=40, **SETTINGS)
@@ -47,12 +46,6 @@ def test_the_cover_bound_never_exceeds_the_optimal_cover(problem: Problem) -> No
     cover = check(problem, plan).levels["cover"]  # also where cover weighs nothing
     assert result.bound <= cover, (result, plan.result)
 
-
-def curtois_instance(number: int) -> Problem:
-    path = CURTOIS / f"Instance{number}.txt"
-    if not path.exists():
-        pytest.skip(f"{path} not found (../shared beside the repository)")
-    return curtois.load(path)
 
 
 def test_every_column_keeps_every_rule_of_its_person() -> None:
@@ -200,7 +193,9 @@ def test_a_dive_out_of_time_settles_the_people_left_over_the_columns(monkeypatch
         return plan_over(*args, **kwargs)
 
     monkeypatch.setattr(columns, "plan_over", counted)
-    dived = roster_dive(problem, found, time_limit=0.6, workers=2)
+    budget = Budget(2.0)  # less than its reserve left when the dive begins: it ends at once
+    time.sleep(1.2)
+    dived = roster_dive(problem, found, time_limit=budget, workers=2)
     assert calls == [len(problem.people)]
     assert dived is not None
     assignments, cost = dived

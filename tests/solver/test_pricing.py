@@ -8,26 +8,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from _helpers import curtois_instance
 from test_properties import SETTINGS, busy_gate, chance, km_matrix, person, rules, shift_types
 
 from dutyplan import timing
 from dutyplan.budget import Budget
 from dutyplan.checker import check
 from dutyplan.compile import build_index, person_problem
-from dutyplan.io import curtois
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.solver.columns import DUAL_SCALE, ROSTER_LEVELS, PersonPricer, Roster, roster_bound
 from dutyplan.solver.pricing import DynamicPricer
 
-CURTOIS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "curtois"
 
 
 @st.composite
@@ -121,12 +119,6 @@ def test_the_program_and_cp_sat_agree_on_the_cheapest_roster(
         assert report.ok, report.summary()
         assert [report.levels[lv] for lv in ROSTER_LEVELS] == priced.levels.tolist()
 
-
-def curtois_instance(number: int) -> Problem:
-    path = CURTOIS / f"Instance{number}.txt"
-    if not path.exists():
-        pytest.skip(f"{path} not found (../shared beside the repository)")
-    return curtois.load(path)
 
 
 def test_the_program_carries_the_curtois_rules_exactly() -> None:
