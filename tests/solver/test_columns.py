@@ -4,7 +4,6 @@ its columns keep every rule of their person, and it closes the small Curtois ins
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +19,6 @@ from dutyplan.problem import Problem
 from dutyplan.solve import solve
 from dutyplan.solver import columns
 from dutyplan.solver.columns import ROSTER_LEVELS, plan_over, roster_bound, roster_dive, roster_plan
-
 
 
 @settings(max_examples=40, **SETTINGS)
@@ -45,7 +43,6 @@ def test_the_cover_bound_never_exceeds_the_optimal_cover(problem: Problem) -> No
     result = roster_bound(problem, time_limit=10, weights={"cover": 1})
     cover = check(problem, plan).levels["cover"]  # also where cover weighs nothing
     assert result.bound <= cover, (result, plan.result)
-
 
 
 def test_every_column_keeps_every_rule_of_its_person() -> None:
@@ -193,8 +190,8 @@ def test_a_dive_out_of_time_settles_the_people_left_over_the_columns(monkeypatch
         return plan_over(*args, **kwargs)
 
     monkeypatch.setattr(columns, "plan_over", counted)
-    budget = Budget(2.0)  # less than its reserve left when the dive begins: it ends at once
-    time.sleep(1.2)
+    budget = Budget(2.0, deterministic=True)
+    budget.charge(1.6)  # less than its reserve (0.5 s) left when the dive begins: it ends at once
     dived = roster_dive(problem, found, time_limit=budget, workers=2)
     assert calls == [len(problem.people)]
     assert dived is not None

@@ -27,7 +27,6 @@ from dutyplan.solver.columns import DUAL_SCALE, ROSTER_LEVELS, PersonPricer, Ros
 from dutyplan.solver.pricing import DynamicPricer
 
 
-
 @st.composite
 def one_person(draw: Any) -> Problem:
     """One person over 1-10 days (weekends, runs and totals can bind), 1-2 sites of 1-2
@@ -118,7 +117,6 @@ def test_the_program_and_cp_sat_agree_on_the_cheapest_roster(
         report = check(alone, plan)
         assert report.ok, report.summary()
         assert [report.levels[lv] for lv in ROSTER_LEVELS] == priced.levels.tolist()
-
 
 
 def test_the_program_carries_the_curtois_rules_exactly() -> None:

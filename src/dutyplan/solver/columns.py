@@ -706,11 +706,15 @@ def roster_dive(
                 back = 0
                 for p, k in last:
                     var, roster = master.lambdas[k]
-                    copies = [other for other, same in master.lambdas
-                              if same.person == p and np.array_equal(same.cells, roster.cells)]
-                    others = sum(1 for other, same in master.lambdas
-                                 if same.person == p and other.ub() > 0) - len(copies)
-                    if others <= 0:
+                    copies, others = [], 0  # its columns, and the person's other columns allowed
+                    for other, same in master.lambdas:
+                        if same.person != p:
+                            continue
+                        if np.array_equal(same.cells, roster.cells):
+                            copies.append(other)
+                        elif other.ub() > 0:
+                            others += 1
+                    if not others:
                         continue
                     var.SetLb(0.0)
                     for other in copies:
