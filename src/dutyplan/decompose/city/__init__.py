@@ -18,10 +18,14 @@ short free people from anywhere within reach; with ``unit_sites_weight`` it keep
 together (:func:`_units_together`).
 
 :func:`transport_bound` proves a lower bound on commute (given full cover) or on cover for
-the whole problem: the transportation LP over **every** admissible (person, site) pair. Its
-dual is taken from the optimal flow on the candidates (node potentials), then repaired over
-all pairs in chunks (``mu[p] = max(0, max_k pi[k] - km[p, k])``), so it is a feasible dual of
-the full LP whatever the candidates missed: weak duality makes it a bound.
+the whole problem: the transportation LP over **every** admissible (person, site) pair, by
+column generation on its dual. The LP on the pairs so far is solved as a min-cost flow, its
+dual read from exact node potentials (shortest distances in the residual network); every
+person is priced against every site (in blocks of neighbours, each skipping the sites out of
+its reach), which makes the dual feasible for the full LP (``mu[p] = max(0, max_k pi[k] -
+km[p, k])``: a bound by weak duality) and finds the pairs whose reduced cost is negative.
+They join the flow and it is solved again, until no pair prices in: the bound is then the
+full LP's optimum, whatever the candidates missed.
 
 The parts: ``view`` (the city as flat arrays, distances, candidate pairs, who may work
 where), ``flow`` (the site choice by min-cost flow, units kept together, free people near a
@@ -49,7 +53,6 @@ from dutyplan.decompose.city.view import (
     KM_PER_DEG,
     CityView,
     admissible,
-    admissible_best,
     candidate_pairs,
     capacities,
     city_view,
@@ -70,7 +73,6 @@ __all__ = [
     "SPARE_ROUNDS",
     "UNIT_ROUNDS",
     "admissible",
-    "admissible_best",
     "candidate_pairs",
     "capacities",
     "city_view",

@@ -227,24 +227,6 @@ def with_pairs(
     return all_p[first], all_k[first], all_km[first]
 
 
-def admissible_best(view: CityView, price: np.ndarray, km_cost: bool = True) -> np.ndarray:
-    """``max(0, max over admissible sites k of price[k] - km[p, k])`` for every person p
-    (without ``- km`` when duties cost nothing, ``km_cost=False``), over every site within
-    their hard km cap, in blocks of people: the repair that makes a dual feasible."""
-    out = np.zeros(view.n_people)
-    sites = np.flatnonzero(price > 0)
-    if not len(sites):
-        return out
-    for start in range(0, view.n_people, CHUNK):
-        people = np.arange(start, min(view.n_people, start + CHUNK))
-        pp = np.repeat(people, len(sites)).reshape(len(people), len(sites))
-        km = view.round_km(pp, np.broadcast_to(sites, pp.shape))
-        ok = km <= view.km_cap[people][:, None]
-        value = np.where(ok, price[sites][None, :] - (km if km_cost else 0.0), 0.0)
-        out[people] = np.maximum(0.0, value.max(axis=1))
-    return out
-
-
 def role_demand(view: CityView, headroom: float) -> dict[tuple[int, str], int]:
     """Person-shifts of each hard site role requirement: count x open shift-equivalents (the
     site's open minutes over the longest shift), with headroom."""
