@@ -15,21 +15,20 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from _helpers import assert_agrees
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dutyplan.budget import Budget
+from dutyplan.checker import check
 from dutyplan.decompose import city
 from dutyplan.decompose.city import bound as city_bound
-from dutyplan.checker import check
 from dutyplan.errors import DutyplanError
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem
 from dutyplan.solve import solve
 from dutyplan.synth import city as synth_city
 from dutyplan.synth import generate
-
-from _helpers import assert_agrees
 
 
 def small_city(people: int = 60, sites: int = 12, days: int = 7, seed: int = 5) -> Problem:
@@ -336,8 +335,8 @@ def test_more_demand_than_people_leaves_the_rest_uncovered() -> None:
 
 def test_greedy_roster_is_clean_on_site_problems_and_gives_up_on_rules_it_does_not_know() -> None:
     from dutyplan.compile import site_problem
-    from dutyplan.solver.greedy import greedy_roster
     from dutyplan.plan import Result
+    from dutyplan.solver.greedy import greedy_roster
 
     problem = generate(80, 8, 12, 14, seed=2)
     view = city.city_view(problem)
