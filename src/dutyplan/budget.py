@@ -43,6 +43,7 @@ __all__ = [
     "check_solve_arguments",
     "interruptible",
     "run",
+    "solution_objective",
 ]
 
 logger = logging.getLogger("dutyplan")
@@ -340,6 +341,22 @@ def run(
         raise outcome["error"]
     budget.charge(solver.response_proto.deterministic_time)
     return outcome["status"]
+
+
+def solution_objective(model: cp_model.CpModel, solver: cp_model.CpSolver) -> int:
+    """The model's objective at the solution the solver returned (after a status of
+    OPTIMAL or FEASIBLE), summed from the model's own terms.
+
+    Not ``solver.objective_value``: a search stopped early reports the objective of its
+    presolved model, where a penalty variable (an under-cover count) may stand above what
+    the solution's assignments leave (measured, OR-Tools 9.15: 1,751 reported for a plan
+    the checker costs 1,649, Curtois Instance5 stopped at 0.5 s)."""
+    objective = model.proto.objective
+    values = solver.response_proto.solution
+    total = sum(c * values[v] if v >= 0 else -c * values[-v - 1]
+                for v, c in zip(objective.vars, objective.coeffs))
+    scale = objective.scaling_factor or 1.0
+    return int(round(scale * (total + objective.offset)))
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from dutyplan.budget import Budget, run
+from dutyplan.budget import Budget, run, solution_objective
 from dutyplan.compile import Index, capacity_bound, person_capacity
 
 __all__ = ["LEVELS", "MOST_COUNTS", "Aggregate", "Master"]
@@ -192,7 +192,7 @@ class Aggregate:
         choice = np.zeros((self.ix.n_people, self.ix.n_sites), dtype=bool)
         for (p, k), y in built.y.items():
             choice[p, k] = bool(solver.value(y))
-        return Master(bound=bound, value=int(round(solver.objective_value)), choice=choice)
+        return Master(bound=bound, value=solution_objective(built.model, solver), choice=choice)
 
     def detail(self, level: str, held: dict[str, int]) -> tuple[bool, bool]:
         """What the master must count for ``level`` with ``held``: by shift type (night and

@@ -27,7 +27,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan import timing
-from dutyplan.budget import MAX_SEED, Budget, run
+from dutyplan.budget import MAX_SEED, Budget, run, solution_objective
 from dutyplan.model import DutyModel
 
 logger = logging.getLogger("dutyplan")
@@ -125,7 +125,7 @@ def improve(
         tries += 1
         kinds.update(kind, status == cp_model.OPTIMAL)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = int(round(solver.objective_value))
+            found = solution_objective(sub, solver)
             if found < value or (accept_ties and found == value):
                 if found < value:
                     gains += 1

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from dutyplan.budget import Budget, run
+from dutyplan.budget import Budget, run, solution_objective
 from dutyplan.compile import Index
 from dutyplan.compile.subproblems import site_problem
 from dutyplan.model import DutyModel
@@ -216,7 +216,7 @@ def fixed_choice(
     solver = budget.solver(None, workers, seed, params)
     status = run(solver, model, budget)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return np.array(solver.response_proto.solution, dtype=np.int64), status, int(round(solver.objective_value))
+        return np.array(solver.response_proto.solution, dtype=np.int64), status, solution_objective(model, solver)
     return None, status, None
 
 
