@@ -7,6 +7,7 @@ own: the parent's and its process pool's, read from ``ru_maxrss``) and checks th
 the independent checker.
 
     python benchmarks/city.py --runs district            # 3,717 people, 300 sites, 120 s
+    python benchmarks/city.py --runs district --district-limit 60 --solve-seeds 0,1,2 --workers 1
     python benchmarks/city.py --runs city --city-limit 1140   # 74,000 people, 7,120 sites
                                                          # (1,140 s: solve + check in 20 min)
     python benchmarks/city.py --runs compare             # 100 people, 10 sites, 21 gates, 28 days
@@ -45,7 +46,7 @@ def _child(spec: dict, queue) -> None:  # noqa: ANN001
                              roles=spec.get("roles", False))
     generated = time.perf_counter() - began
     began = time.perf_counter()
-    plan = solve(problem, time_limit=spec["time_limit"], workers=spec["workers"], seed=0,
+    plan = solve(problem, time_limit=spec["time_limit"], workers=spec["workers"], seed=spec.get("solve_seed", 0),
                  strategy=spec["strategy"], progress=spec.get("progress", False))
     wall = time.perf_counter() - began
     began = time.perf_counter()
@@ -82,14 +83,17 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--roles", action="store_true", help="the Beijing role rule at every site")
     parser.add_argument("--city-limit", type=float, default=1200.0)
+    parser.add_argument("--district-limit", type=float, default=120.0)
+    parser.add_argument("--solve-seeds", default="0", help="the solver's seeds for the district (the problem's is 0)")
     parser.add_argument("--out", default="benchmarks/results/city")
     args = parser.parse_args()
     rows = []
     base = {"days": 14, "seed": 0, "workers": args.workers, "roles": args.roles}
     for name in args.runs.split(","):
         if name == "district":
-            rows.append(run({**base, "run": "district", "people": 3717, "sites": 300, "time_limit": 120.0,
-                             "strategy": "auto"}))
+            for solve_seed in [int(x) for x in args.solve_seeds.split(",")]:
+                rows.append(run({**base, "run": "district", "people": 3717, "sites": 300,
+                                 "time_limit": args.district_limit, "strategy": "auto", "solve_seed": solve_seed}))
         elif name == "city":
             rows.append(run({**base, "run": "city", "people": 74000, "sites": 7120,
                              "time_limit": args.city_limit, "strategy": "auto", "progress": True}))
@@ -104,7 +108,7 @@ def main() -> int:
                 limit = max(60.0, args.city_limit * people / 74000)
                 rows.append(run({**base, "run": f"scale-{people}", "people": people, "sites": sites,
                                  "time_limit": round(limit), "strategy": "auto"}))
-    columns = ["run", "people", "sites", "days", "time_limit", "wall_s", "check_s", "peak_mb", "status",
+    columns = ["run", "workers", "solve_seed", "people", "sites", "days", "time_limit", "wall_s", "check_s", "peak_mb", "status",
                "objective", "bound", "gap_pct", "uncovered", "checked_ok", "levels"]
     lines = [f"# City scale ({machine()})", "", "| " + " | ".join(columns) + " |",
              "|" + "---|" * len(columns)]
