@@ -50,7 +50,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from dutyplan import timing
-from dutyplan.budget import Budget, run
+from dutyplan.budget import Budget, run, solution_objective
 from dutyplan.compile import build_index, person_problem
 from dutyplan.compile.index import GateClass, Index
 from dutyplan.model import build_model
@@ -578,19 +578,20 @@ def plan_over(
     status = run(solver, model, budget)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
+    picked = [next(r for r, var in zip(rosters, chosen) if solver.boolean_value(var))
+              for rosters, chosen in zip(rosters_of, picks)]
+    # the cost of the solution read, not CP-SAT's objective_value (see solution_objective)
+    return _plan_of(whole, picked), solution_objective(model, solver)
+
+
+def _plan_of(whole: Index, rosters: list[Roster]) -> list[Assignment]:
+    """The assignments of one roster per person (``rosters[p]`` for person p)."""
     keys = []
-    for p, (rosters, chosen) in enumerate(zip(rosters_of, picks)):
-        roster = next(r for r, var in zip(rosters, chosen) if solver.boolean_value(var))
+    for p, roster in enumerate(rosters):
         c, d, s = np.unravel_index(roster.cells, (whole.n_classes, whole.n_days, whole.n_shifts))
         keys.append(np.column_stack([np.full(len(c), p), c, d, s]))
     postings = np.concatenate(keys).astype(np.int64) if keys else np.zeros((0, 4), dtype=np.int64)
-    plan = assignments_of_postings(whole, postings)
-    # the cost of the solution read, not CP-SAT's objective_value: a search stopped early
-    # reports the objective of its presolved model, where an under-cover variable may stand
-    # above what the plan leaves uncovered (measured, OR-Tools 9.15: 1,751 reported for a
-    # plan the checker costs 1,649, Instance5 with 0.5 s)
-    cost = constant + sum(w * solver.value(v) for w, v in terms)
-    return plan, int(cost)
+    return assignments_of_postings(whole, postings)
 
 
 #: Column generation rounds at each step of a dive before it fixes more people.
@@ -765,12 +766,7 @@ def roster_dive(
     except RuntimeError:
         return None
     logger.debug("roster dive: %d people fixed in %d steps, %.2f", len(chosen), steps, value)
-    keys = []
-    for p in range(len(pricers)):
-        c, d, s = np.unravel_index(chosen[p].cells, (whole.n_classes, whole.n_days, whole.n_shifts))
-        keys.append(np.column_stack([np.full(len(c), p), c, d, s]))
-    postings = np.concatenate(keys).astype(np.int64) if keys else np.zeros((0, 4), dtype=np.int64)
-    return assignments_of_postings(whole, postings), round(value)
+    return _plan_of(whole, [chosen[p] for p in range(len(pricers))]), round(value)
 
 
 def _finish(

@@ -8,7 +8,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from dutyplan.budget import Budget
-from dutyplan.decompose.city.view import CHUNK, CityView, admissible, with_pairs
+from dutyplan.decompose.city.view import CHUNK, CityView, admissible, look_up, with_pairs
 
 logger = logging.getLogger("dutyplan")
 
@@ -41,9 +41,9 @@ def transport_bound(
     optimum), ``rounds`` are done or ``budget`` runs out. Returns the best bound of any round.
     """
     best = 0
-    keys = np.sort(pairs[0] * view.n_sites + pairs[1])
     duty, miss = _costs(view, cover_first, weights, pairs[2])
     for round_no in range(max(1, rounds)):
+        keys = np.sort(pairs[0] * view.n_sites + pairs[1])
         duals = _flow_duals(view, pairs, duty, miss)
         if duals is None:
             break
@@ -56,7 +56,6 @@ def transport_bound(
         if not len(new_p) or (budget is not None and budget.expired()):
             break
         pairs = with_pairs(view, pairs, new_p, new_k)
-        keys = np.sort(pairs[0] * view.n_sites + pairs[1])
     return best
 
 
@@ -170,7 +169,7 @@ def _price(view: CityView, pi: np.ndarray, mu: np.ndarray, duty: int,
         top_gain = np.take_along_axis(gain, top, axis=1)
         hit = top_gain > 1e-6
         cand_p, cand_k = pp[:, :take][hit], sites[top[hit]]
-        fresh = ~_contains(keys, cand_p * view.n_sites + cand_k)
+        fresh = ~look_up(keys, cand_p * view.n_sites + cand_k)[1]
         new_p.append(cand_p[fresh])
         new_k.append(cand_k[fresh])
     if not new_p:
@@ -217,12 +216,6 @@ def _blocks(view: CityView, pi: np.ndarray, priced: np.ndarray, duty: int):  # n
             cap = float(view.km_cap[people].max())
             keep = (lower < reach) & (2.0 * lower - 0.5 <= cap)
             yield np.sort(people), priced[keep]
-
-
-def _contains(sorted_keys: np.ndarray, query: np.ndarray) -> np.ndarray:
-    at = np.searchsorted(sorted_keys, query)
-    at = np.minimum(at, max(0, len(sorted_keys) - 1))
-    return (sorted_keys[at] == query) if len(sorted_keys) else np.zeros(len(query), dtype=bool)
 
 
 def could_work(view: CityView, pairs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
