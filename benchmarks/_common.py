@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import csv
 import json
 import os
@@ -67,3 +69,29 @@ def rows_of_children(script: str, numbers: list[int], arguments: list[str]) -> I
             print(f"Instance{number}: failed\n{done.stderr}", file=sys.stderr)
             continue
         yield json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def seed_list(text: str) -> list[int]:
+    """``0,1,2``: the solver's seeds (argparse names the option when one is not a number >= 0)."""
+    try:
+        seeds = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of seeds: {text!r}") from None
+    if any(seed < 0 for seed in seeds):
+        raise argparse.ArgumentTypeError(f"seeds must be >= 0, got {text!r}")
+    return seeds
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
+def seconds_list(text: str) -> list[float]:
+    """``1,3,10``: time limits (argparse names the option when one is not a positive number)."""
+    return [positive_seconds(x) for x in text.split(",")]

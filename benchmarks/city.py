@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import level_text, machine, write_results  # noqa: E402
+from _common import level_text, machine, positive_seconds, seed_list, write_results  # noqa: E402
 
 SITES_PER_PERSON = 7120 / 74000
 
@@ -83,15 +83,16 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--roles", action="store_true", help="the Beijing role rule at every site")
     parser.add_argument("--city-limit", type=float, default=1200.0)
-    parser.add_argument("--district-limit", type=float, default=120.0)
-    parser.add_argument("--solve-seeds", default="0", help="the solver's seeds for the district (the problem's is 0)")
+    parser.add_argument("--district-limit", type=positive_seconds, default=120.0)
+    parser.add_argument("--solve-seeds", type=seed_list, default=[0],
+                        help="the solver's seeds for the district, e.g. 0,1,2 (the problem's is 0)")
     parser.add_argument("--out", default="benchmarks/results/city")
     args = parser.parse_args()
     rows = []
     base = {"days": 14, "seed": 0, "workers": args.workers, "roles": args.roles}
     for name in args.runs.split(","):
         if name == "district":
-            for solve_seed in [int(x) for x in args.solve_seeds.split(",")]:
+            for solve_seed in args.solve_seeds:
                 rows.append(run({**base, "run": "district", "people": 3717, "sites": 300,
                                  "time_limit": args.district_limit, "strategy": "auto", "solve_seed": solve_seed}))
         elif name == "city":

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, write_results  # noqa: E402
+from _common import machine, markdown_table, positive_seconds, seconds_list, write_results  # noqa: E402
 
 from dutyplan import synth, timing  # noqa: E402
 from dutyplan.compile import site_problem  # noqa: E402
@@ -47,14 +47,16 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=3717)
     parser.add_argument("--sites", type=int, default=300)
-    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--time-limit", type=positive_seconds, default=120.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--sample", type=int, default=6)
-    parser.add_argument("--site-limits", default="1,3,10")
+    parser.add_argument("--sample", type=int, default=6, help="sites re-solved (at least 1)")
+    parser.add_argument("--site-limits", type=seconds_list, default=[1.0, 3.0, 10.0])
     parser.add_argument("--seed", type=int, default=1, help="which sites are sampled")
     parser.add_argument("--out", default="benchmarks/results/city_sites_district")
     args = parser.parse_args()
-    limits = [float(s) for s in args.site_limits.split(",")]
+    if args.sample < 1:
+        parser.error(f"argument --sample: at least 1 site, got {args.sample}")
+    limits = args.site_limits
     problem = synth.city(args.people, args.sites, days=14, seed=0)
     began = time.perf_counter()
     plan = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=0, progress=False)
