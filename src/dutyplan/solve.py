@@ -21,7 +21,7 @@ from dutyplan.decompose import solve_decomposed
 from dutyplan.errors import DutyplanError
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem
-from dutyplan.solver import solve_single, stop_reason
+from dutyplan.solver import solve_single, stop_reason, windows
 from dutyplan.writing import writable_directory
 
 logger = logging.getLogger("dutyplan")
@@ -60,7 +60,8 @@ def solve(
     reported. ``workers``: CP-SAT search workers (default: all cores). ``params``: extra
     CP-SAT parameters by name. ``strategy``: ``single`` (one model), ``decompose`` (sites
     first, then rosters, bound from a relaxation) or ``auto`` (decompose above
-    ``DECOMPOSE_ABOVE`` candidate postings). Returns a :class:`Plan` whose ``result`` says
+    ``DECOMPOSE_ABOVE`` candidate postings; a horizon longer than
+    ``solver.windows.WINDOWS_ABOVE_DAYS`` days with no site to keep, four weeks at a time). Returns a :class:`Plan` whose ``result`` says
     how good it is and why the solve stopped; when no plan exists or none was found in
     time, the plan is empty and ``result.status`` is ``infeasible`` or ``unknown``. ``hint``:
     a plan to start from (used when it satisfies the hard rules; the result is never worse).
@@ -130,5 +131,8 @@ def _solve(
             problem, budget, workers, seed, log, params, index=index,
             executor=executor, checkpoint_dir=checkpoint_dir, progress=progress,
         )
+    if strategy == "auto" and hint is None and windows.applies(problem):
+        logger.info("%d days: planning %d-day windows", problem.horizon.days, windows.KEEP_DAYS)
+        return windows.solve_windows(problem, budget, workers, seed, log, params, index=index)
     first = hint.assignments if hint is not None else None
     return solve_single(problem, budget, workers, seed, log, params, first, stage_share, index=index)

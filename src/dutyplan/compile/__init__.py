@@ -12,10 +12,10 @@ from dutyplan.compile.capacity import (
     site_options,
 )
 from dutyplan.compile.index import GateClass, Index, availability, build_index
-from dutyplan.compile.subproblems import person_problem, site_problem
+from dutyplan.compile.subproblems import person_problem, site_problem, window_problem
 
 __all__ = [
     "GateClass", "Index", "availability", "build_index", "capacity_bound", "demand_by_site",
     "person_capacity", "person_problem", "role_demand", "site_demand", "site_demand_by_date", "site_options",
-    "site_problem",
+    "site_problem", "window_problem",
 ]

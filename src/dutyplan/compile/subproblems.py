@@ -1,16 +1,20 @@
-"""Smaller problems cut out of a problem: one site with its people, one person alone.
+"""Smaller problems cut out of a problem: one site with its people, one person alone, a
+stretch of dates.
 
 Both are ordinary :class:`~dutyplan.problem.Problem` objects with exactly the costs the whole
 problem gives them there, so that any solver (or the checker) can work on them: the
 decomposition rosters each site as its :func:`site_problem`, a first plan is made person by
-person from :func:`person_problem`, and explanations look for conflicts in either.
+person from :func:`person_problem`, explanations look for conflicts in either, and a long
+horizon is planned a stretch of dates at a time (:func:`window_problem`).
 """
 
 from __future__ import annotations
 
-from dutyplan.problem import Preference, Problem
+import datetime as dt
 
-__all__ = ["person_problem", "site_problem"]
+from dutyplan.problem import Horizon, PastDuty, Preference, Problem, Rules
+
+__all__ = ["person_problem", "site_problem", "window_problem"]
 
 
 def site_problem(problem: Problem, k: int, members: list[int]) -> Problem:
@@ -77,3 +81,45 @@ def person_problem(problem: Problem, p: int) -> Problem:
             "rules": problem.rules.model_copy(update={"roles": [], "unit_sites_weight": None}),
         }
     )
+
+
+def window_problem(
+    problem: Problem, first: int, days: int, history: list[list[PastDuty]], known_from: dt.date | None,
+    rules: list[Rules],
+) -> Problem:
+    """The problem's dates ``first`` to ``first + days - 1`` (horizon day indices) alone.
+
+    Each person keeps what falls in those dates (unavailability, dated preferences, gates'
+    tables by date) and gets ``history[p]`` (the duties before the window: the problem's own
+    history for the first window, else the plan so far) known from ``known_from`` (None: the
+    person's own ``history_from``), and ``rules[p]`` as their whole rules (the caller shares
+    the horizon totals out between windows).
+    """
+    start = problem.horizon.start + dt.timedelta(days=first)
+    end = start + dt.timedelta(days=days)
+
+    def inside(day: dt.date | None) -> bool:
+        return day is None or start <= day < end
+
+    people = []
+    for p, person in enumerate(problem.people):
+        people.append(person.model_copy(update={
+            "unavailable": [u for u in person.unavailable if inside(u.date)],
+            "preferences": [pref for pref in person.preferences if inside(pref.date)],
+            "history": history[p],
+            "history_from": known_from if known_from is not None else person.history_from,
+            "rules": rules[p],
+        }))
+    sites = [
+        site.model_copy(update={"gates": [
+            gate.model_copy(update={"dates": {d: t for d, t in gate.dates.items() if inside(d)}})
+            for gate in site.gates
+        ]})
+        for site in problem.sites
+    ]
+    return problem.model_copy(update={
+        "name": f"{problem.name}/{start.isoformat()}",
+        "horizon": Horizon(start=start, days=days, timezone=problem.horizon.timezone),
+        "people": people,
+        "sites": sites,
+    })

@@ -1,8 +1,8 @@
 """Solve one model: the stages that optimise it level by level (:mod:`.stages`), first plans
 (:mod:`.start` person by person, :mod:`.greedy` for one site), neighbourhood search
 (:mod:`.lns`), bounds from relaxations (:mod:`.bounds`) and from roster columns
-(:mod:`.columns`), and the whole single-model path
-(:mod:`.single`)."""
+(:mod:`.columns`), the whole single-model path (:mod:`.single`), and long horizons a window
+of dates at a time (:mod:`.windows`)."""
 
 from dutyplan.solver.single import (
     check_memory,

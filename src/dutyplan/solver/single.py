@@ -39,7 +39,7 @@ __all__ = ["check_memory", "config_has_commute", "model_fits", "solve_single", "
 def solve_single(
     problem: Problem, budget: Budget, workers: int, seed: int, log: bool = False,
     params: dict[str, Any] | None = None, hint: list[Assignment] | None = None,
-    stage_share: dict[str, int] | None = None, index: Index | None = None,
+    stage_share: dict[str, int] | None = None, index: Index | None = None, roster_columns: bool = True,
 ) -> Plan:
     """One model of the whole problem, optimised within ``budget``: the plan and how good it is.
 
@@ -47,6 +47,7 @@ def solve_single(
     one starts from a plan made person by person (:mod:`dutyplan.solver.start`). A model too
     large for the machine is refused, one too large to build in the time left is not built
     (no plan, status ``unknown``). ``index``: the problem's compiled index, if already built.
+    ``roster_columns``: False skips the roster bound and its dive (see :mod:`.columns`).
     """
     started = budget.started
     index = index if index is not None else build_index(problem)
@@ -74,7 +75,7 @@ def solve_single(
     )
     floors = None
     fallback = None
-    if timing.SPLITS.columns_share > 0 and columns.applies(problem) and budget.left() - bound_time > 0.5:
+    if roster_columns and timing.SPLITS.columns_share > 0 and columns.applies(problem) and budget.left() - bound_time > 0.5:
         # weighted problems of per-person rules and cover: the roster LP bound, then a plan
         # from its columns to start from (see dutyplan.solver.columns)
         found = columns.roster_bound(
