@@ -61,7 +61,8 @@ def solve(
     CP-SAT parameters by name. ``strategy``: ``single`` (one model), ``decompose`` (sites
     first, then rosters, bound from a relaxation) or ``auto`` (decompose above
     ``DECOMPOSE_ABOVE`` candidate postings; a horizon longer than
-    ``solver.windows.WINDOWS_ABOVE_DAYS`` days with no site to keep, four weeks at a time). Returns a :class:`Plan` whose ``result`` says
+    ``solver.windows.WINDOWS_ABOVE_DAYS`` days with more than ``WINDOWS_ABOVE_POSTINGS`` and
+    no site to keep, four weeks at a time). Returns a :class:`Plan` whose ``result`` says
     how good it is and why the solve stopped; when no plan exists or none was found in
     time, the plan is empty and ``result.status`` is ``infeasible`` or ``unknown``. ``hint``:
     a plan to start from (used when it satisfies the hard rules; the result is never worse).
@@ -131,7 +132,7 @@ def _solve(
             problem, budget, workers, seed, log, params, index=index,
             executor=executor, checkpoint_dir=checkpoint_dir, progress=progress,
         )
-    if strategy == "auto" and hint is None and windows.applies(problem):
+    if strategy == "auto" and hint is None and windows.applies(problem, candidates):
         logger.info("%d days: planning %d-day windows", problem.horizon.days, windows.KEEP_DAYS)
         return windows.solve_windows(problem, budget, workers, seed, log, params, index=index)
     first = hint.assignments if hint is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from _helpers import MON, assert_agrees, day, make_problem
 
+from dutyplan.budget import Budget
 from dutyplan.compile import window_problem
 from dutyplan.problem import PastDuty, Problem
 from dutyplan.solve import solve
@@ -31,23 +32,26 @@ def _long(days: int = 40, **rules) -> Problem:
 def short_windows(monkeypatch):
     """Windows on a 40-day horizon: 14 days kept, 7 more looked at."""
     monkeypatch.setattr(windows, "WINDOWS_ABOVE_DAYS", 20)
+    monkeypatch.setattr(windows, "WINDOWS_ABOVE_POSTINGS", 0)
     monkeypatch.setattr(windows, "KEEP_DAYS", 14)
     monkeypatch.setattr(windows, "LOOKAHEAD_DAYS", 7)
     monkeypatch.setattr(windows, "EVALUATION_SECONDS", 2.0)
 
 
-def test_applies_to_long_horizons_without_a_site_to_keep():
-    assert not windows.applies(_long(days=windows.WINDOWS_ABOVE_DAYS))
-    assert windows.applies(_long(days=windows.WINDOWS_ABOVE_DAYS + 1))
+def test_applies_to_long_large_horizons_without_a_site_to_keep():
+    many = windows.WINDOWS_ABOVE_POSTINGS + 1
+    assert not windows.applies(_long(days=windows.WINDOWS_ABOVE_DAYS), many)
+    assert windows.applies(_long(days=windows.WINDOWS_ABOVE_DAYS + 1), many)
+    assert not windows.applies(_long(days=windows.WINDOWS_ABOVE_DAYS + 1), windows.WINDOWS_ABOVE_POSTINGS)
     two_sites = [{"id": "S1", "gates": [{"id": "G1", "demand": {"D": 1}}]},
                  {"id": "S2", "gates": [{"id": "G1", "demand": {"D": 1}}]}]
     long = windows.WINDOWS_ABOVE_DAYS + 1
     # a person kept to one site would be free to change it between windows
-    assert not windows.applies(make_problem(days=long, people=2, sites=two_sites))
-    assert windows.applies(make_problem(days=long, people=2, sites=two_sites, rules={"keep_one_site": False}))
+    assert not windows.applies(make_problem(days=long, people=2, sites=two_sites), many)
+    assert windows.applies(make_problem(days=long, people=2, sites=two_sites, rules={"keep_one_site": False}), many)
     assert not windows.applies(make_problem(
         days=long, people=[{"id": "a"}, {"id": "b", "rules": {"keep_one_site": True}}], sites=two_sites,
-        rules={"keep_one_site": False}))
+        rules={"keep_one_site": False}), many)
 
 
 def test_a_window_gets_its_share_of_the_totals_left_and_the_last_gets_the_rest():
@@ -63,6 +67,10 @@ def test_a_window_gets_its_share_of_the_totals_left_and_the_last_gets_the_rest()
     assert soft.min_minutes.weight == windows.SHORT_WEIGHT
     assert rules.max_minutes.value == -(-18 * 480 * 21 // 40) + slack and rules.max_minutes.hard
     assert rules.max_shifts["N"].value == -(-8 * 21 // 40)
+    # counts (shifts of a type, weekends) by the kept dates only: 14 of 40
+    kept = windows.window_rules(problem, a, 0, 21, 0, {}, 0, keep=14)
+    assert kept.max_shifts["N"].value == -(-8 * 14 // 40)
+    assert kept.max_minutes == rules.max_minutes and kept.min_minutes == rules.min_minutes
     # after 10 shifts, 4 of them nights, the last window (days 28-39) gets exactly the rest
     last = windows.window_rules(problem, a, 28, 12, 10 * 480, {"N": 4}, 0)
     assert last.min_minutes.value == 4 * 480 and last.min_minutes.hard
@@ -116,3 +124,24 @@ def test_a_window_without_a_plan_leaves_the_horizon_without_one(short_windows):
     problem = _long(min_minutes=30 * 480, max_minutes=None)
     plan = solve(problem, time_limit=10, workers=1, seed=0, progress=False)
     assert plan.result.status == "unknown" and not plan.assignments
+
+
+def test_the_history_reaches_back_past_the_longest_run_a_rule_counts():
+    assert windows.history_days(_long()) == windows.HISTORY_DAYS
+    long_runs = _long(max_consecutive_days=20)
+    assert windows.history_days(long_runs) == 21
+    one = make_problem(days=40, people=[{"id": "a", "rules": {"min_consecutive_days_off": 30}}])
+    assert windows.history_days(one) == 31
+
+
+def test_people_who_cannot_meet_their_share_alone_get_it_soft():
+    problem = _long()
+    rules = [windows.window_rules(problem, p, 0, 21, 0, {}, 0) for p in range(4)]
+    sub = window_problem(problem, 0, 21, [[] for _ in range(4)], None, rules)
+    # a's share (7 shifts in 21 dates) fits 3 on, 2 off
+    assert windows.short_people(sub, Budget(10), 0) == []
+    rules[0] = rules[0].model_copy(update={"min_minutes": rules[0].min_minutes.model_copy(update={"value": 14 * 480})})
+    sub = window_problem(problem, 0, 21, [[] for _ in range(4)], None, rules)
+    assert windows.short_people(sub, Budget(10), 0) == [0]
+    # no time: nobody looked at, nobody softened
+    assert windows.short_people(sub, Budget(0.0), 0) == []

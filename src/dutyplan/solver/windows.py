@@ -18,8 +18,11 @@ that its dates are of the dates left, each as hard as it was. Minutes get :data:
 of the longest shift each way (so that whole shifts can meet them), counts none (measured on
 Instance23, whose people must work within 2 shifts of a yearly total: two shifts below their
 share, people fell behind and the last weeks could not make it up, no plan; one or two above,
-they used their year up early and the last ten weeks were short of people).
-A window without a plan under its hard minima is planned again with them soft
+they used their year up early and the last ten weeks were short of people). Counts (shifts of
+a type, weekends) are shared by the kept dates only, as the kept four weeks could otherwise
+use the six weeks' share (set by judgement). A hard minimum that a person cannot meet alone
+in a window (Instance22: people whose yearly minimum needs nearly every date they may work;
+the window's search then found no plan in its time) is soft for them there
 (:data:`SHORT_WEIGHT` per unit short). The last window, which takes the dates a window of
 fewer than ``KEEP_DAYS + LOOKAHEAD_DAYS`` would leave, gets exactly what is left; when it has
 no plan, it is planned again together with the window before (up to :data:`MOST_MERGES`
@@ -41,8 +44,10 @@ import math
 import time
 from typing import Any
 
-from dutyplan.budget import Budget
-from dutyplan.compile import Index, window_problem
+from ortools.sat.python import cp_model
+
+from dutyplan.budget import Budget, run
+from dutyplan.compile import Index, person_problem, window_problem
 from dutyplan.model import build_model, estimated_build_seconds
 from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import Limit, PastDuty, Problem, Rules
@@ -51,33 +56,46 @@ from dutyplan.solver.stages import solution_from_assignments, solve_model
 
 logger = logging.getLogger("dutyplan")
 
-__all__ = ["KEEP_DAYS", "LOOKAHEAD_DAYS", "WINDOWS_ABOVE_DAYS", "applies", "solve_windows", "window_rules"]
+__all__ = [
+    "KEEP_DAYS", "LOOKAHEAD_DAYS", "WINDOWS_ABOVE_DAYS", "WINDOWS_ABOVE_POSTINGS", "applies", "history_days", "solve_windows", "window_rules",
+]
 
-#: Horizons longer than this are planned in windows.
+#: Horizons longer than this are planned in windows (the 26-week Curtois instances 20 and 21
+#: stay one model: not measured with windows yet).
 WINDOWS_ABOVE_DAYS = 182
+#: ... and more candidate postings than this: the whole model of Instance22 (108,568) got a
+#: plan at 600 s within 3.3 GB (80,504), where its windows fell further short of their people's
+#: minima each window (half its people must work nearly every date they may) and had none;
+#: Instance23's (332,592) grew to 7.5 GB.
+WINDOWS_ABOVE_POSTINGS = 200_000
 #: Dates of each window kept in the plan (four weeks: the Curtois instances a single model
-#: solves best).
+#: solves best). Set by judgement, as are the lookahead, the weight and the merges below.
 KEEP_DAYS = 28
 #: Dates planned beyond them, and planned again by the next window.
 LOOKAHEAD_DAYS = 14
-#: Duties before a window given to it as history: more than the longest run or 7-day window
-#: a rule looks back over.
+#: Duties before a window given to it as history, at least: more when a run rule is longer
+#: (:func:`history_days`).
 HISTORY_DAYS = 14
-#: Slack of a window's share of a total of minutes, each way, in the longest shift's minutes.
+#: Slack of a window's share of a total of minutes, each way, in the longest shift's minutes
+#: (see the module's docstring for the measurements that chose it).
 SLACK_SHIFTS = 0.5
 #: Cost per unit a window but the last falls short of its share of a hard horizon minimum.
 SHORT_WEIGHT = 100
 #: Times the last window, without a plan, is planned again together with the one before.
 MOST_MERGES = 2
+#: Seconds a person alone may take to show they can meet a window's hard minimum, and the
+#: share of a window's time all of them may take.
+PERSON_SECONDS = 0.1
+PERSON_SHARE = 0.3
 #: Seconds kept at the end for the whole model's evaluation, beyond its estimated build time.
 EVALUATION_SECONDS = 10.0
 
 
-def applies(problem: Problem) -> bool:
-    """A horizon longer than :data:`WINDOWS_ABOVE_DAYS` days, and nothing tying a person to
-    one site across windows (one site, or ``keep_one_site`` off for everyone) or a unit to few
-    sites."""
-    if problem.horizon.days <= WINDOWS_ABOVE_DAYS:
+def applies(problem: Problem, postings: int) -> bool:
+    """A horizon longer than :data:`WINDOWS_ABOVE_DAYS` days with more than
+    :data:`WINDOWS_ABOVE_POSTINGS` candidate postings, and nothing tying a person to one site
+    across windows (one site, or ``keep_one_site`` off for everyone) or a unit to few sites."""
+    if problem.horizon.days <= WINDOWS_ABOVE_DAYS or postings <= WINDOWS_ABOVE_POSTINGS:
         return False
     if len(problem.sites) == 1:
         return True
@@ -86,13 +104,28 @@ def applies(problem: Problem) -> bool:
     return not any(problem.effective_rules(person).keep_one_site for person in problem.people)
 
 
+def history_days(problem: Problem) -> int:
+    """Dates before a window its history covers: :data:`HISTORY_DAYS`, or more than the
+    longest run any rule of anyone counts (a run cut by the history's start would count as
+    two)."""
+    longest = HISTORY_DAYS
+    for person in [None, *problem.people]:
+        rules = problem.rules if person is None else problem.effective_rules(person)
+        for limit in (rules.max_consecutive_days, rules.max_consecutive_nights, rules.min_consecutive_days,
+                      rules.min_consecutive_days_off):
+            if limit is not None:
+                longest = max(longest, limit.value + 1)
+    return longest
+
+
 def window_rules(
     problem: Problem, p: int, first: int, days: int, minutes: int, shifts: dict[str, int], weekends: int,
-    soft_minimum: bool = False,
+    soft_minimum: bool = False, keep: int | None = None,
 ) -> Rules:
-    """Person ``p``'s rules for the window of ``days`` dates from day ``first``, having worked
-    ``minutes``, ``shifts`` (per type) and ``weekends`` before it: their own overrides, with
-    the horizon totals shared out (see the module's docstring)."""
+    """Person ``p``'s rules for the window of ``days`` dates from day ``first`` whose first
+    ``keep`` (default: all) are kept, having worked ``minutes``, ``shifts`` (per type) and
+    ``weekends`` before it: their own overrides, with the horizon totals shared out (see the
+    module's docstring)."""
     person = problem.people[p]
     rules = problem.effective_rules(person)
     last = first + days >= problem.horizon.days
@@ -102,6 +135,9 @@ def window_rules(
     ahead = sum(1 for d in dates[first:] if d not in away)
     inside = sum(1 for d in dates[first:first + days] if d not in away)
     fraction = inside / ahead if ahead else 1.0
+    keep = days if keep is None else keep
+    kept = sum(1 for d in dates[first:first + keep] if d not in away)
+    fraction_kept = kept / ahead if ahead else 1.0
 
     def share(limit: Limit | None, used: int, upper: bool, fraction: float, slack: int) -> Limit | None:
         if limit is None:
@@ -119,13 +155,13 @@ def window_rules(
         "min_minutes": share(rules.min_minutes, minutes, False, fraction, slack),
         "max_minutes": share(rules.max_minutes, minutes, True, fraction, slack),
         "max_shifts": {
-            sid: share(limit, shifts.get(sid, 0), True, fraction, 0)
+            sid: share(limit, shifts.get(sid, 0), True, fraction_kept, 0)
             for sid, limit in rules.max_shifts.items()
         },
     }
     if rules.max_weekends is not None:
         ahead_w = {problem.weekend_index(d) for d in dates[first:] if d not in away} - {None}
-        inside_w = {problem.weekend_index(d) for d in dates[first:first + days] if d not in away} - {None}
+        inside_w = {problem.weekend_index(d) for d in dates[first:first + keep] if d not in away} - {None}
         fraction_w = len(inside_w) / len(ahead_w) if ahead_w else 1.0
         update["max_weekends"] = share(rules.max_weekends, weekends, True, fraction_w, 0)
     own = person.rules.model_copy(update=update) if person.rules is not None else Rules(**update)
@@ -148,6 +184,7 @@ def solve_windows(
         starts.pop()
     reserve = EVALUATION_SECONDS + (estimated_build_seconds(candidates) if candidates is not None else 0.0)
     dates = problem.dates
+    look_back = history_days(problem)
     kept: list[Assignment] = []
     merges = 0
     w = 0
@@ -158,7 +195,7 @@ def solve_windows(
         window_start = dates[first]
         minutes, shifts, weekends, by_person = _worked(problem, kept)
         # the first window has the problem's own history; the others the plan's last dates
-        known_from = None if first == 0 else window_start - dt.timedelta(days=HISTORY_DAYS)
+        known_from = None if first == 0 else window_start - dt.timedelta(days=look_back)
         history = [
             list(person.history) if known_from is None
             else [PastDuty(date=a.date, shift=a.shift) for a in by_person[p] if a.date >= known_from]
@@ -166,20 +203,25 @@ def solve_windows(
         ]
         seconds = max(0.0, budget.left() - reserve) / (len(starts) - w)
         window_budget = budget.part(seconds)
-        for soft in (False, True):
-            rules = [
-                window_rules(problem, p, first, days, minutes[p], shifts[p], weekends[p], soft_minimum=soft)
-                for p in range(len(problem.people))
-            ]
-            sub = window_problem(problem, first, days, history, known_from, rules)
-            plan = solve_single(sub, window_budget.part(), workers, seed, log, params, roster_columns=False)
-            logger.info(
-                "window %d of %d (%s, %d days%s): %s %s (%s) at %.2fs", w + 1, len(starts), window_start, days,
-                ", minima soft" if soft else "", plan.result.status, plan.result.objective,
-                ", ".join(f"{lv.name} {lv.value}" for lv in plan.result.levels), time.perf_counter() - started,
-            )
-            if plan.assignments or plan.result.status not in ("unknown", "infeasible") or last:
-                break
+        rules = [
+            window_rules(problem, p, first, days, minutes[p], shifts[p], weekends[p], keep=days if last else KEEP_DAYS)
+            for p in range(len(problem.people))
+        ]
+        sub = window_problem(problem, first, days, history, known_from, rules)
+        if not last:
+            # a hard minimum some person cannot meet alone is soft for them
+            tight = short_people(sub, window_budget.part(PERSON_SHARE * seconds), seed)
+            if tight:
+                for p in tight:
+                    rules[p] = window_rules(problem, p, first, days, minutes[p], shifts[p], weekends[p],
+                                            soft_minimum=True, keep=KEEP_DAYS)
+                sub = window_problem(problem, first, days, history, known_from, rules)
+        plan = solve_single(sub, window_budget.part(), workers, seed, log, params, roster_columns=False)
+        logger.info(
+            "window %d of %d (%s, %d days): %s %s (%s) at %.2fs", w + 1, len(starts), window_start, days,
+            plan.result.status, plan.result.objective,
+            ", ".join(f"{lv.name} {lv.value}" for lv in plan.result.levels), time.perf_counter() - started,
+        )
         if not plan.assignments and plan.result.status in ("unknown", "infeasible"):
             if last and w > 0 and merges < MOST_MERGES and not budget.expired():
                 # the totals left may be out of the last window's reach: plan it together
@@ -199,6 +241,28 @@ def solve_windows(
         kept += [a for a in plan.assignments if a.date <= keep_until]
         w += 1
     return value_plan(problem, kept, budget, workers, seed, started, index)
+
+
+def short_people(sub: Problem, budget: Budget, seed: int) -> list[int]:
+    """The people of window problem ``sub`` with a hard minimum of minutes who alone have no
+    schedule that meets it (proven, or none found in :data:`PERSON_SECONDS`); those not
+    looked at before ``budget`` ends are not among them."""
+    tight = []
+    for p, person in enumerate(sub.people):
+        limit = sub.effective_rules(person).min_minutes
+        if limit is None or not limit.hard or limit.value == 0:
+            continue
+        if budget.expired():  # the others keep their minimum
+            break
+        dm = build_model(person_problem(sub, p))
+        dm.model.clear_objective()
+        status = run(budget.solver(PERSON_SECONDS, seed=seed), dm.model, budget)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            tight.append(p)
+    if tight:
+        logger.info("%s: %d people cannot meet their share of a minimum alone: soft for them",
+                    sub.name, len(tight))
+    return tight
 
 
 def _worked(
