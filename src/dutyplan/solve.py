@@ -134,6 +134,9 @@ def _solve(
         )
     if strategy == "auto" and hint is None and windows.applies(problem, candidates):
         logger.info("%d days: planning %d-day windows", problem.horizon.days, windows.KEEP_DAYS)
-        return windows.solve_windows(problem, budget, workers, seed, log, params, index=index)
+        plan = windows.solve_windows(problem, budget, workers, seed, log, params, index=index)
+        if plan.assignments or budget.expired():
+            return plan
+        logger.info("the windows gave no plan: the whole model with the %.1fs left", budget.left())
     first = hint.assignments if hint is not None else None
     return solve_single(problem, budget, workers, seed, log, params, first, stage_share, index=index)

@@ -67,10 +67,6 @@ def test_a_window_gets_its_share_of_the_totals_left_and_the_last_gets_the_rest()
     assert soft.min_minutes.weight == windows.SHORT_WEIGHT
     assert rules.max_minutes.value == -(-18 * 480 * 21 // 40) + slack and rules.max_minutes.hard
     assert rules.max_shifts["N"].value == -(-8 * 21 // 40)
-    # counts (shifts of a type, weekends) by the kept dates only: 14 of 40
-    kept = windows.window_rules(problem, a, 0, 21, 0, {}, 0, keep=14)
-    assert kept.max_shifts["N"].value == -(-8 * 14 // 40)
-    assert kept.max_minutes == rules.max_minutes and kept.min_minutes == rules.min_minutes
     # after 10 shifts, 4 of them nights, the last window (days 28-39) gets exactly the rest
     last = windows.window_rules(problem, a, 28, 12, 10 * 480, {"N": 4}, 0)
     assert last.min_minutes.value == 4 * 480 and last.min_minutes.hard
@@ -119,11 +115,14 @@ def test_a_long_horizon_planned_in_windows_keeps_every_rule_of_the_whole(short_w
     assert worked >= 14
 
 
-def test_a_window_without_a_plan_leaves_the_horizon_without_one(short_windows):
-    # person a must work 30 shifts of the 40 dates, but no more than 3 in a row with 2 off
+def test_a_window_without_a_plan_leaves_the_windows_without_one_and_the_whole_model_takes_over(short_windows):
+    # everyone must work 30 shifts of the 40 dates, but no more than 3 in a row with 2 off
     problem = _long(min_minutes=30 * 480, max_minutes=None)
-    plan = solve(problem, time_limit=10, workers=1, seed=0, progress=False)
-    assert plan.result.status == "unknown" and not plan.assignments
+    alone = windows.solve_windows(problem, Budget(10), 1, 0)
+    assert alone.result.status == "unknown" and not alone.assignments
+    # solve() then gives the time left to the whole model, which proves there is no plan
+    plan = solve(problem, time_limit=20, workers=1, seed=0, progress=False)
+    assert plan.result.status == "infeasible" and not plan.assignments
 
 
 def test_the_history_reaches_back_past_the_longest_run_a_rule_counts():
