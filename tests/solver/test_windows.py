@@ -103,7 +103,21 @@ def test_a_long_horizon_planned_in_windows_keeps_every_rule_of_the_whole(short_w
         return solve_single(sub, *args, **kwargs)
 
     monkeypatch.setattr(windows, "solve_single", counted)
+    cut = windows.window_problem
+    histories = []
+
+    def recorded(problem, first, days, history, known_from, rules):
+        histories.append((first, history, known_from))
+        return cut(problem, first, days, history, known_from, rules)
+
+    monkeypatch.setattr(windows, "window_problem", recorded)
     plan = solve(problem, time_limit=20, workers=1, seed=0, progress=False)
+    # the second window's history is the plan's duties of the 14 dates before it
+    first, history, known_from = histories[-1]
+    assert first == 14 and known_from == day(0)
+    for p, person in enumerate(problem.people):
+        duties = sorted((a.date, a.shift) for a in plan.assignments if a.person == person.id and a.date < day(14))
+        assert sorted((d.date, d.shift) for d in history[p]) == duties
     # 40 days: a window from day 0 (14 kept + 7 ahead), the last from day 14 to the end (a
     # window from day 28 would be shorter than 21 days)
     assert calls == [(MON, 21), (day(14), 26)]
