@@ -135,7 +135,7 @@ def _solve(
     if strategy == "auto" and hint is None and windows.applies(problem, candidates):
         logger.info("%d days: planning %d-day windows", problem.horizon.days, windows.KEEP_DAYS)
         plan = windows.solve_windows(problem, budget, workers, seed, log, params, index=index)
-        if plan.assignments or budget.expired():
+        if plan.result.status != "unknown" or budget.expired():
             return plan
         logger.info("the windows gave no plan: the whole model with the %.1fs left", budget.left())
     first = hint.assignments if hint is not None else None
