@@ -4,13 +4,14 @@ A model of a whole year (Curtois & Qu instances 22-24: 364 days, up to 150 peopl
 shift types, a million candidate postings) takes 14 s to build and grows to 7.5 GB while
 CP-SAT searches it, and its first plan comes late and poor (measured: Instance23 had no plan
 after 60 s, and 618% above the best known after 600 s). Above :data:`WINDOWS_ABOVE_DAYS`
-days a horizon is planned in windows instead: each window is the next :data:`KEEP_DAYS`
-dates plus :data:`LOOKAHEAD_DAYS` more (so that its end is not planned blind), solved as a
-problem of its own (:func:`~dutyplan.compile.window_problem`, by the single-model solve,
-without the roster columns: on Instance23's 6-week windows they found no bound in 10 s and
-their dive's plan was not used, a third of each window's time). The window's first ``KEEP_DAYS`` dates are kept and become the next
-window's history, so that rest, successions, runs and 7-day windows across the seam count
-exactly as in the whole problem (docs/rules.md, "History").
+days and :data:`WINDOWS_ABOVE_POSTINGS` candidate postings a horizon is planned in windows
+instead: each window is the next :data:`KEEP_DAYS` dates plus :data:`LOOKAHEAD_DAYS` more (so
+that its end is not planned blind), solved as a problem of its own
+(:func:`~dutyplan.compile.window_problem`, by the single-model solve, without the roster
+columns: on Instance23's 6-week windows they found no bound in 10 s and their dive's plan was
+not used, a third of each window's time). The window's first ``KEEP_DAYS`` dates are kept and
+become the next window's history, so that rest, successions, runs and 7-day windows across the
+seam count exactly as in the whole problem (docs/rules.md, "History").
 
 Horizon totals (``min_minutes``, ``max_minutes``, ``max_shifts``, ``max_weekends``) are
 shared out by the dates each person is available on: a window gets the part of what is left
@@ -18,22 +19,23 @@ that its dates are of the dates left, each as hard as it was. Minutes get :data:
 of the longest shift each way (so that whole shifts can meet them), counts none (measured on
 Instance23, whose people must work within 2 shifts of a yearly total: two shifts below their
 share, people fell behind and the last weeks could not make it up, no plan; one or two above,
-they used their year up early and the last ten weeks were short of people; sharing counts by
-the four kept weeks instead of the six, one run ended at 56,213 against 38,150). A hard minimum that a person cannot meet alone
-in a window (Instance22: people whose yearly minimum needs nearly every date they may work;
-the window's search then found no plan in its time) is soft for them there
-(:data:`SHORT_WEIGHT` per unit short). The last window, which takes the dates a window of
-fewer than ``KEEP_DAYS + LOOKAHEAD_DAYS`` would leave, gets exactly what is left; when it has
-no plan, it is planned again together with the window before (up to :data:`MOST_MERGES`
-times). The fairness level's ranges are each window's own, so the plan is not optimised for
-fairness over the whole year (its value is the whole plan's all the same).
+they used their year up early and the last ten weeks were short of people). Sharing counts by
+the four kept weeks instead of the six was tried once (56,213; this way 38,150 and 45,701 in
+two runs) and not kept. A hard minimum that a person cannot meet alone in a window
+(Instance22: people whose yearly minimum needs nearly every date they may work; the window's
+search then found no plan in its time) is soft for them there (:data:`SHORT_WEIGHT` per unit
+short). The last window, which takes the dates a window of fewer than ``KEEP_DAYS +
+LOOKAHEAD_DAYS`` would leave, gets exactly what is left; when it has no plan, it is planned
+again together with the window before (up to :data:`MOST_MERGES` times). The fairness level's
+ranges are each window's own, so the plan is not optimised for fairness over the whole year
+(its value is the whole plan's all the same).
 
 The whole problem's model is built once, at the end, to value the plan level by level
 (:func:`~dutyplan.solver.stages.solve_model` with no search time): the result is the whole
 problem's objective, recomputed by the checker like any other, and the bound is the one that
 evaluation proves (windows give no bound of the whole). Used for problems of one site or with
 ``keep_one_site`` off everywhere (a site chosen in one window is not carried to the next).
-When a window has no plan, the caller falls back to the whole model with the time left
+When the windows end with no plan, :func:`dutyplan.solve` gives the whole model the time left
 (Instance24: its first window had no plan in its 47 s).
 """
 
@@ -58,7 +60,8 @@ from dutyplan.solver.stages import solution_from_assignments, solve_model
 logger = logging.getLogger("dutyplan")
 
 __all__ = [
-    "KEEP_DAYS", "LOOKAHEAD_DAYS", "WINDOWS_ABOVE_DAYS", "WINDOWS_ABOVE_POSTINGS", "applies", "history_days", "solve_windows", "window_rules",
+    "KEEP_DAYS", "LOOKAHEAD_DAYS", "WINDOWS_ABOVE_DAYS", "WINDOWS_ABOVE_POSTINGS", "applies", "history_days",
+    "short_people", "solve_windows", "value_plan", "window_rules",
 ]
 
 #: Horizons longer than this are planned in windows (the 26-week Curtois instances 20 and 21
