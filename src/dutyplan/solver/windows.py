@@ -234,9 +234,7 @@ def solve_windows(
                 kept = [a for a in kept if a.date < dates[starts[w]]]
                 continue
             logger.info("window %d has no plan (%s): the horizon has none", w + 1, plan.result.status)
-            return Plan(problem=problem.name, result=Result(
-                status="unknown", mode=problem.objective.effective_mode, workers=workers, seed=seed,
-            ))
+            return _no_plan(problem, workers, seed)
         keep_until = dates[-1] if last else dates[first + KEEP_DAYS - 1]
         kept += [a for a in plan.assignments if a.date <= keep_until]
         w += 1
@@ -288,6 +286,15 @@ def _worked(
     return minutes, shifts, [len(w) for w in weekends], by_person
 
 
+def _no_plan(problem: Problem, workers: int, seed: int, build_seconds: float = 0.0) -> Plan:
+    """The empty plan of windows that gave none (status ``unknown``: the caller's whole model
+    may still find one)."""
+    return Plan(problem=problem.name, result=Result(
+        status="unknown", mode=problem.objective.effective_mode, workers=workers, seed=seed,
+        build_seconds=round(build_seconds, 4),
+    ))
+
+
 def value_plan(
     problem: Problem, assignments: list[Assignment], budget: Budget, workers: int, seed: int, started: float,
     index: Index | None,
@@ -300,10 +307,7 @@ def value_plan(
     solution = solution_from_assignments(dm, assignments, budget.part(max(budget.left(), EVALUATION_SECONDS)))
     if solution is None:
         logger.info("the windows' plan breaks a hard rule of the whole horizon: no plan")
-        return Plan(problem=problem.name, result=Result(
-            status="unknown", mode=problem.objective.effective_mode, workers=workers, seed=seed,
-            build_seconds=round(dm.build_seconds, 4),
-        ))
+        return _no_plan(problem, workers, seed, dm.build_seconds)
     plan = solve_model(dm, 0.0, workers, seed, initial=solution, started=started)
     return plan.with_result(
         build_seconds=round(dm.build_seconds, 4),
