@@ -115,8 +115,9 @@ def city_plan(problem: Problem, view: Any, pairs: Any, runner: SiteRunner, assig
             values[level] += cost
     if "rules" in values and problem.rules.unit_sites_weight:
         values["rules"] += problem.rules.unit_sites_weight * unit_extra_sites(problem, assignments)
+    could = city.could_work(view, pairs) if {"fairness", "preferences"} & set(values) else None
     if "fairness" in values:
-        values["fairness"] = fairness_value(problem, assignments, city.could_work(view, pairs))
+        values["fairness"] = fairness_value(problem, assignments, could)
     bounds = dict.fromkeys(active, 0)
     # the transportation LP over every admissible pair, by column generation from the
     # candidates and the pairs the plan uses (sites that took people from beyond the
@@ -132,6 +133,12 @@ def city_plan(problem: Problem, view: Any, pairs: Any, runner: SiteRunner, assig
         if not budget.expired():
             found = city.transport_bound(view, start, cover_first=cover_first, budget=budget)
             bounds[level] = min(values[level], max(bounds[level], found))
+    # preferences and fairness over the cells (dates x shifts), given full cover: bounds of the
+    # levels in lexicographic mode, once the plan's cover is 0 (see dutyplan.decompose.city.levels)
+    if not weighted and values.get("cover", 0) == 0 and could is not None:
+        for level, bound_of in (("preferences", city.preference_bound), ("fairness", city.fairness_bound)):
+            if values.get(level, 0) > 0 and not budget.expired():
+                bounds[level] = min(values[level], bound_of(view, could))
     joint = 0  # weighted: cover and commute together, misses at their weighted cost
     if weighted and values.get("commute", 0) > 0 and not budget.expired():
         joint = city.transport_bound(view, start, cover_first=False, budget=budget,

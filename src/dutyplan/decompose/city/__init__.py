@@ -27,9 +27,14 @@ km[p, k])``: a bound by weak duality) and finds the pairs whose reduced cost is 
 They join the flow and it is solved again, until no pair prices in: the bound is then the
 full LP's optimum, whatever the candidates missed.
 
+Preferences and fairness get bounds over cells (a date and a shift type, every site summed):
+a min-cost flow of the duties that cost a preference, and water-filling of the demand under
+each person's capacity (:mod:`dutyplan.decompose.city.levels`).
+
 The parts: ``view`` (the city as flat arrays, distances, candidate pairs, who may work
 where), ``flow`` (the site choice by min-cost flow, units kept together, free people near a
-site) and ``bound`` (the transportation bound on the whole city's plan).
+site), ``bound`` (the transportation bound on the whole city's plan) and ``levels`` (the
+preferences and fairness bounds).
 """
 
 from __future__ import annotations
@@ -45,6 +50,13 @@ from dutyplan.decompose.city.flow import (
     free_people_near,
     unit_codes,
     unit_site_pairs,
+)
+from dutyplan.decompose.city.levels import (
+    fairness_bound,
+    least_squares,
+    needed_cells,
+    preference_bound,
+    water_level,
 )
 from dutyplan.decompose.city.view import (
     CANDIDATES,
@@ -78,14 +90,19 @@ __all__ = [
     "city_view",
     "could_work",
     "distance_block",
+    "fairness_bound",
     "flow_site_choice",
     "free_people_near",
+    "least_squares",
     "look_up",
+    "needed_cells",
     "plane_coordinates",
     "plane_distance",
+    "preference_bound",
     "role_demand",
     "transport_bound",
     "unit_codes",
     "unit_site_pairs",
+    "water_level",
     "with_pairs",
 ]
