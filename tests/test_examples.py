@@ -25,7 +25,7 @@ def _site(problem: Problem, site_id: str) -> int:
 
 
 def test_names() -> None:
-    assert EXAMPLES == ("shangzhuang", "yuncheng")
+    assert EXAMPLES == ("shangzhuang", "yuncheng", "yanji")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -56,7 +56,7 @@ def test_chinese_survives_json_round_trip(name: str) -> None:
     assert all(again.effective_rules(p) == problem.effective_rules(p) for p in problem.people)
     assert [p.name for p in again.people] == [p.name for p in problem.people]
     text = json.dumps(problem.model_dump(mode="json", exclude_unset=True), ensure_ascii=False)
-    assert "上庄村" in text or "禹都花园小区" in text
+    assert "上庄村" in text or "禹都花园小区" in text or "建设社区" in text
     assert Problem.model_validate(json.loads(text)) == problem
 
 
@@ -75,7 +75,7 @@ def test_full_dump_round_trip_with_person_rules() -> None:
 
 
 def test_unknown_example() -> None:
-    with pytest.raises(ProblemError, match="shangzhuang, yuncheng"):
+    with pytest.raises(ProblemError, match="shangzhuang, yuncheng, yanji"):
         load_example("wuhan")
     with pytest.raises(ProblemError, match="known"):
         example_path("wuhan")
@@ -205,3 +205,24 @@ def test_yuncheng_arithmetic() -> None:
     # weekdays 25 (7 gates x 3 + school peaks 2 + day-only side gate 2), weekends 23;
     # 10 x 25 + 4 x 23 = 342 against 40 x 12 = 480
     assert report["demand"] == 342 and report["capacity"] == 480
+
+
+def test_yanji_caseloads_are_proven_optimal_and_checked() -> None:
+    from dutyplan.checker import check
+    from dutyplan.solve import solve
+
+    problem = load_example("yanji")
+    assert (len(problem.people), len(problem.households), sum(h.people for h in problem.households)) == (14, 25, 43)
+    arrivals = sorted({h.arrival for h in problem.households})
+    assert (arrivals[-1] - arrivals[0]).days <= 10
+    plan = solve(problem, time_limit=60, workers=2, seed=0, progress=False)
+    assert plan.result.status == "optimal"
+    report = check(problem, plan)
+    assert report.ok and report.objective == plan.result.objective
+    assert not plan.unwatched and len(plan.caseloads) == 25
+    # the households asking for a health worker or for Korean get one
+    people = {p.id: p for p in problem.people}
+    for household in problem.households:
+        person = people[plan.answers[household.id]]
+        assert household.role is None or household.role in person.roles
+        assert household.language is None or household.language in person.languages

@@ -19,7 +19,8 @@ TESTS = Path(__file__).resolve().parent
 MODEL_HOME = {"changes": [SRC / "replan.py"]}
 #: rules the model states without naming them in a cost: facts that prune postings or the
 #: model's structure (a posting exists only where the gate is open, the person available...)
-MODEL_BY_STRUCTURE = {"unknown", "closed_gate", "times", "duplicate", "gate_role", "unavailable", "frozen"}
+MODEL_BY_STRUCTURE = {"unknown", "closed_gate", "times", "duplicate", "gate_role", "unavailable", "frozen",
+                      "household_twice", "household_person"}
 #: rules the checker finds while it reads the plan's assignments, before any rule family
 CHECKER_ON_READING = {"unknown", "times", "duplicate"}
 #: tests that make a rule bind, when the test's name does not name the rule

@@ -14,12 +14,14 @@ from dutyplan.checker import CheckReport, Violation, check
 from dutyplan.errors import DutyplanError, PlanFileError, ProblemError
 from dutyplan.examples import EXAMPLES, load_example
 from dutyplan.io import load_problem, save_problem
-from dutyplan.plan import Assignment, LevelResult, PersonSummary, Plan, Result, UncoveredShift
+from dutyplan.plan import Assignment, Caseload, LevelResult, PersonSummary, Plan, Result, UncoveredShift
 from dutyplan.problem import (
+    CaseloadTasks,
     Coordinates,
     DemandEntry,
     Gate,
     Horizon,
+    Household,
     Limit,
     ObjectiveConfig,
     Person,
@@ -43,14 +45,17 @@ __version__ = "0.1.0"
 __all__ = [
     "EXAMPLES",
     "Assignment",
+    "Caseload",
     "Changes",
     "CheckReport",
+    "CaseloadTasks",
     "Coordinates",
     "DemandEntry",
     "DutyplanError",
     "Explanation",
     "Gate",
     "Horizon",
+    "Household",
     "LevelResult",
     "Limit",
     "ObjectiveConfig",

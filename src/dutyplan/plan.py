@@ -35,6 +35,17 @@ class Assignment(_Out):
     gate: str
 
 
+class Caseload(_Out):
+    """One person answering for one household under watch (docs/rules.md, 'Caseloads'): on
+    every watched date of the horizon, ``first`` to ``last``."""
+
+    household: str
+    person: str
+    site: str
+    first: dt.date
+    last: dt.date
+
+
 class UncoveredShift(_Out):
     """A gate-shift with fewer people than it needs."""
 
@@ -166,7 +177,16 @@ class Plan(_Out):
     uncovered: list[UncoveredShift] = Field(default_factory=list)
     people: list[PersonSummary] = Field(default_factory=list)
     coverage: list[GateCoverage] = Field(default_factory=list)
+    caseloads: list[Caseload] = Field(default_factory=list)
+    unwatched: list[str] = Field(
+        default_factory=list, description="households under watch that nobody answers for"
+    )
     result: Result
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """Who answers for each household (household id -> person id)."""
+        return {c.household: c.person for c in self.caseloads}
 
     # ------------------------------------------------------------------ building
     def with_result(self, **changes: Any) -> Plan:
@@ -174,8 +194,10 @@ class Plan(_Out):
         return self.model_copy(update={"result": self.result.updated(**changes)})
 
     @classmethod
-    def build(cls, problem: Problem, assignments: list[Assignment], result: Result) -> Plan:
-        """Fill in the figures (uncovered, per person, per gate) from the assignments."""
+    def build(cls, problem: Problem, assignments: list[Assignment], result: Result,
+              answers: dict[str, str] | None = None) -> Plan:
+        """Fill in the figures (uncovered, per person, per gate) from the assignments;
+        ``answers``: who answers for each household (household id -> person id)."""
         assignments = sorted(assignments, key=lambda a: (a.start, a.site, a.gate, a.person))
         by_gate_shift: dict[tuple[str, str, dt.date, str], int] = defaultdict(int)
         for a in assignments:
@@ -219,12 +241,26 @@ class Plan(_Out):
                 )
         short.sort(key=lambda u: (u["start"], u["site"], u["gate"]))
         uncovered = _UNCOVERED.validate_python(short)  # one call for a long list
+        answers = answers or {}
+        caseloads, unwatched = [], []
+        for household in problem.households:
+            person = answers.get(household.id)
+            if person is None:
+                unwatched.append(household.id)
+                continue
+            caseloads.append(Caseload(
+                household=household.id, person=person, site=household.site,
+                first=max(household.arrival, problem.horizon.start),
+                last=min(household.last_date, problem.last_date),
+            ))
         return cls(
             problem=problem.name,
             assignments=assignments,
             uncovered=uncovered,
             people=person_summaries(problem, assignments),
             coverage=coverage,
+            caseloads=caseloads,
+            unwatched=unwatched,
             result=result,
         )
 
@@ -351,6 +387,7 @@ def person_summaries(problem: Problem, assignments: list[Assignment]) -> list[Pe
 __all__ = [
     "LEVELS",
     "Assignment",
+    "Caseload",
     "GateCoverage",
     "LevelResult",
     "PersonSummary",

@@ -33,7 +33,7 @@ from dutyplan.compile import build_index
 from dutyplan.errors import ProblemError
 from dutyplan.model import build_model
 from dutyplan.plan import Assignment, Plan, Result
-from dutyplan.problem import LEVELS, Gate, Person, Problem, Site
+from dutyplan.problem import LEVELS, Gate, Household, Person, Problem, Site
 from dutyplan.rulebook import SITE_MOVE_FACTOR, change_weight
 from dutyplan.solver import (
     model_fits,
@@ -98,6 +98,9 @@ class Changes(_In):
     demand: list[DemandChange] = Field(default_factory=list)
     add_sites: list[NewSite] = Field(default_factory=list)
     add_gates: list[NewGate] = Field(default_factory=list)
+    add_households: list[Household] = Field(
+        default_factory=list, description="households arrived since (today's arrivals): caseloads to assign"
+    )
 
 
 class PersonDiff(_In):
@@ -218,6 +221,8 @@ def apply_changes(problem: Problem, changes: Changes, freeze_until: dt.datetime 
         if new.site not in sites:
             raise ProblemError(f"changes.add_gates.{i}.site: unknown site {new.site!r}")
         sites[new.site]["gates"].append(new.gate.model_dump(mode="json", exclude_unset=True))
+    for new in changes.add_households:
+        data.setdefault("households", []).append(new.model_dump(mode="json", exclude_unset=True))
     site_order = [s["id"] for s in data["sites"]]
     for i, new in enumerate(changes.add_people):
         doc = new.model_dump(mode="json", exclude_unset=True, exclude={"commute_km", "commute_minutes"})
@@ -260,6 +265,27 @@ def change_cost(
     return cost
 
 
+def household_change_cost(problem: Problem, published: dict[str, str], answers: dict[str, str],
+                          freeze_until: dt.datetime) -> int:
+    """The ``changes`` level's caseload part (docs/rules.md, "Re-planning"): each household of a
+    published caseload answered for by someone else, or nobody, costs ``caseload.change_weight``
+    per watched date on or after the freeze date."""
+    cost = 0
+    for household in problem.households:
+        before = published.get(household.id)
+        if before is None or answers.get(household.id) == before:
+            continue
+        cost += problem.caseload.change_weight * len(dates_left(problem, household, freeze_until))
+    return cost
+
+
+def dates_left(problem: Problem, household: Household, freeze_until: dt.datetime) -> list[dt.date]:
+    """The household's watched dates in the horizon on or after the freeze date."""
+    first = max(household.arrival, problem.horizon.start, freeze_until.date())
+    last = min(household.last_date, problem.last_date)
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def plan_diff(problem: Problem, published: Plan | list[Assignment], plan: Plan) -> list[PersonDiff]:
     """Per person, the duties dropped from and added to the published plan (by person, date,
     shift and site; a gate change within a site is a change too, listed as both)."""
@@ -294,15 +320,17 @@ def _upper(dm: Any, level: str) -> int:
     return total
 
 
-def _recount_changes(problem: Problem, plan: Plan, published: list[Assignment], moment: dt.datetime) -> Plan:
+def _recount_changes(problem: Problem, plan: Plan, published: list[Assignment], moment: dt.datetime,
+                     published_answers: dict[str, str]) -> Plan:
     """The plan with its ``changes`` level at its value by gate (the model counted by gate
     class: the same unless a class had to move someone between its gates; its bound still
     holds)."""
     result = plan.result
     level = next((lv for lv in result.levels if lv.name == "changes"), None)
-    if level is None or not plan.assignments and not published:
+    if level is None or not plan.assignments and not published and not published_answers:
         return plan
     value = change_cost(problem, published, plan.assignments, moment)
+    value += household_change_cost(problem, published_answers, plan.answers, moment)
     if value == level.value:
         return plan
     levels = [lv.model_copy(update={"value": value, "optimal": False}) if lv is level else lv
@@ -340,7 +368,40 @@ def _keep_published_gates(ix: Any, plan: Plan, published: Plan) -> Plan:
             moved[i] = plan.assignments[i].model_copy(update={"gate": gate})
     if moved == plan.assignments:
         return plan
-    return Plan.build(ix.problem, moved, plan.result)
+    return Plan.build(ix.problem, moved, plan.result, plan.answers)
+
+
+def _household_changes(dm: Any, published: dict[str, str], moment: dt.datetime) -> None:
+    """Caseloads in a re-plan: a household whose watch ended before the freeze date keeps its
+    published person (or nobody), and so does one still watched while that person may answer
+    for it (both ``frozen``); one whose person may not any more (away on a watched date) moves,
+    at the cost ``moved_household`` (:func:`household_change_cost`)."""
+    problem = dm.index.problem
+    person = {p.id: i for i, p in enumerate(problem.people)}
+    by_household: dict[int, dict[int, Any]] = defaultdict(dict)
+    for (h, p), a in dm.answer.items():
+        by_household[h][p] = a
+    for h, household in enumerate(problem.households):
+        before = published.get(household.id)
+        p0 = person.get(before) if before is not None else None
+        left = dates_left(problem, household, moment)
+        answers = by_household.get(h, {})
+        if not left:  # a watch over before the freeze: as published
+            if p0 is not None and p0 not in answers:
+                raise ProblemError(
+                    f"the published caseload of household {household.id!r} by {before!r} ended before "
+                    f"freeze_until ({moment}) but breaks the changed problem (a change dated in the frozen past?)"
+                )
+            for p, a in answers.items():
+                dm.model.add(a == int(p == p0))
+            continue
+        if p0 is None:
+            continue
+        a0 = answers.get(p0)
+        if a0 is not None:  # a running caseload stays with its person while they may answer
+            dm.model.add(a0 == 1)
+        else:  # they may not any more (away on a watched date): a forced move
+            dm.cost("changes", "moved_household", problem.caseload.change_weight * len(left), None, p0)
 
 
 def _moment(problem: Problem, freeze_until: dt.datetime | dt.date | str | None) -> dt.datetime:
@@ -438,10 +499,13 @@ def replan(
         if dm.x_id[p, c, d, s] < 0:
             dm.cost("changes", "dropped_duty", weight(d), None, p, d, int(ix.class_site[c]))
 
+    _household_changes(dm, published.answers, moment)
+
     # start from what of the published plan still holds
     workers = workers or os.cpu_count() or 1
     admissible = [a for a in published.assignments if dm.posting(a) >= 0]
-    initial = solution_from_assignments(dm, admissible, budget.part(timing.SPLITS.replan_start_share * budget.left()))
+    initial = solution_from_assignments(dm, admissible, budget.part(timing.SPLITS.replan_start_share * budget.left()),
+                                        answers=published.answers)
     hint = np.zeros(len(dm.x_vars), dtype=np.int64)
     for a in admissible:
         hint[dm.posting(a)] = 1
@@ -475,7 +539,7 @@ def replan(
         stop_reason=stop_reason(plan.result, budget),
     )
     plan = _keep_published_gates(ix, plan, published)
-    plan = _recount_changes(changed, plan, published.assignments, moment)
+    plan = _recount_changes(changed, plan, published.assignments, moment, published.answers)
     diff = plan_diff(changed, published, plan)
     count = sum(len(d.dropped) + len(d.added) for d in diff)
     return Replan(
@@ -486,5 +550,5 @@ def replan(
 
 __all__ = [
     "Away", "Changes", "DemandChange", "NewGate", "NewPerson", "NewSite", "PersonDiff", "Replan",
-    "apply_changes", "change_cost", "day_weight", "plan_diff", "replan",
+    "apply_changes", "change_cost", "dates_left", "day_weight", "household_change_cost", "plan_diff", "replan",
 ]

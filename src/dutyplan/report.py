@@ -99,4 +99,29 @@ def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40)
     if by_site and problem is not None:
         out.append("")
         out.append("duties per site: " + ", ".join(f"{site_names[k]} {v}" for k, v in sorted(by_site.items())))
+    if plan.caseloads or plan.unwatched:
+        out += ["", *caseload_lines(plan, problem, max_rows)]
     return "\n".join(out)
+
+
+def caseload_lines(plan: Plan, problem: Problem | None, max_rows: int = 40) -> list[str]:
+    """Households under watch: how many are answered for, who answers for how many, and the
+    households nobody answers for."""
+    total = len(plan.caseloads) + len(plan.unwatched)
+    names = {p.id: p.label for p in problem.people} if problem else {}
+    labels = {h.id: h.label for h in problem.households} if problem else {}
+    out = [f"{total} households under watch: {len(plan.caseloads)} answered for, {len(plan.unwatched)} by nobody"]
+    per_person = Counter(c.person for c in plan.caseloads)
+    rows = []
+    for person, count in sorted(per_person.items(), key=lambda item: (-item[1], item[0]))[:max_rows]:
+        held = ", ".join(labels.get(c.household, c.household) for c in plan.caseloads if c.person == person)
+        rows.append([names.get(person, person), str(count), held])
+    if rows:
+        out += ["", table(["person", "households", "which"], rows, {1})]
+        if len(per_person) > max_rows:
+            out.append(f"... and {len(per_person) - max_rows} more people")
+    if plan.unwatched:
+        shown = ", ".join(labels.get(h, h) for h in plan.unwatched[:max_rows])
+        more = f" and {len(plan.unwatched) - max_rows} more" if len(plan.unwatched) > max_rows else ""
+        out.append(f"nobody answers for: {shown}{more}")
+    return out

@@ -25,7 +25,7 @@ RULES_LEVEL = "rules"  # the level every soft rule's cost goes to
 
 #: the rule families, in the order the model states them (each a module in model/ and checker/)
 FAMILIES = (
-    "cover", "conflicts", "runs", "totals", "commute", "sites", "roles", "preferences",
+    "cover", "conflicts", "runs", "totals", "commute", "sites", "roles", "caseloads", "preferences",
     "fairness", "changes",
 )
 
@@ -86,6 +86,14 @@ _TABLE = (
     Rule("keep_one_site", "sites", "hard", "-", short="site continuity"),
     Rule("unit_sites_weight", "sites", RULES_LEVEL, "site beyond the first, per unit"),
     Rule("roles", "roles", RULES_LEVEL, "missing person per minute"),
+    # caseloads (docs/rules.md, "Caseloads")
+    Rule("household_twice", "caseloads", "hard", "-", short="household already answered for"),
+    Rule("household_person", "caseloads", "hard", "-", short="may not answer for the household"),
+    Rule("visit_window", "caseloads", "hard", "-", short="evening visit"),
+    Rule("max_households", "caseloads", RULES_LEVEL, "household over, per date", short="caseload",
+         limit="may answer for at most {v} household(s) a day"),
+    Rule("max_household_people", "caseloads", RULES_LEVEL, "person over, per date", short="caseload people",
+         limit="may answer for at most {v} people in households a day"),
     # the other levels' costs
     Rule("under_cover", "cover", "cover", "missing person"),
     Rule("over_cover", "cover", "cover", "extra person (hard where no over weight is set)"),
@@ -93,12 +101,15 @@ _TABLE = (
     Rule("shift_preference", "preferences", "preferences", "shift (not) worked as wished"),
     Rule("day_off_preference", "preferences", "preferences", "day (not) worked as wished"),
     Rule("commute", "commute", "commute", "km of a duty (whole km, round trip)"),
+    Rule("households", "caseloads", "cover", "watched date of a household nobody answers for"),
+    Rule("visit_trips", "caseloads", "commute", "km of a visit trip (whole km, round trip)"),
     Rule("fairness_nights", "fairness", "fairness", "night in the range"),
     Rule("fairness_weekends", "fairness", "fairness", "weekend shift in the range"),
     Rule("fairness_minutes", "fairness", "fairness", "minute in the range"),
     Rule("fairness_shift_squares", "fairness", "fairness", "squared shift count"),
     Rule("dropped_duty", "changes", "changes", "published duty dropped, by how soon"),
     Rule("added_duty", "changes", "changes", "new duty, by how soon (a new site: x SITE_MOVE_FACTOR)"),
+    Rule("moved_household", "changes", "changes", "watched date left of a household given to someone else"),
 )
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in _TABLE}

@@ -18,7 +18,7 @@ from typing import Any
 from dutyplan.budget import Budget, Stop, check_solve_arguments, check_stall, interruptible
 from dutyplan.compile import build_index
 from dutyplan.decompose import solve_decomposed
-from dutyplan.errors import DutyplanError
+from dutyplan.errors import DutyplanError, ProblemError
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem
 from dutyplan.solver import solve_single, stop_reason, windows
@@ -116,6 +116,17 @@ def _solve(
     checkpoint_dir: str | Path | None, progress: Any,
 ) -> Plan:
     """One model, or sites first: by ``strategy`` and the problem's size."""
+    if problem.households:
+        # caseloads tie people across sites and dates: one model of the whole problem
+        if strategy == "decompose":
+            raise ProblemError(
+                f"households: {len(problem.households)} households under watch are planned in one "
+                "model of the whole problem; use strategy 'auto' or 'single' (not 'decompose')",
+                [("households", "planned by the single model only")],
+            )
+        logger.info("%d households under watch: one model of the whole problem", len(problem.households))
+        first = hint.assignments if hint is not None else None
+        return solve_single(problem, budget, workers, seed, log, params, first, stage_share)
     city = len(problem.people) * len(problem.sites) > CITY_ABOVE and len(problem.sites) > 1
     if city and strategy != "single":
         logger.info("%d people x %d sites: decomposing at city scale", len(problem.people), len(problem.sites))

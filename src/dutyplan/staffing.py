@@ -204,6 +204,12 @@ def staffing(
     """
 
     check_solve_arguments(time_limit, workers, seed)
+    if problem.households:
+        raise ProblemError(
+            "households: staffing answers for gate cover only, and this problem has "
+            f"{len(problem.households)} households under watch; plan caseloads with solve or replan",
+            [("households", "not counted by staffing")],
+        )
     if per_site is not None and (
         isinstance(per_site, bool) or not isinstance(per_site, int) or not 1 <= per_site <= MAX_PER_SITE
     ):

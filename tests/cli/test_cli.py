@@ -196,7 +196,7 @@ def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
 def test_example_list_and_print(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "example")
     assert code == 0
-    assert out.split() == ["shangzhuang", "yuncheng"]
+    assert out.split() == ["shangzhuang", "yuncheng", "yanji"]
     code, out, _ = run(capsys, "example", "shangzhuang")
     assert code == 0
     problem = problem_from_text(out, "json")

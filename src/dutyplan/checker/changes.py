@@ -54,3 +54,33 @@ def check_changes(checker: CheckState, published: Plan, freeze_until: dt.datetim
         checker.penalise("changes", "added_duty", factor * weight(day),
                          f"new {shift} at {site}/{gate}" + ("" if factor == 1 else " (a site new to them)"),
                          person.get(who), day, site_index.get(site))
+    _caseload_changes(checker, published, moment)
+
+
+def _caseload_changes(checker: CheckState, published: Plan, moment: dt.datetime) -> None:
+    """A household whose watch ended before the freeze date keeps its published person (or
+    nobody), and so does one still watched while that person may answer for it (``frozen``);
+    one whose person may not any more costs ``change_weight`` per watched date from the freeze
+    date on."""
+    problem = checker.problem
+    person = {p.id: i for i, p in enumerate(problem.people)}
+    before = {c.household: c.person for c in published.caseloads}
+    after = {c.household: c.person for c in checker.caseload_list}
+    for household in problem.households:
+        old, new = before.get(household.id), after.get(household.id)
+        if old == new:
+            continue
+        first = max(household.arrival, problem.horizon.start, moment.date())
+        last = min(household.last_date, problem.last_date)
+        left = max(0, (last - first).days + 1)
+        if left == 0:
+            checker.violate("frozen", f"household {household.label}: its watch ended before the freeze "
+                            f"({moment:%Y-%m-%d %H:%M}) with {old or 'nobody'} answering, the plan says "
+                            f"{new or 'nobody'}", person.get(new or old or ""))
+        elif old is not None and old in person and checker.why_not(problem.people[person[old]], household) is None:
+            checker.violate("frozen", f"household {household.label}: a running caseload moved from {old} "
+                            f"to {new or 'nobody'} although {old} may still answer for it", person[old])
+        elif old is not None:
+            checker.penalise("changes", "moved_household", problem.caseload.change_weight * left,
+                             f"household {household.label} moved from {old} to {new or 'nobody'} "
+                             f"for {left} watched date(s)", person.get(old))

@@ -85,7 +85,30 @@ def verify_claims(
             found += _coverage(problem, plan, coverage)
     if "people" in stated:
         found += _people(plan, duties.figures())
+    if "caseloads" in stated or "unwatched" in stated:
+        found += _caseloads(problem, plan)
     found += _result(plan, levels, weights, published)
+    return found
+
+
+def _caseloads(problem: Problem, plan: Plan) -> list[Mismatch]:
+    """Each caseload's site and watched dates, and the households nobody answers for."""
+    found: list[Mismatch] = []
+    households = {h.id: h for h in problem.households}
+    answered = set()
+    for item in plan.caseloads:
+        household = households.get(item.household)
+        if household is None:
+            continue  # the checker's unknown violation
+        answered.add(item.household)
+        first = max(household.arrival, problem.horizon.start)
+        last = min(household.last_date, problem.last_date)
+        stated, true = (item.site, item.first, item.last), (household.site, first, last)
+        if stated != true:
+            found.append(_differs(f"caseloads[{item.household}]", stated, true))
+    unwatched = [h.id for h in problem.households if h.id not in answered]
+    if plan.unwatched != unwatched:
+        found.append(_differs("unwatched", plan.unwatched, unwatched))
     return found
 
 

@@ -15,7 +15,8 @@ def check_duty_caps(checker: CheckState, p: int, rules: Rules) -> None:
     who = checker.who(p)
     for duty in checker.by_person[p]:
         km, cmin = duty.km, duty.cmin
-        day_minutes = duty.shift.minutes + cmin
+        caseload = checker.caseload_min[p][duty.day] if 0 <= duty.day < checker.n_days else 0
+        day_minutes = duty.shift.minutes + cmin + caseload
         over_km = rules.max_commute_km is not None and km > rules.max_commute_km.value
         over_day = (
             rules.max_day_minutes is not None and day_minutes > rules.max_day_minutes.value
@@ -38,8 +39,9 @@ def check_duty_caps(checker: CheckState, p: int, rules: Rules) -> None:
                 "max_day_minutes",
                 rules.max_day_minutes,
                 day_minutes - rules.max_day_minutes.value,
-                f"{at}: {duty.shift.minutes} min shift + {cmin} min commute = "
-                f"{day_minutes} min, more than {rules.max_day_minutes.value}",
+                f"{at}: {duty.shift.minutes} min shift + {cmin} min commute"
+                + (f" + {caseload} min caseload" if caseload else "")
+                + f" = {day_minutes} min, more than {rules.max_day_minutes.value}",
                 p,
                 duty.day,
                 duty.site,

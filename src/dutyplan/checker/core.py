@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 
 from dutyplan.checker import (
+    caseloads,
     commute,
     conflicts,
     cover,
@@ -43,6 +44,9 @@ ALWAYS_HARD = (
     "gate_role",
     "unavailable",
     "over_cover",
+    "household_twice",
+    "household_person",
+    "visit_window",
 )
 
 
@@ -57,12 +61,14 @@ class PlanChecker(CheckState):
     # ------------------------------------------------------------------ steps
     def run(self) -> None:
         self.read_assignments()
+        caseloads.read_caseloads(self, self.caseload_list)
         cover.check_gate_shifts(self)
         for p in range(len(self.problem.people)):
             self.check_person(p)
         sites.check_units(self)
         roles.check_roles(self)
         commute.check_commute(self)
+        caseloads.check_caseloads(self)
         fairness.check_fairness(self)
 
     def run_people(self, people: Sequence[int], team: Team | None) -> None:
@@ -102,6 +108,7 @@ class PlanChecker(CheckState):
         totals.check_windows(self, p, rules, days, past)
         totals.check_totals(self, p, rules, days)
         commute.check_duty_caps(self, p, rules)
+        caseloads.check_day_minutes(self, p)
         sites.check_one_site(self, p, rules)
         preferences.check_preferences(self, p, days)
 
@@ -157,7 +164,7 @@ def check(
     freeze must be exactly the published ones (``frozen``, hard) and the ``changes`` level is
     recomputed (docs/rules.md, "Re-planning").
     """
-    checker = PlanChecker(problem, plan.assignments, context)
+    checker = PlanChecker(problem, plan.assignments, context, plan.caseloads)
     checker.run()
     if published is not None:
         check_changes(checker, published, freeze_until)

@@ -11,8 +11,8 @@ from typing import Any
 from dutyplan.checker.calendar import DAY_MINUTES, Duty, Instance, InstanceKey
 from dutyplan.checker.context import CheckContext
 from dutyplan.checker.report import Penalty, Violation
-from dutyplan.plan import Assignment
-from dutyplan.problem import LEVELS, Limit, Problem, ShiftType
+from dutyplan.plan import Assignment, Caseload
+from dutyplan.problem import LEVELS, Household, Limit, Person, Problem, ShiftType
 
 __all__ = ["CheckState"]
 
@@ -30,6 +30,7 @@ class CheckState:
         problem: Problem,
         assignments: Sequence[Assignment],
         context: CheckContext | None = None,
+        caseload_list: Sequence[Caseload] = (),
     ) -> None:
         ctx = context if context is not None else CheckContext(problem)
         if ctx.problem is not problem:
@@ -37,6 +38,7 @@ class CheckState:
         self.problem = problem
         self.context = ctx
         self.assignments = assignments
+        self.caseload_list = caseload_list  # the plan's caseloads (docs/rules.md, "Caseloads")
         self.dates = ctx.dates
         self.n_days = ctx.n_days
         self.day_labels = ctx.day_labels
@@ -57,6 +59,12 @@ class CheckState:
         self.duties: list[Duty] = []
         self.by_person: list[list[Duty]] = [[] for _ in problem.people]
         self.instances: list[list[Instance]] = [[] for _ in problem.people]
+        # caseloads (read by dutyplan.checker.caseloads): who answers for each household, the
+        # households of each person-date, the caseload minutes of each person-date
+        self.answered: dict[int, int] = {}
+        self.households_on: dict[tuple[int, int], list[int]] = {}
+        self.caseload_min: list[list[int]] = [[0] * self.n_days for _ in problem.people]
+        self.visit_commute: dict[tuple[int, int], tuple[int, int]] = {}
 
     # ------------------------------------------------------------------ recording
     def violate(
@@ -119,6 +127,29 @@ class CheckState:
         else:
             detail = f"{what} (cost {limit.weight} x {excess})"
             self.penalise("rules", rule, limit.weight * excess, detail, person, day, site, refs)
+
+    # ------------------------------------------------------------------ caseloads
+    def watched(self, household: Household) -> list[int]:
+        """Horizon day indices from the household's ``arrival`` for ``watch_days`` dates."""
+        first = (household.arrival - self.problem.horizon.start).days
+        return [d for d in range(first, first + household.watch_days) if 0 <= d < self.n_days]
+
+    def why_not(self, person: Person, household: Household) -> str | None:
+        """Why the person may not answer for the household (docs/rules.md, "Caseloads"), or
+        None when they may."""
+        if person.max_households is None and person.max_household_people is None:
+            return "has no caseload capacity (max_households or max_household_people)"
+        if person.communities is not None and household.site not in person.communities:
+            return f"may take households in {', '.join(person.communities) or 'no community'} only"
+        if household.role is not None and household.role not in person.roles:
+            return f"does not have the role {household.role!r} the household asks for"
+        if household.language is not None and household.language not in person.languages:
+            return f"does not speak {household.language!r}"
+        away = {item.date for item in person.unavailable if item.shift is None}
+        for d in self.watched(household):
+            if self.dates[d] in away:
+                return f"is unavailable on {self.dates[d]}, a watched date"
+        return None
 
     # ------------------------------------------------------------------ labels
     def _date(self, day: int | dt.date | None) -> dt.date | None:

@@ -20,7 +20,8 @@ def check_windows(checker: CheckState, p: int, rules: Rules, days: Days, past: P
         return
     before = len(past.worked)
     worked = past.worked + days.worked
-    minutes_by_date = past.minutes + days.minutes
+    # the caseload's minutes count in the 7-day hours (docs/rules.md, 'Caseloads')
+    minutes_by_date = past.minutes + [m + c for m, c in zip(days.minutes, checker.caseload_min[p])]
     for i in range(max(0, before - 6), before + checker.n_days - 6):
         w = i - before  # the window's first date, as a horizon day index (< 0: before it)
         first = checker.problem.horizon.start + dt.timedelta(days=w)

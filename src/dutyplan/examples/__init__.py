@@ -5,6 +5,10 @@
   drives 130 km round trip from Fangshan, another 110 km from Wangsiying.
 * ``yuncheng``: Yuncheng, Shanxi, April 2022. 40 cadres, school staff and community workers
   staff 7 compounds (8 gates) around the clock in three 8-hour shifts for 14 days.
+* ``yanji``: Yanji, Jilin, February-March 2020, the "1+N" responsibility system. 14 cadres of
+  one centre answer for 25 home-quarantined households (43 people) arriving over 10 days in
+  one community, each for its 14 days (two phone check-ins and an evening visit a day), and
+  stand duty at the community's two entrances.
 
 >>> from dutyplan.examples import load_example
 >>> load_example("shangzhuang").horizon.days
@@ -21,7 +25,7 @@ from pydantic import ValidationError
 from dutyplan.errors import ProblemError
 from dutyplan.problem import Problem, format_validation_error
 
-EXAMPLES: tuple[str, ...] = ("shangzhuang", "yuncheng")
+EXAMPLES: tuple[str, ...] = ("shangzhuang", "yuncheng", "yanji")
 
 __all__ = ["EXAMPLES", "example_path", "load_example"]
 

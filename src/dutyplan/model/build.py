@@ -14,7 +14,18 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan.compile.index import Index, build_index, pruning_reasons
-from dutyplan.model import commute, conflicts, cover, fairness, preferences, roles, runs, sites, totals
+from dutyplan.model import (
+    caseloads,
+    commute,
+    conflicts,
+    cover,
+    fairness,
+    preferences,
+    roles,
+    runs,
+    sites,
+    totals,
+)
 from dutyplan.model.builder import DutyModel, sorted_groups
 from dutyplan.problem import Problem
 
@@ -27,9 +38,13 @@ RULE_FAMILIES = (
     conflicts.add_min_rest, conflicts.add_forbidden_successions, runs.add_runs,
     totals.add_rolling_week, totals.add_horizon_totals, totals.add_max_weekends,
     commute.add_commute_caps, sites.add_keep_one_site, sites.add_unit_sites, roles.add_roles,
+    caseloads.add_caseload_rules,
 )
 #: the objective levels other than soft rules
-LEVEL_FAMILIES = (cover.add_cover, preferences.add_preferences, commute.add_commute, fairness.add_fairness)
+LEVEL_FAMILIES = (
+    cover.add_cover, caseloads.add_caseload_cover, preferences.add_preferences, commute.add_commute,
+    caseloads.add_caseload_travel, fairness.add_fairness,
+)
 
 
 #: Seconds to build the model, per candidate posting: measured on this project's 2-core
@@ -88,6 +103,7 @@ def build_model(
         index = build_index(problem, site_allowed)
     dm = DutyModel(index=index, explain=bool(explain))
     _add_variables(dm)
+    caseloads.add_caseload_variables(dm)
     if explain == "all":
         _add_pruning_guards(dm)
     for add_rule in RULE_FAMILIES:

@@ -6,7 +6,8 @@ Variables (all boolean unless said):
   eligible: gate open, role, availability, hard commute and day-length caps, site allowed);
 * ``work[p, d, s]`` = sum over classes of x (alias when a single class is possible);
 * ``day[p, d]`` person works on date d (a shift starts that date);
-* ``at_site[p, k]`` person works at site k at least once (exactly, both directions).
+* ``at_site[p, k]`` person works at site k at least once (exactly, both directions);
+* ``answer[h, p]``, ``unwatched[h]``, ``trip[p, d, k]``: caseloads (see :mod:`.caseloads`).
 
 Every cost is a term ``coef * var`` (or a constant) registered with :meth:`DutyModel.cost`
 under a level and a rule name, so each penalty can be reported. Cost variables are defined
@@ -16,6 +17,7 @@ the true cost and the solver's objective equals what the checker recomputes.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +60,14 @@ class DutyModel:
     _true: Any = None
     _posting_keys: tuple | None = None
     work_by_person: dict[int, list[tuple[int, int, Any]]] = field(default_factory=dict)
+    # caseloads (dutyplan.model.caseloads): answer[h, p], unwatched[h], trip[p, d, k], the
+    # households each person may answer for on each date, and the caseload minutes per date
+    answer: dict[tuple[int, int], Any] = field(default_factory=dict)
+    unwatched: dict[int, Any] = field(default_factory=dict)
+    trip: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    answers_on: defaultdict[tuple[int, int], list[tuple[int, Any]]] = field(default_factory=lambda: defaultdict(list))
+    caseload_minutes: defaultdict[tuple[int, int], list[tuple[int, Any]]] = field(
+        default_factory=lambda: defaultdict(list))
 
     # ------------------------------------------------------------------ helpers
     @property

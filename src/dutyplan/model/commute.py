@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from dutyplan.model.builder import DutyModel
+from dutyplan.model.caseloads import caseload_days
 from dutyplan.rulebook import RULES_LEVEL as LEVEL
 
 
@@ -20,6 +21,7 @@ def add_commute_caps(dm: DutyModel) -> None:
     ]
     if not any(soft):
         return
+    with_caseload = caseload_days(dm)  # there the caseload module has the working-day rule
     for (p, c, d, s), var in zip(dm.x_keys.tolist(), dm.x_vars):
         if not soft[p]:
             continue
@@ -29,7 +31,7 @@ def add_commute_caps(dm: DutyModel) -> None:
         if cap is not None and not cap.hard and ix.km[p, k] > cap.value:
             dm.cost(LEVEL, "max_commute_km", cap.weight * int(ix.km[p, k] - cap.value), var, p, d, k)
         day_cap = rules.max_day_minutes
-        if day_cap is not None and not day_cap.hard:
+        if day_cap is not None and not day_cap.hard and (p, d) not in with_caseload:
             length = int(ix.commute_minutes[p, k] + ix.shift_minutes[s])
             if length > day_cap.value:
                 dm.cost(LEVEL, "max_day_minutes", day_cap.weight * (length - day_cap.value), var, p, d, k)

@@ -78,6 +78,10 @@ def add_rolling_week(dm: DutyModel) -> None:
                 keys = [(d, s) for d in week for s in range(ix.n_shifts) if (p, d, s) in dm.work]
                 lits = [dm.work[(p, d, s)] for d, s in keys] + [dm.true]
                 coefs = [int(ix.shift_minutes[s]) for _, s in keys] + [sum(past.minutes[i] for i in past_days)]
+                for d in week:  # the caseload's minutes (dutyplan.model.caseloads)
+                    for minutes, lit in dm.caseload_minutes.get((p, d), ()):
+                        lits.append(lit)
+                        coefs.append(minutes)
                 _sum_limit(dm, p, lits, coefs, hours, "max_hours_per_7", max(0, first), bound=hours.value * 60)
 
 

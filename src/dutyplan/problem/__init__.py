@@ -18,7 +18,8 @@ Conventions (shared by the solver and the independent checker, documented in the
 The parts, one module each: ``fields`` (the bounds of every value, text and number checks,
 validation messages, the base model), ``geography`` (coordinates, great-circle distance),
 ``sites`` (shift types, demand, gates, sites), ``rules`` (limits, rules, objective settings),
-``people`` (availability, preferences, past duties, people), ``core`` (the horizon and the
+``people`` (availability, preferences, past duties, people), ``households`` (caseloads:
+households under watch and the daily tasks each asks), ``core`` (the horizon and the
 whole problem) and ``magnitudes`` (the worst case of every objective level, kept below 2^53).
 """
 
@@ -66,6 +67,11 @@ from dutyplan.problem.magnitudes import (
     check_magnitudes,
     worst_case_levels,
 )
+from dutyplan.problem.households import (
+    MAX_WATCH_DAYS,
+    CaseloadTasks,
+    Household,
+)
 from dutyplan.problem.people import (
     PastDuty,
     Person,
@@ -99,7 +105,9 @@ __all__ = [
     "DemandValue",
     "FORBIDDEN_CHARS",
     "Gate",
+    "CaseloadTasks",
     "Horizon",
+    "Household",
     "Id",
     "LEVELS",
     "Level",
@@ -111,6 +119,7 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_NAME",
     "MAX_NEED",
+    "MAX_WATCH_DAYS",
     "MAX_OBJECTIVE",
     "MAX_SPEED_KMH",
     "MAX_WEIGHT",

@@ -26,6 +26,7 @@ from dutyplan.problem.fields import (
     check_unique,
 )
 from dutyplan.problem.geography import haversine_km, haversine_pairs
+from dutyplan.problem.households import CaseloadTasks, Household
 from dutyplan.problem.magnitudes import check_magnitudes
 from dutyplan.problem.people import Person
 from dutyplan.problem.rules import ObjectiveConfig, Rules
@@ -88,6 +89,10 @@ class Problem(ProblemPart):
     weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"])
     rules: Rules = Field(default_factory=Rules)
     objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
+    households: list[Household] = Field(
+        default_factory=list, description="caseloads: households under home watch (docs/rules.md, 'Caseloads')"
+    )
+    caseload: CaseloadTasks = Field(default_factory=CaseloadTasks)
     _dates: tuple[tuple[dt.date, int], list[dt.date]] | None = PrivateAttr(default=None)
 
     # ------------------------------------------------------------------ validation
@@ -144,6 +149,7 @@ class Problem(ProblemPart):
             if person.rules is not None:
                 self._check_rules(person.rules, f"{where}.rules", shifts, sites)
         self._check_rules(self.rules, "rules", shifts, sites)
+        self._check_households(sites)
         n_people, n_sites = len(self.people), len(self.sites)
         for field in ("commute_km", "commute_minutes"):
             matrix = getattr(self, field)
@@ -174,6 +180,23 @@ class Problem(ProblemPart):
                 )
         check_magnitudes(self)
         return self
+
+    def _check_households(self, sites: set[str]) -> None:
+        check_unique((h.id for h in self.households), "households", "household")
+        first, last = self.horizon.start, self.last_date
+        for hi, household in enumerate(self.households):
+            where = f"households[{hi}]"
+            if household.site not in sites:
+                raise ValueError(f"{where}.site: unknown site {household.site!r} (known: {sorted(sites)[:10]})")
+            if household.arrival > last or household.last_date < first:
+                raise ValueError(
+                    f"{where}: watched {household.arrival}..{household.last_date}, outside the "
+                    f"horizon {first}..{last}"
+                )
+        for pi, person in enumerate(self.people):
+            for ci, community in enumerate(person.communities or []):
+                if community not in sites:
+                    raise ValueError(f"people[{pi}].communities[{ci}]: unknown site {community!r}")
 
     @staticmethod
     def _check_rules(rules: Rules, where: str, shifts: set[str], sites: set[str]) -> None:

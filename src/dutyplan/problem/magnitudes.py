@@ -52,6 +52,15 @@ def worst_case_levels(problem: Problem) -> dict[str, tuple[int, str, str]]:
                 total += (per_weekday[w] - on_dates[w]) * table_cost(table)
             worst["cover"].append((total, f"sites.{k}.gates.{g}", f"priority {gate.priority}"))
 
+    # caseloads: every household unwatched on every date
+    for h, household in enumerate(problem.households):
+        worst["cover"].append((household.missed_weight * min(days, household.watch_days),
+                               f"households.{h}", f"priority {household.priority}"))
+    n_households = len(problem.households)
+    household_people = sum(h.people for h in problem.households)
+    communities = len({h.site for h in problem.households})
+    caseload_minutes = n_households * problem.caseload.day_minutes
+
     # soft rules and preferences, per person (people without overrides share the rules)
     km_rows = _largest_per_person(problem, "km")
     minute_rows = _largest_per_person(problem, "minutes")
@@ -74,6 +83,16 @@ def worst_case_levels(problem: Problem) -> dict[str, tuple[int, str, str]]:
             "max_commute_km": duties * int(km_rows[i] + 1),
             "max_day_minutes": duties * int(longest + minute_rows[i] + 1),
         }
+        if person.takes_households and n_households:
+            # the caseload's minutes and visit trips count in these two as well
+            trip = int(minute_rows[i] + 1) * communities
+            units_of["max_hours_per_7"] += days * 7 * (caseload_minutes + trip)
+            units_of["max_day_minutes"] += (duties + days) * (caseload_minutes + trip)
+            for name, count in (("max_households", n_households), ("max_household_people", household_people)):
+                limit = getattr(person, name)
+                if limit is not None and limit.weight is not None:
+                    worst["rules"].append((limit.weight * count * days, f"people.{i}.{name}.weight", str(limit.weight)))
+            worst["commute"].append((days * communities * int(km_rows[i] + 1), f"people.{i}", f"{km_rows[i]:.0f} km"))
         for name, count in units_of.items():
             limit = getattr(rules, name)
             if limit is not None and limit.weight is not None:
@@ -99,6 +118,9 @@ def worst_case_levels(problem: Problem) -> dict[str, tuple[int, str, str]]:
     # changes (a re-plan): every duty of the horizon dropped and another added, each at most
     # twice the horizon's days
     worst["changes"].append((3 * days * n_people * duties, "horizon.days", str(days)))
+    if n_households:  # every household moved, on every date
+        weight = problem.caseload.change_weight
+        worst["changes"].append((weight * n_households * days, "caseload.change_weight", str(weight)))
     config = problem.objective
     for name, count in (
         ("fairness_nights", duties), ("fairness_weekends", duties),

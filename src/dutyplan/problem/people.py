@@ -15,7 +15,7 @@ from pydantic import (
 
 from dutyplan.problem.fields import Id, Name, PositiveWeight, ProblemPart
 from dutyplan.problem.geography import Coordinates
-from dutyplan.problem.rules import PERSON_ONLY_FORBIDDEN, Rules
+from dutyplan.problem.rules import PERSON_ONLY_FORBIDDEN, LimitValue, Rules
 
 
 class Unavailable(ProblemPart):
@@ -95,6 +95,26 @@ class Person(ProblemPart):
         description="first date the history is complete from (dates from it to the horizon "
         "start without a duty were off); default: the earliest history date",
     )
+    max_households: LimitValue | None = Field(
+        default=None,
+        description="caseloads: households answered for on any one date, at most (the N of "
+        "'1+N'); soft: cost per household over, per date. Without it and max_household_people "
+        "the person takes no households",
+    )
+    max_household_people: LimitValue | None = Field(
+        default=None,
+        description="caseloads: people in the households answered for on any one date, at most; "
+        "soft: cost per person over, per date",
+    )
+    communities: list[Id] | None = Field(
+        default=None, description="caseloads: the sites whose households they may take (default: any)"
+    )
+    languages: list[Id] = Field(default_factory=list, description="languages spoken (households may ask for one)")
+
+    @property
+    def takes_households(self) -> bool:
+        """Has a caseload capacity (the N): only such people answer for households."""
+        return self.max_households is not None or self.max_household_people is not None
 
     @property
     def label(self) -> str:

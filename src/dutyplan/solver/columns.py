@@ -107,6 +107,7 @@ def applies(problem: Problem) -> bool:
         and problem.horizon.days <= MOST_DAYS
         and not any(req.weight is None for req in problem.rules.roles)
         and problem.objective.weight("cover") > 0
+        and not problem.households  # caseloads tie people to households: not in the master
     )
 
 

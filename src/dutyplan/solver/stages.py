@@ -32,7 +32,7 @@ logger = logging.getLogger("dutyplan")
 
 __all__ = [
     "LIGHT_PRESOLVE_ABOVE", "evaluate_levels",
-    "extract_assignments", "run_stage", "scalar_value", "solution_from_assignments", "solve_model", "stage_params",
+    "extract_answers", "extract_assignments", "run_stage", "scalar_value", "solution_from_assignments", "solve_model", "stage_params",
 ]
 
 
@@ -345,7 +345,7 @@ def solve_model(
         seed=seed,
         progress=progress,
     )
-    return Plan.build(problem, extract_assignments(dm, solution), result)
+    return Plan.build(problem, extract_assignments(dm, solution), result, extract_answers(dm, solution))
 
 
 def proof_share(level: str) -> float:
@@ -495,6 +495,15 @@ def extract_assignments(dm: DutyModel, solution: np.ndarray) -> list[Assignment]
     return assignments_of_postings(dm.index, dm.x_keys[solution[dm.x_indices] == 1])
 
 
+def extract_answers(dm: DutyModel, solution: np.ndarray) -> dict[str, str]:
+    """Who answers for each household (household id -> person id) in the solution."""
+    problem = dm.index.problem
+    return {
+        problem.households[h].id: problem.people[p].id
+        for (h, p), a in dm.answer.items() if int(solution[a.index]) == 1
+    }
+
+
 def assignments_of_postings(ix: Index, chosen: np.ndarray) -> list[Assignment]:
     """Postings ``[n, 4]`` (person, gate class, date, shift) as assignments, each class's
     people spread over its gates: each gate filled up to its need, extras round robin."""
@@ -532,9 +541,11 @@ def assignments_of_postings(ix: Index, chosen: np.ndarray) -> list[Assignment]:
 
 
 def solution_from_assignments(
-    dm: DutyModel, assignments: list[Assignment], time_limit: Budget | float = 60.0
+    dm: DutyModel, assignments: list[Assignment], time_limit: Budget | float = 60.0,
+    answers: dict[str, str] | None = None,
 ) -> np.ndarray | None:
-    """A complete solution of ``dm`` whose postings are exactly ``assignments``.
+    """A complete solution of ``dm`` whose postings are exactly ``assignments`` (and, with
+    ``answers``, whose caseloads are exactly those: household id -> person id).
 
     None when an assignment has no posting variable (not admissible), when the postings
     break a hard rule, or when the completion does not finish within ``time_limit`` (a
@@ -551,6 +562,11 @@ def solution_from_assignments(
     model = dm.model.clone()
     for var, value in zip(dm.x_vars, chosen.tolist()):
         model.add(model.get_bool_var_from_proto_index(var.index) == int(value))
+    if answers is not None:  # caseloads too: who answers for each household (else free)
+        problem = dm.index.problem
+        for (h, p), var in dm.answer.items():
+            value = answers.get(problem.households[h].id) == problem.people[p].id
+            model.add(model.get_bool_var_from_proto_index(var.index) == int(value))
     model.clear_objective()
     # at least a little time, even when the budget is spent (a stop request): the plan in
     # hand is worth completing

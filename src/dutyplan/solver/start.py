@@ -37,8 +37,10 @@ MAX_SECONDS_PER_PERSON = 5.0  # a one-year person model needs 0.7-2 s for its fi
 
 
 def applies(problem: Problem) -> bool:
-    """People can be scheduled one by one: no hard role requirement couples them."""
-    return len(problem.people) > 1 and not any(req.weight is None for req in problem.rules.roles)
+    """People can be scheduled one by one: no hard role requirement couples them, and no
+    households (a caseload's visits and minutes are not in a one-person model)."""
+    return (len(problem.people) > 1 and not any(req.weight is None for req in problem.rules.roles)
+            and not problem.households)
 
 
 def person_by_person(

@@ -1,0 +1,245 @@
+"""Caseloads ("1+N", docs/rules.md 'Caseloads'): who answers for each household under watch,
+the daily capacity N, the evening visit beside gate duties, the caseload's minutes in the
+working day and the 7-day hours, unwatched households (cover) and visit trips (commute).
+
+Variables (all boolean):
+
+* ``answer[h, p]`` person p answers for household h (only people who may: caseload capacity,
+  community, role, language, available on every watched date);
+* ``unwatched[h]`` = 1 - sum over p of answer[h, p] (at most one person per household);
+* ``trip[p, d, k]`` p visits some household of site k on date d (exactly the or of theirs).
+
+``dm.caseload_minutes[(p, d)]``: the caseload's minutes of p on date d as (coef, literal)
+terms, for the working-day and 7-day rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from dutyplan.model.builder import DutyModel
+from dutyplan.problem import Household, Limit, Person, Problem
+from dutyplan.rulebook import RULES_LEVEL as LEVEL
+
+DAY = 24 * 60
+
+
+def watched_days(problem: Problem, household: Household) -> list[int]:
+    """Day indices of the horizon on which the household is watched."""
+    first = max(0, (household.arrival - problem.horizon.start).days)
+    last = min(problem.horizon.days - 1, (household.last_date - problem.horizon.start).days)
+    return list(range(first, last + 1))
+
+
+def may_answer(problem: Problem, person: Person, household: Household) -> bool:
+    """The person may answer for the household (docs/rules.md): a caseload capacity, the
+    community, the role and language asked, and no whole watched date unavailable."""
+    if not person.takes_households:
+        return False
+    if person.communities is not None and household.site not in person.communities:
+        return False
+    if household.role is not None and household.role not in person.roles:
+        return False
+    if household.language is not None and household.language not in person.languages:
+        return False
+    away = {item.date for item in person.unavailable if item.shift is None}
+    return not any(problem.dates[d] in away for d in watched_days(problem, household))
+
+
+def window_overlap(problem: Problem, d: int, visit_date: int, shift: int) -> int:
+    """Minutes of the visit window of ``visit_date`` that the instance of ``shift`` starting on
+    date ``d`` takes (wall-clock minutes from the horizon's first midnight)."""
+    tasks = problem.caseload
+    shift_type = problem.shift_types[shift]
+    begin = d * DAY + shift_type.start_minute
+    end = begin + shift_type.minutes
+    lo = visit_date * DAY + tasks.window_start
+    hi = lo + tasks.window_minutes
+    return max(0, min(end, hi) - max(begin, lo))
+
+
+def add_caseload_variables(dm: DutyModel) -> None:
+    """``answer``, ``unwatched``, ``trip`` and the caseload minutes of each person-date."""
+    ix = dm.index
+    problem = ix.problem
+    if not problem.households:
+        return
+    model = dm.model
+    site_of = {site.id: k for k, site in enumerate(problem.sites)}
+    per_day = problem.caseload.day_minutes
+    by_trip: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
+    # who takes households, by community (None: any), so that each household looks at those only
+    takers: dict[str | None, list[int]] = defaultdict(list)
+    for p, person in enumerate(problem.people):
+        if person.takes_households:
+            for community in (person.communities if person.communities is not None else [None]):
+                takers[community].append(p)
+    for h, household in enumerate(problem.households):
+        days = watched_days(problem, household)
+        answers = []
+        for p in sorted(set(takers.get(household.site, [])) | set(takers.get(None, []))):
+            if not may_answer(problem, problem.people[p], household):
+                continue
+            a = model.new_bool_var(f"answer_{h}_{p}")
+            dm.answer[(h, p)] = a
+            answers.append(a)
+            for d in days:
+                dm.answers_on[(p, d)].append((h, a))
+                by_trip[(p, d, site_of[household.site])].append(a)
+        u = model.new_bool_var(f"unwatched_{h}")
+        model.add(cp_model.LinearExpr.sum(answers) + u == 1)
+        dm.unwatched[h] = u
+    for (p, d, k), lits in sorted(by_trip.items()):
+        if len(lits) == 1:
+            t = lits[0]
+        else:
+            t = model.new_bool_var("")
+            model.add_max_equality(t, lits)
+            # redundant, for the relaxation: a trip carries at most the person's hard capacity
+            # (so trips >= household-dates / N, where the max alone gives trips >= 1/len)
+            most = _hard_capacity(problem.people[p], len(lits))
+            if most < len(lits):
+                model.add(cp_model.LinearExpr.sum(lits) <= most * t)
+        dm.trip[(p, d, k)] = t
+        terms = dm.caseload_minutes[(p, d)]
+        minutes = int(ix.commute_minutes[p, k])
+        if minutes:
+            terms.append((minutes, t))
+    for (p, d), pairs in dm.answers_on.items():
+        if per_day:
+            dm.caseload_minutes[(p, d)].extend((per_day, a) for _, a in pairs)
+
+
+def _hard_capacity(person: Person, count: int) -> int:
+    """The most households a person can answer for on one date under a hard ``max_households``
+    (``count`` when it is soft or not given)."""
+    limit = person.max_households
+    return min(count, limit.value) if limit is not None and limit.hard else count
+
+
+def add_caseload_rules(dm: DutyModel) -> None:
+    """The daily capacity (households and their people), the visit window beside duties at
+    other sites, and the working-day cap with the caseload's minutes."""
+    ix = dm.index
+    problem = ix.problem
+    if not problem.households:
+        return
+    for (p, d), pairs in sorted(dm.answers_on.items()):
+        person = problem.people[p]
+        lits = [a for _, a in pairs]
+        for name, coefs in (
+            ("max_households", [1] * len(pairs)),
+            ("max_household_people", [problem.households[h].people for h, _ in pairs]),
+        ):
+            limit: Limit | None = getattr(person, name)
+            if limit is None:
+                continue
+            total = cp_model.LinearExpr.weighted_sum(lits, coefs)
+            if sum(coefs) <= limit.value:
+                continue
+            if limit.hard:
+                dm.hard(dm.model.add(total <= limit.value), (name, p))
+            else:
+                dm.cost(LEVEL, name, limit.weight, dm.excess(total, limit.value, sum(coefs)), p, d)
+    _add_visit_window(dm)
+    _add_day_minutes(dm)
+
+
+def _add_visit_window(dm: DutyModel) -> None:
+    """On a date p visits site k: the day's visits and the window minutes taken by p's duties
+    at sites other than k fit in the window."""
+    ix = dm.index
+    problem = ix.problem
+    tasks = problem.caseload
+    window = tasks.window_minutes
+    for (p, d, k), t in sorted(dm.trip.items(), key=lambda item: item[0]):
+        visits = [(tasks.visit_minutes, a) for _, a in dm.answers_on[(p, d)]]
+        blocked = []
+        for d_shift in (d - 1, d):
+            if d_shift < 0:
+                continue
+            for s in range(ix.n_shifts):
+                overlap = window_overlap(problem, d_shift, d, s)
+                if not overlap:
+                    continue
+                for c in range(ix.n_classes):
+                    row = ix.class_site[c]
+                    i = int(dm.x_id[p, c, d_shift, s])
+                    if i >= 0 and row != k:
+                        blocked.append((overlap, dm.x_vars[i]))
+        terms = [(m, a) for m, a in visits if m] + blocked
+        if sum(m for m, _ in terms) <= window:
+            continue
+        expr = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [m for m, _ in terms])
+        enforce = [t, dm.guard(("visit_window", p, d))] if dm.explain else [t]
+        dm.model.add(expr <= window).only_enforce_if(enforce)
+
+
+def _add_day_minutes(dm: DutyModel) -> None:
+    """``max_day_minutes``: each duty's shift and commute minutes plus its date's caseload
+    minutes, and a date with caseload minutes and no duty, at most v (soft: per minute over).
+    Duties on dates without caseload minutes keep the rule of :mod:`.commute`."""
+    ix = dm.index
+    model = dm.model
+    for (p, d), terms in sorted(dm.caseload_minutes.items()):
+        cap = ix.rules[p].max_day_minutes
+        if cap is None or not terms:
+            continue
+        caseload = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [m for m, _ in terms])
+        most = sum(m for m, _ in terms)
+        duties = []
+        for c in range(ix.n_classes):
+            for s in range(ix.n_shifts):
+                i = int(dm.x_id[p, c, d, s])
+                if i >= 0:
+                    length = int(ix.commute_minutes[p, ix.class_site[c]] + ix.shift_minutes[s])
+                    duties.append((length, dm.x_vars[i]))
+        idle = dm.day[(p, d)].Not() if (p, d) in dm.day else dm.true
+        for length, on in [*duties, (0, idle)]:
+            if length + most <= cap.value:
+                continue
+            if cap.hard:
+                dm.hard(model.add(caseload + length <= cap.value).only_enforce_if(on), ("max_day_minutes", p))
+                continue
+            over = dm.excess(caseload + length, cap.value, most + length)
+            cost = model.new_int_var(0, most + length, "")
+            model.add_multiplication_equality(cost, [over, on])
+            dm.cost(LEVEL, "max_day_minutes", cap.weight, cost, p, d)
+
+
+def add_caseload_cover(dm: DutyModel) -> None:
+    """Cover: each watched date of a household nobody answers for."""
+    problem = dm.index.problem
+    for h, u in dm.unwatched.items():
+        household = problem.households[h]
+        days = len(watched_days(problem, household))
+        dm.cost("cover", "households", household.missed_weight * days, u)
+
+
+def add_caseload_travel(dm: DutyModel) -> None:
+    """Commute: whole km of each visit trip (a round trip to the household's site)."""
+    ix = dm.index
+    for (p, d, k), t in sorted(dm.trip.items(), key=lambda item: item[0]):
+        km = int(ix.km[p, k])
+        if km:
+            dm.cost("commute", "visit_trips", km, t, p, d, k)
+
+
+def caseload_days(dm: DutyModel) -> set[tuple[int, int]]:
+    """(person, date) pairs with caseload minutes (the working-day rule is here for them)."""
+    return {key for key, terms in dm.caseload_minutes.items() if terms}
+
+
+__all__ = [
+    "add_caseload_cover",
+    "add_caseload_rules",
+    "add_caseload_travel",
+    "add_caseload_variables",
+    "caseload_days",
+    "may_answer",
+    "watched_days",
+    "window_overlap",
+]
