@@ -423,6 +423,37 @@ def roster_frame(problem: Problem, plan: Plan, site: str | None = None) -> pd.Da
     return frame
 
 
+def caseloads_frame(problem: Problem, plan: Plan) -> pd.DataFrame:
+    """One row per household under watch: household, name, address, site, site_name, people,
+    arrival, first and last watched dates in the horizon, person and person_name (empty when
+    nobody answers for it), and the daily visit window (visit_from, visit_until)."""
+    pd = _pandas()
+    names = _names(problem)
+    answers = plan.answers
+    tasks = problem.caseload
+    rows = []
+    for household in problem.households:
+        person = answers.get(household.id)
+        rows.append({
+            "household": household.id,
+            "name": household.label,
+            "address": household.address,
+            "site": household.site,
+            "site_name": names["site"].get(household.site, household.site),
+            "people": household.people,
+            "arrival": household.arrival,
+            "first": max(household.arrival, problem.horizon.start),
+            "last": min(household.last_date, problem.last_date),
+            "person": person,
+            "person_name": None if person is None else names["person"].get(person, person),
+            "visit_from": f"{tasks.visit_from:%H:%M}",
+            "visit_until": f"{tasks.visit_until:%H:%M}",
+        })
+    columns = ["household", "name", "address", "site", "site_name", "people", "arrival", "first",
+               "last", "person", "person_name", "visit_from", "visit_until"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _unique_labels(people: list[Any]) -> dict[str, str]:
     """Person labels (names), with the id added where two people share a name."""
     count: dict[str, int] = defaultdict(int)
@@ -452,6 +483,7 @@ def _typed(frame: Any) -> Any:
 
 __all__ = [
     "assignments_frame",
+    "caseloads_frame",
     "coverage_frame",
     "people_frame",
     "problem_from_frames",

@@ -32,6 +32,7 @@ from dutyplan.checker import check
 from dutyplan.compile import build_index
 from dutyplan.errors import ProblemError
 from dutyplan.model import build_model
+from dutyplan.model.caseloads import may_answer
 from dutyplan.plan import Assignment, Plan, Result
 from dutyplan.problem import LEVELS, Gate, Household, Person, Problem, Site
 from dutyplan.rulebook import SITE_MOVE_FACTOR, change_weight
@@ -371,6 +372,21 @@ def _keep_published_gates(ix: Any, plan: Plan, published: Plan) -> Plan:
     return Plan.build(ix.problem, moved, plan.result, plan.answers)
 
 
+def _decided_caseloads(problem: Problem, published: dict[str, str], moment: dt.datetime) -> dict[str, str | None]:
+    """The households a re-plan does not choose for (see :func:`_household_changes`): those
+    whose watch ended before the freeze date (their published person, or nobody) and those
+    whose published person may still answer for them."""
+    people = {p.id: p for p in problem.people}
+    decided: dict[str, str | None] = {}
+    for household in problem.households:
+        before = published.get(household.id)
+        if not dates_left(problem, household, moment):
+            decided[household.id] = before
+        elif before in people and may_answer(problem, people[before], household):
+            decided[household.id] = before
+    return decided
+
+
 def _household_changes(dm: Any, published: dict[str, str], moment: dt.datetime) -> None:
     """Caseloads in a re-plan: a household whose watch ended before the freeze date keeps its
     published person (or nobody), and so does one still watched while that person may answer
@@ -451,7 +467,7 @@ def replan(
                         build_seconds=round(budget.elapsed(), 4), deterministic=deterministic)
         return Replan(problem=changed, plan=Plan(problem=changed.name, result=result), diff=[],
                       changed_assignments=0, frozen_assignments=len(frozen), freeze_until=moment)
-    dm = build_model(changed, index=index)
+    dm = build_model(changed, index=index, fixed_answers=_decided_caseloads(changed, published.answers, moment))
     ix = dm.index
     person = {p.id: i for i, p in enumerate(changed.people)}
     site = {s.id: i for i, s in enumerate(changed.sites)}

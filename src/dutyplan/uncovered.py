@@ -30,14 +30,17 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from dutyplan.budget import Budget, check_solve_arguments
-from dutyplan.checker import CheckContext, Penalty, Violation, check_people_of, PlanChecker
+from dutyplan.checker import CheckContext, Penalty, PlanChecker, Violation, check, check_people_of
 from dutyplan.errors import PlanFileError, ProblemError
-from dutyplan.plan import Assignment, Plan, UncoveredShift
+from dutyplan.plan import Assignment, Caseload, Plan, UncoveredShift
 from dutyplan.problem import LEVELS, Problem
 from dutyplan.rulebook import short_words
 
 __all__ = [
     "CandidateReason",
+    "UnwatchedExplanation",
+    "explain_unwatched",
+    "unwatched_text",
     "Reason",
     "UncoveredExplanation",
     "explain_uncovered",
@@ -521,3 +524,76 @@ def _hours(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     hours, rest = divmod(minutes, 60)
     return f"{hours} h" if rest == 0 else f"{hours} h {rest:02d} min"
+
+
+# --------------------------------------------------------------------------- households
+
+
+class UnwatchedExplanation(_Out):
+    """A household nobody answers for (``Plan.unwatched``), and each person who takes
+    households: free to answer for it (with what it would add to the objective), or what stops
+    them (docs/rules.md, "Caseloads", in the checker's words)."""
+
+    household: str
+    name: str
+    site: str
+    first: dt.date
+    last: dt.date
+    candidates: list[CandidateReason] = Field(default_factory=list)
+
+
+def explain_unwatched(problem: Problem, plan: Plan, most_people: int = 200) -> list[UnwatchedExplanation]:
+    """For each household nobody answers for, every person with a caseload capacity (at most
+    ``most_people``, those of its community first): the plan with them answering for it, as
+    the independent checker sees it. The hard rules it would break are the reasons; with
+    none, the person is ``free`` and ``extra_cost`` is what the objective would gain (cover
+    included: the household's unwatched dates are saved)."""
+    base = check(problem, plan, rules_only=True)
+    before = {_key(v) for v in base.violations}
+    weights = base.weights
+    households = {h.id: h for h in problem.households}
+    takers = [p for p in problem.people if p.takes_households]
+    out = []
+    for hid in plan.unwatched:
+        household = households[hid]
+        near = sorted(takers, key=lambda p: p.communities is None or household.site not in p.communities)
+        first = max(household.arrival, problem.horizon.start)
+        last = min(household.last_date, problem.last_date)
+        item = UnwatchedExplanation(household=hid, name=household.label, site=household.site, first=first, last=last)
+        for person in near[:most_people]:
+            added = Caseload(household=hid, person=person.id, site=household.site, first=first, last=last)
+            trial = plan.model_copy(update={"caseloads": [*plan.caseloads, added],
+                                            "unwatched": [h for h in plan.unwatched if h != hid]})
+            report = check(problem, trial, rules_only=True)
+            new = [v for v in report.violations if _key(v) not in before]
+            costs = {level: report.levels[level] - base.levels[level] for level in LEVELS
+                     if report.levels[level] != base.levels[level]}
+            item.candidates.append(CandidateReason(
+                person=person.id, name=person.label, free=not new,
+                blocked_by=[Reason(rule=v.rule, text=f"{short_words(v.rule)}: {v.detail}", detail=v.detail) for v in new],
+                extra_cost=sum(weights[level] * value for level, value in costs.items()), costs=costs,
+            ))
+        item.candidates.sort(key=lambda c: (not c.free, c.extra_cost, c.person))
+        out.append(item)
+    return out
+
+
+def unwatched_text(explanations: Sequence[UnwatchedExplanation], max_people: int = 5) -> str:
+    """Each household nobody answers for: who could, and why the others cannot (grouped by
+    the first rule that stops them)."""
+    lines = []
+    for item in explanations:
+        lines.append(f"household {item.name} ({item.site}, watched {item.first}..{item.last}): nobody answers for it")
+        free = [c for c in item.candidates if c.free]
+        if free:
+            shown = ", ".join(f"{c.name} ({_signed(c.extra_cost)})" for c in free[:max_people])
+            lines.append(f"  could answer for it: {shown}" + (f" and {len(free) - max_people} more" if len(free) > max_people else ""))
+        by_rule: dict[str, list[str]] = {}
+        for c in item.candidates:
+            if not c.free:
+                by_rule.setdefault(short_words(c.blocked_by[0].rule), []).append(c.name)
+        for rule, names in sorted(by_rule.items(), key=lambda kv: -len(kv[1])):
+            lines.append(f"  {rule}: {_names(names, max_people)}")
+        if not item.candidates:
+            lines.append("  nobody has a caseload capacity (max_households or max_household_people)")
+    return "\n".join(lines)

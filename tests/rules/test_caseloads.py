@@ -325,3 +325,19 @@ def test_moved_household_only_when_its_person_is_away() -> None:
     shifted = before.model_copy(update={"caseloads": [before.caseloads[0].model_copy(update={"person": other})]})
     report = check(ended, shifted, published=before, freeze_until=dt.datetime.combine(MON, dt.time()) + dt.timedelta(days=2))
     assert "frozen" in [v.rule for v in report.violations]
+
+
+def test_explain_says_why_a_household_has_nobody() -> None:
+    from dutyplan.uncovered import explain_unwatched, unwatched_text
+
+    # a is full (N = 1, h1), b does not speak Korean, c has no caseload capacity
+    people = [{"id": "a", "max_households": 1, "languages": ["ko"]}, {"id": "b", "max_households": 1}, {"id": "c"}]
+    problem = town(people, [household("h1", language="ko", priority=2), household("h2", language="ko")])
+    plan, _ = solve_ok(problem)
+    assert plan.unwatched == ["h2"]
+    (item,) = explain_unwatched(problem, plan)
+    reasons = {c.person: [r.rule for r in c.blocked_by] for c in item.candidates}
+    assert reasons == {"a": ["max_households"] * len(reasons["a"]), "b": ["household_person"]}
+    assert reasons["a"]
+    text = unwatched_text([item])
+    assert "h2" in text and "caseload" in text and "may not answer" in text

@@ -160,6 +160,10 @@ def explain_command(args: argparse.Namespace) -> int:
         print("nothing is uncovered")
     else:
         print(explanation_text(explanations, max_people=args.max_people))
+    if plan.unwatched and not args.json:  # households nobody answers for, and why
+        from dutyplan.uncovered import explain_unwatched, unwatched_text
+
+        print(unwatched_text(explain_unwatched(problem, plan), max_people=args.max_people))
     wanted = len(plan.uncovered) if args.limit is None else min(args.limit, len(plan.uncovered))
     if len(explanations) < wanted:
         print(f"explained {len(explanations)} of {wanted} uncovered gate-shifts within "

@@ -12,7 +12,7 @@ from dutyplan.export.cells import clean
 from dutyplan.export.paths import OutPath, file_stems, output_dir, require
 
 if TYPE_CHECKING:
-    from dutyplan.plan import Assignment, Plan
+    from dutyplan.plan import Assignment, Caseload, Plan
     from dutyplan.problem import Person, Problem
 
 
@@ -22,7 +22,8 @@ UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "dutyplan")
 
 
 def to_ics(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
-    """One ``<person id>.ics`` per person with duties, one event per assignment.
+    """One ``<person id>.ics`` per person with duties or households, one event per assignment
+    and one per watched date of each household they answer for (its visit window).
 
     Times are in ``problem.horizon.timezone`` (``DTSTART;TZID=...`` with its ``VTIMEZONE``),
     or floating local time when the horizon has no time zone. Each event's UID is derived
@@ -34,12 +35,15 @@ def to_ics(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
     duties: dict[str, list[Assignment]] = defaultdict(list)
     for assignment in plan.assignments:
         duties[assignment.person].append(assignment)
-    on_duty = [person for person in problem.people if person.id in duties]
+    caseloads: dict[str, list[Caseload]] = defaultdict(list)
+    for caseload in plan.caseloads:
+        caseloads[caseload.person].append(caseload)
+    on_duty = [person for person in problem.people if person.id in duties or person.id in caseloads]
     stems = file_stems(person.id for person in on_duty)
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     written = []
     for person in on_duty:
-        calendar = _person_calendar(problem, person, duties[person.id], stamp)
+        calendar = _person_calendar(problem, person, duties[person.id], stamp, caseloads[person.id])
         path = directory / f"{stems[person.id]}.ics"
         path.write_bytes(calendar.to_ical())
         written.append(path)
@@ -47,9 +51,11 @@ def to_ics(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
 
 
 def _person_calendar(
-    problem: Problem, person: Person, duties: list[Assignment], stamp: dt.datetime
+    problem: Problem, person: Person, duties: list[Assignment], stamp: dt.datetime,
+    caseloads: list[Caseload] | None = None,
 ) -> Any:
-    """A VCALENDAR with one VEVENT per duty of ``person``."""
+    """A VCALENDAR with one VEVENT per duty of ``person``, and one per watched date of each
+    household they answer for (the visit window, with the address and the daily calls)."""
     from zoneinfo import ZoneInfo
 
     from icalendar import Calendar, Event
@@ -80,6 +86,27 @@ def _person_calendar(
         if site.location is not None:
             event.add("geo", (site.location.lat, site.location.lon))
         calendar.add_component(event)
+    households = {h.id: h for h in problem.households}
+    tasks = problem.caseload
+    for caseload in caseloads or []:
+        household = households[caseload.household]
+        site = sites[household.site]
+        day = caseload.first
+        while day <= caseload.last:
+            start = dt.datetime.combine(day, tasks.visit_from)
+            event = Event()
+            key = "\x1f".join((problem.name, person.id, household.id, day.isoformat()))
+            event.add("uid", f"{uuid.uuid5(UID_NAMESPACE, key)}@dutyplan")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", start.replace(tzinfo=zone))
+            event.add("dtend", (start + dt.timedelta(minutes=tasks.window_minutes)).replace(tzinfo=zone))
+            event.add("summary", clean(f"visit {household.label} · {site.label}"))
+            event.add("location", clean(" ".join(x for x in (site.label, household.address or "") if x)))
+            event.add("description", clean(
+                f"{household.people} people under watch until {household.last_date}; a visit of "
+                f"{tasks.visit_minutes} min in this window, {tasks.calls} phone check-in(s) today"))
+            calendar.add_component(event)
+            day += dt.timedelta(days=1)
     if zone is not None:
         # VTIMEZONE rules for the horizon, a day either side (shifts may cross midnight)
         calendar.add_missing_timezones(

@@ -11,6 +11,7 @@ from dutyplan.export.paths import OutPath, file_stems, output_dir, require
 from dutyplan.export.tables import TABLES_HINT, uncovered_frame
 from dutyplan.frames import (
     assignments_frame,
+    caseloads_frame,
     coverage_frame,
     people_frame,
     roster_frame,
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
 
 
 def to_csv(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
-    """``assignments.csv``, ``uncovered.csv``, ``people.csv``, ``coverage.csv`` and one
-    ``roster_<site id>.csv`` per site, in UTF-8 with a byte order mark (``utf-8-sig``)."""
+    """``assignments.csv``, ``uncovered.csv``, ``people.csv``, ``coverage.csv``, ``caseloads.csv``
+    (with households) and one ``roster_<site id>.csv`` per site, in UTF-8 with a byte order
+    mark (``utf-8-sig``)."""
     require(f"CSV export needs pandas: {TABLES_HINT}", "pandas")
     directory = output_dir(out_dir, "CSV")
     tables: list[tuple[str, pd.DataFrame, bool]] = [
@@ -34,6 +36,8 @@ def to_csv(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
         ("people", people_frame(plan), False),
         ("coverage", coverage_frame(problem, plan), False),
     ]
+    if problem.households:
+        tables.append(("caseloads", caseloads_frame(problem, plan), False))
     stems = file_stems(site.id for site in problem.sites)
     tables += [
         (f"roster_{stems[site.id]}", roster_frame(problem, plan, site.id), True)

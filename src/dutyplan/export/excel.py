@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from dutyplan.export.cells import clean
 from dutyplan.export.paths import OutPath, output_file, require
 from dutyplan.export.tables import TABLES_HINT, roster_dates, uncovered_frame
-from dutyplan.frames import assignments_frame, people_frame, roster_frame
+from dutyplan.frames import assignments_frame, caseloads_frame, people_frame, roster_frame
 from dutyplan.report import display_width
 
 if TYPE_CHECKING:
@@ -31,7 +31,8 @@ EXCEL_MAX_COLUMN_WIDTH = 60
 
 def to_excel(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
     """One workbook: a roster sheet per site (people x dates, shift codes), ``Uncovered`` (one
-    row per gate-shift left short), ``People`` (figures per person) and ``Assignments``."""
+    row per gate-shift left short), ``People`` (figures per person), ``Assignments`` and, with
+    households, ``Caseloads`` (who answers for each)."""
     require(f"Excel export needs pandas and openpyxl: {TABLES_HINT}", "pandas", "openpyxl")
     from openpyxl import Workbook
 
@@ -40,7 +41,7 @@ def to_excel(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
     workbook.remove(workbook.active)
     workbook.properties.title = clean(problem.name)
     tables = ("Uncovered", "People", "Assignments")
-    titles = _sheet_titles([site.label for site in problem.sites], reserved=(*tables, "History"))
+    titles = _sheet_titles([site.label for site in problem.sites], reserved=(*tables, "History", "Caseloads"))
     for site, title in zip(problem.sites, titles, strict=True):
         roster = roster_frame(problem, plan, site.id)
         dates = roster_dates(roster)
@@ -57,6 +58,11 @@ def to_excel(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
         tables, (uncovered, people_frame(plan), assignments_frame(plan, problem)), strict=True
     ):
         sheet = workbook.create_sheet(title)
+        _write_table(sheet, list(frame.columns), frame.itertuples(index=False, name=None))
+        sheet.auto_filter.ref = sheet.dimensions
+    if problem.households:  # who answers for each household under watch
+        frame = caseloads_frame(problem, plan)
+        sheet = workbook.create_sheet("Caseloads")
         _write_table(sheet, list(frame.columns), frame.itertuples(index=False, name=None))
         sheet.auto_filter.ref = sheet.dimensions
     workbook.save(target)

@@ -16,7 +16,7 @@ from dutyplan.export.tables import (
     uncovered_frame,
     weekday,
 )
-from dutyplan.frames import roster_frame
+from dutyplan.frames import caseloads_frame, roster_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,6 +53,8 @@ def to_html(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
         )
         for site in problem.sites
     ]
+    if problem.households:
+        sections.append(_html_caseloads(problem, plan))
     title = f"{problem.name}: duty roster {problem.horizon.start} - {problem.last_date}"
     page = [
         "<!DOCTYPE html>",
@@ -192,6 +194,38 @@ def _html_legend(problem: Problem, site: Site) -> str:
             "</table>",
         ]
     return "\n".join(legend)
+
+
+def _html_caseloads(problem: Problem, plan: Plan) -> str:
+    """A page of households under watch: who answers for each, where, which dates, the daily
+    visit window; households nobody answers for first."""
+    frame = caseloads_frame(problem, plan)
+    frame = frame.assign(nobody=frame["person"].isna()).sort_values(
+        ["nobody", "person_name", "first"], ascending=[False, True, True], kind="stable")
+    tasks = problem.caseload
+    header = "".join(f"<th>{name}</th>" for name in ("Person", "Household", "People", "Address", "Site", "Watched"))
+    rows = []
+    for row in frame.itertuples(index=False):
+        who = "nobody" if row.nobody else row.person_name
+        cells = [
+            f"<td>{html_text(who)}</td>", f"<td>{html_text(row.name)}</td>",
+            f'<td class="number">{row.people}</td>', f"<td>{html_text(row.address or '')}</td>",
+            f"<td>{html_text(row.site_name)}</td>", f"<td>{row.first} - {row.last}</td>",
+        ]
+        opening = '<tr class="short">' if row.nobody else "<tr>"
+        rows.append(f"{opening}{''.join(cells)}</tr>")
+    nobody = int(frame["nobody"].sum())
+    title = f"Households under watch: {len(frame)}" + (f", {nobody} with nobody answering" if nobody else "")
+    every_day = (f"Every watched date: {tasks.calls} phone check-in(s) of {tasks.call_minutes} min and a visit "
+                 f"of {tasks.visit_minutes} min between {tasks.visit_from:%H:%M} and {tasks.visit_until:%H:%M}.")
+    return "\n".join([
+        '<section class="site caseloads">',
+        f"<h1>{html_text(title)}</h1>",
+        f"<p>{html_text(every_day)}</p>",
+        '<table class="uncovered">',
+        f"<thead><tr>{header}</tr></thead>",
+        "<tbody>", *rows, "</tbody>", "</table>", "</section>",
+    ])
 
 
 def _html_uncovered(problem: Problem, uncovered: pd.DataFrame) -> str:

@@ -87,6 +87,7 @@ def build_model(
     site_allowed: np.ndarray | None = None,
     index: Index | None = None,
     explain: bool | str = False,
+    fixed_answers: dict[str, str | None] | None = None,
 ) -> DutyModel:
     """Build the full CP-SAT model of a problem (variables, every rule, every level).
 
@@ -94,7 +95,8 @@ def build_model(
     (built without restriction). ``explain``: the hard rules only, each guarded by a literal
     per rule and subject (``dm.guards``), and no objective (see :mod:`dutyplan.infeasible`);
     ``"all"`` guards the rules that prune postings too (availability, gate roles, hard caps),
-    ``True`` keeps them as facts (a model no larger than the solver's).
+    ``True`` keeps them as facts (a model no larger than the solver's). ``fixed_answers``:
+    households whose person is decided (see :func:`dutyplan.model.caseloads.add_caseload_variables`).
     """
     started = time.perf_counter()
     if explain == "all":
@@ -103,7 +105,7 @@ def build_model(
         index = build_index(problem, site_allowed)
     dm = DutyModel(index=index, explain=bool(explain))
     _add_variables(dm)
-    caseloads.add_caseload_variables(dm)
+    caseloads.add_caseload_variables(dm, fixed_answers)
     if explain == "all":
         _add_pruning_guards(dm)
     for add_rule in RULE_FAMILIES:

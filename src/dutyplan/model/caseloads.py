@@ -34,9 +34,10 @@ def watched_days(problem: Problem, household: Household) -> list[int]:
     return list(range(first, last + 1))
 
 
-def may_answer(problem: Problem, person: Person, household: Household) -> bool:
+def may_answer(problem: Problem, person: Person, household: Household, away: set[int] | None = None) -> bool:
     """The person may answer for the household (docs/rules.md): a caseload capacity, the
-    community, the role and language asked, and no whole watched date unavailable."""
+    community, the role and language asked, and no whole watched date unavailable (``away``:
+    the person's whole days away as day indices, if already known)."""
     if not person.takes_households:
         return False
     if person.communities is not None and household.site not in person.communities:
@@ -45,8 +46,27 @@ def may_answer(problem: Problem, person: Person, household: Household) -> bool:
         return False
     if household.language is not None and household.language not in person.languages:
         return False
-    away = {item.date for item in person.unavailable if item.shift is None}
-    return not any(problem.dates[d] in away for d in watched_days(problem, household))
+    if away is None:
+        away = days_away(problem, person)
+    return not away.intersection(watched_days(problem, household))
+
+
+def days_away(problem: Problem, person: Person) -> set[int]:
+    """Day indices of the person's whole days unavailable."""
+    start = problem.horizon.start
+    return {(item.date - start).days for item in person.unavailable if item.shift is None}
+
+
+def postings_by_day(dm: DutyModel, people: set[int]) -> dict[tuple[int, int], list[tuple[int, int, Any]]]:
+    """(person, date) -> [(gate class, shift, posting variable)] for these people."""
+    out: dict[tuple[int, int], list[tuple[int, int, Any]]] = defaultdict(list)
+    if dm.x_keys is None:
+        return out
+    for p in sorted(people):
+        lo, hi = dm.x_range(p)
+        for (_, c, d, s), var in zip(dm.x_keys[lo:hi].tolist(), dm.x_vars[lo:hi]):
+            out[(p, d)].append((c, s, var))
+    return out
 
 
 def window_overlap(problem: Problem, d: int, visit_date: int, shift: int) -> int:
@@ -61,8 +81,12 @@ def window_overlap(problem: Problem, d: int, visit_date: int, shift: int) -> int
     return max(0, min(end, hi) - max(begin, lo))
 
 
-def add_caseload_variables(dm: DutyModel) -> None:
-    """``answer``, ``unwatched``, ``trip`` and the caseload minutes of each person-date."""
+def add_caseload_variables(dm: DutyModel, fixed: dict[str, str | None] | None = None) -> None:
+    """``answer``, ``unwatched``, ``trip`` and the caseload minutes of each person-date.
+
+    ``fixed``: households whose person is already decided (household id -> person id, or None
+    for nobody), as a re-plan's frozen and running caseloads: they get that one person's
+    variable only (if they may answer for it), set to 1."""
     ix = dm.index
     problem = ix.problem
     if not problem.households:
@@ -73,17 +97,27 @@ def add_caseload_variables(dm: DutyModel) -> None:
     by_trip: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
     # who takes households, by community (None: any), so that each household looks at those only
     takers: dict[str | None, list[int]] = defaultdict(list)
+    person_of = {person.id: p for p, person in enumerate(problem.people)}
+    away: dict[int, set[int]] = {}
     for p, person in enumerate(problem.people):
         if person.takes_households:
+            away[p] = days_away(problem, person)
             for community in (person.communities if person.communities is not None else [None]):
                 takers[community].append(p)
     for h, household in enumerate(problem.households):
         days = watched_days(problem, household)
         answers = []
-        for p in sorted(set(takers.get(household.site, [])) | set(takers.get(None, []))):
-            if not may_answer(problem, problem.people[p], household):
+        if fixed is not None and household.id in fixed:
+            chosen = fixed[household.id]
+            candidates = [p for p in (person_of.get(chosen),) if p is not None and p in away]
+        else:
+            candidates = sorted(set(takers.get(household.site, [])) | set(takers.get(None, [])))
+        for p in candidates:
+            if not may_answer(problem, problem.people[p], household, away[p]):
                 continue
             a = model.new_bool_var(f"answer_{h}_{p}")
+            if fixed is not None and household.id in fixed:
+                model.add(a == 1)
             dm.answer[(h, p)] = a
             answers.append(a)
             for d in days:
@@ -155,21 +189,15 @@ def _add_visit_window(dm: DutyModel) -> None:
     problem = ix.problem
     tasks = problem.caseload
     window = tasks.window_minutes
+    postings = postings_by_day(dm, {p for p, _, _ in dm.trip})
     for (p, d, k), t in sorted(dm.trip.items(), key=lambda item: item[0]):
         visits = [(tasks.visit_minutes, a) for _, a in dm.answers_on[(p, d)]]
         blocked = []
         for d_shift in (d - 1, d):
-            if d_shift < 0:
-                continue
-            for s in range(ix.n_shifts):
+            for c, s, var in postings.get((p, d_shift), ()):
                 overlap = window_overlap(problem, d_shift, d, s)
-                if not overlap:
-                    continue
-                for c in range(ix.n_classes):
-                    row = ix.class_site[c]
-                    i = int(dm.x_id[p, c, d_shift, s])
-                    if i >= 0 and row != k:
-                        blocked.append((overlap, dm.x_vars[i]))
+                if overlap and ix.class_site[c] != k:
+                    blocked.append((overlap, var))
         terms = [(m, a) for m, a in visits if m] + blocked
         if sum(m for m, _ in terms) <= window:
             continue
@@ -184,19 +212,17 @@ def _add_day_minutes(dm: DutyModel) -> None:
     Duties on dates without caseload minutes keep the rule of :mod:`.commute`."""
     ix = dm.index
     model = dm.model
+    postings = postings_by_day(dm, {p for (p, _), terms in dm.caseload_minutes.items() if terms})
     for (p, d), terms in sorted(dm.caseload_minutes.items()):
         cap = ix.rules[p].max_day_minutes
         if cap is None or not terms:
             continue
-        caseload = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [m for m, _ in terms])
         most = sum(m for m, _ in terms)
-        duties = []
-        for c in range(ix.n_classes):
-            for s in range(ix.n_shifts):
-                i = int(dm.x_id[p, c, d, s])
-                if i >= 0:
-                    length = int(ix.commute_minutes[p, ix.class_site[c]] + ix.shift_minutes[s])
-                    duties.append((length, dm.x_vars[i]))
+        duties = [(int(ix.commute_minutes[p, ix.class_site[c]] + ix.shift_minutes[s]), var)
+                  for c, s, var in postings.get((p, d), ())]
+        if all(length + most <= cap.value for length, _ in [*duties, (0, None)]):
+            continue
+        caseload = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [m for m, _ in terms])
         idle = dm.day[(p, d)].Not() if (p, d) in dm.day else dm.true
         for length, on in [*duties, (0, idle)]:
             if length + most <= cap.value:
@@ -239,7 +265,9 @@ __all__ = [
     "add_caseload_travel",
     "add_caseload_variables",
     "caseload_days",
+    "days_away",
     "may_answer",
+    "postings_by_day",
     "watched_days",
     "window_overlap",
 ]
