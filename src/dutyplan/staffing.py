@@ -16,9 +16,11 @@ quickly. Existing people keep every rule; extra people follow the problem's rule
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import time
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -33,7 +35,7 @@ from dutyplan.model import build_model
 from dutyplan.plan import Plan, Result
 from dutyplan.problem import Problem
 from dutyplan.replan import Changes, apply_changes
-from dutyplan.solver import extract_assignments, model_fits
+from dutyplan.solver import extract_answers, extract_assignments, model_fits
 
 MAX_PER_SITE = 1000  # generated candidates per site and role
 MAX_CANDIDATES = 10_000  # candidates in all (each adds a person to the whole model)
@@ -52,7 +54,8 @@ class ExtraPeople(_Out):
 
 class CurvePoint(_Out):
     extra: int = Field(description="at most this many extra people")
-    uncovered: int | None = Field(description="fewest uncovered person-shifts found (None: no plan in time)")
+    uncovered: int | None = Field(
+        description="fewest uncovered person-shifts found, plus households nobody answers for (None: no plan in time)")
     proven: bool = False
 
 
@@ -84,15 +87,45 @@ class Staffing(_Out):
         lines = [head]
         for e in self.extra:
             lines.append(f"  {e.count} at {e.site or 'any site'}" + (f" with role {e.role}" if e.role else ""))
-        lines.append("extra people -> uncovered person-shifts: " + ", ".join(
+        what = "uncovered person-shifts and households" if self.problem is not None and self.problem.households \
+            else "uncovered person-shifts"
+        lines.append(f"extra people -> {what}: " + ", ".join(
             f"{p.extra}: {'?' if p.uncovered is None else p.uncovered}{'' if p.proven else '~'}" for p in self.curve
         ))
         return "\n".join(lines)
 
 
+def _caseload_fields(problem: Problem) -> dict[str, Any]:
+    """The caseload capacity generated candidates get: the largest hard ``max_households``
+    and ``max_household_people`` among the people who take households (2 households when
+    nobody does)."""
+    fields: dict[str, Any] = {}
+    for name in ("max_households", "max_household_people"):
+        values = [getattr(p, name).value for p in problem.people
+                  if getattr(p, name) is not None and getattr(p, name).hard]
+        if values:
+            fields[name] = max(values)
+    if not fields:
+        fields["max_households"] = 2
+    return fields
+
+
+def _most_watched(problem: Problem, site: str) -> int:
+    """The most households of ``site`` watched on one date of the horizon."""
+    counts = Counter()
+    for household in problem.households:
+        if household.site == site:
+            first = max(household.arrival, problem.horizon.start)
+            last = min(household.last_date, problem.last_date)
+            for i in range((last - first).days + 1):
+                counts[first + dt.timedelta(days=i)] += 1
+    return max(counts.values(), default=0)
+
+
 def _site_roles(problem: Problem, k: int) -> list[str | None]:
     site = problem.sites[k]
-    roles: list[str | None] = sorted({g.role for g in site.gates if g.role is not None})
+    roles: list[str | None] = sorted({g.role for g in site.gates if g.role is not None}
+                                     | {h.role for h in problem.households if h.site == site.id and h.role})
     for requirement in problem.rules.roles:
         if requirement.sites is None or site.id in requirement.sites:
             if requirement.role not in roles:
@@ -108,10 +141,16 @@ def _generated(problem: Problem, per_site: int | None) -> list[tuple[dict[str, A
     far = float(km.max(initial=0.0)) + 1.0
     far_minutes = float(problem.commute_minutes_matrix().max(initial=0.0)) + 1.0
     candidates = []
+    caseload = _caseload_fields(problem)
     for k, site in enumerate(problem.sites):
         roles = _site_roles(problem, k)
-        # enough to staff the site alone: 6 shifts a week each, plus one
+        # enough to staff the site alone: 6 shifts a week each, plus one; and enough to answer
+        # for the most households watched there on one date at the capacity the others have
         count = per_site if per_site is not None else min(40, math.ceil(demand[k] * 7 / (6 * problem.horizon.days)) + 1)
+        watched = _most_watched(problem, site.id)
+        if per_site is None and watched:
+            count = max(count, min(40, math.ceil(watched / max(1, caseload.get("max_households", 1))) + 1))
+        languages = sorted({h.language for h in problem.households if h.site == site.id and h.language})
         for role in roles:
             for i in range(count):
                 doc: dict[str, Any] = {
@@ -120,6 +159,8 @@ def _generated(problem: Problem, per_site: int | None) -> list[tuple[dict[str, A
                     "unit": "extra",
                     "roles": [role] if role else [],
                 }
+                if watched:  # they may answer for the site's households, as the others do
+                    doc.update(caseload, communities=[site.id], languages=languages)
                 if site.location is not None:
                     doc["home"] = site.location.model_dump()
                 doc["commute_km"] = {s.id: (0.0 if j == k else far) for j, s in enumerate(problem.sites)}
@@ -204,12 +245,6 @@ def staffing(
     """
 
     check_solve_arguments(time_limit, workers, seed)
-    if problem.households:
-        raise ProblemError(
-            "households: staffing answers for gate cover only, and this problem has "
-            f"{len(problem.households)} households under watch; plan caseloads with solve or replan",
-            [("households", "not counted by staffing")],
-        )
     if per_site is not None and (
         isinstance(per_site, bool) or not isinstance(per_site, int) or not 1 <= per_site <= MAX_PER_SITE
     ):
@@ -260,6 +295,8 @@ def staffing(
     shortfall = [t.var for t in under if t.var is not None]
     # the person-shifts missing (a cover term's variable is the number missing there)
     uncovered = cp_model.LinearExpr.sum(shortfall) if shortfall else 0
+    # (with households, the curve counts the households nobody answers for too)
+    uncovered = uncovered + cp_model.LinearExpr.sum(list(dm.unwatched.values())) if dm.unwatched else uncovered
 
     capacity = person_capacity(dm.index)  # most duties anyone can work in the horizon
     use = []
@@ -271,6 +308,10 @@ def staffing(
         # capacity (per-posting implications instead give presolve a reason to drop it)
         model.add(cp_model.LinearExpr.sum(dm.x_vars[lo:hi]) <= int(capacity[n0 + j]) * u)
         use.append(u)
+    for (_, p), a in dm.answer.items():  # a candidate answering for a household is used
+        if p >= n0:
+            model.add_implication(a, use[p - n0])
+    unwatched = list(dm.unwatched.values())
     for j in range(1, len(docs)):  # identical generated candidates are used in order
         if docs[j][1] is not None and docs[j][1:] == docs[j - 1][1:]:
             model.add_implication(use[j], use[j - 1])
@@ -308,6 +349,8 @@ def staffing(
             trial.add(used <= extra_cap)
         if full:
             trial.add(uncovered == 0)
+            for u in unwatched:  # and every household answered for
+                trial.add(u == 0)
             for xs, need in full_cover:
                 trial.add(cp_model.LinearExpr.sum(xs) >= need)
             for terms, need in site_cuts:
@@ -344,7 +387,8 @@ def staffing(
         elif status == cp_model.INFEASIBLE:
             answer.possible = False
             answer.reason = (
-                f"even with all {len(docs)} candidates some gate-shift stays short under the hard rules"
+                f"even with all {len(docs)} candidates some gate-shift stays short"
+                + (" or some household has nobody" if problem.households else "") + " under the hard rules"
             )
         else:
             answer.reason = "no fully covered plan found in time"
@@ -368,7 +412,8 @@ def staffing(
 
     if best is not None:
         assignments = extract_assignments(dm, best)
-        chosen = {a.person for a in assignments}
+        answers = extract_answers(dm, best)
+        chosen = {a.person for a in assignments} | set(answers.values())
         extra_ids = [extended.people[n0 + j].id for j in range(len(docs))]
         used_ids = [pid for pid in extra_ids if pid in chosen]
         groups: dict[tuple[str | None, str | None], list[str]] = {}
@@ -386,7 +431,7 @@ def staffing(
             rows = [row for p, row in zip(extended.people, extended.commute_minutes) if p.id in keep]
             trimmed = trimmed.model_copy(update={"commute_minutes": rows})
         answer.problem = Problem.model_validate(trimmed.model_dump())
-        answer.plan = Plan.build(answer.problem, assignments, Result(status="feasible"))
+        answer.plan = Plan.build(answer.problem, assignments, Result(status="feasible"), answers)
     answer.seconds = round(time.perf_counter() - started, 3)
     return answer
 

@@ -75,3 +75,16 @@ def test_booklet_lists_every_household_and_who_answers(solved: tuple[Problem, Pl
     names = {p.id: p.label for p in problem.people}
     labels = {h.id: h.label for h in problem.households}
     assert sorted((r[0], r[1]) for r in rows) == sorted((names[p], labels[h]) for h, p in plan.answers.items())
+
+
+def test_map_shows_households_and_who_answers(solved: tuple[Problem, Plan], tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from dutyplan.plots import plot_map
+
+    problem, plan = solved
+    figure = plot_map(problem, plan)
+    gids = [artist.get_gid() or "" for ax in figure.axes for artist in ax.get_children()]
+    answering = {(c.person, c.site) for c in plan.caseloads}
+    assert {g.split(":", 1)[1] for g in gids if g.startswith("caseload:")} == {f"{p}:{k}" for p, k in answering}
+    assert "households:jianshe" in gids
+    assert "25 of 25 households answered for" in figure.axes[0].get_title()

@@ -341,3 +341,18 @@ def test_explain_says_why_a_household_has_nobody() -> None:
     assert reasons["a"]
     text = unwatched_text([item])
     assert "h2" in text and "caseload" in text and "may not answer" in text
+
+
+def test_staffing_counts_the_cadres_households_need() -> None:
+    from dutyplan.staffing import staffing
+
+    # one cadre answering for one household a day, three households watched together: two
+    # more cadres must go to S1 (gates need nobody)
+    problem = town([{"id": "a", "max_households": 1}], [household(f"h{i}", watch_days=2) for i in range(3)])
+    answer = staffing(problem, time_limit=20, workers=1)
+    assert (answer.minimum, answer.proven) == (2, True), answer.summary()
+    assert [(e.site, e.count) for e in answer.extra] == [("S1", 2)]
+    assert answer.curve[0].uncovered == 2  # with nobody extra, two households have nobody
+    assert answer.plan is not None and not answer.plan.unwatched
+    report = check(answer.problem, answer.plan, rules_only=True)
+    assert not report.violations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -66,9 +67,14 @@ def plot_map(
         site_index = {site.id: i for i, site in enumerate(problem.sites)}
         person_index = {person.id: i for i, person in enumerate(problem.people)}
         postings = sorted({(person_index[a.person], site_index[a.site]) for a in plan.assignments})
-        posted = {p for p, _ in postings}
+        # caseloads: who answers for households where, and the households of each site
+        answering = sorted({(person_index[c.person], site_index[c.site]) for c in plan.caseloads
+                            if c.person in person_index and c.site in site_index})
+        households_at = Counter(h.site for h in problem.households)
+        nobody_at = Counter(h.site for h in problem.households if h.id in set(plan.unwatched))
+        posted = {p for p, _ in postings} | {p for p, _ in answering}
         home_colours = [UNASSIGNED_GREY] * len(problem.people)
-        for p, s in postings:
+        for p, s in [*answering, *postings]:
             home_colours[p] = colours[s]
         site_labels = [site.label for site in problem.sites]
 
@@ -79,10 +85,23 @@ def plot_map(
                     color=colours[s], linewidth=1.0, alpha=0.6, zorder=1,
                     gid=f"{gid_prefix}posting:{problem.people[p].id}:{problem.sites[s].id}",
                 )
+            for p, s in answering:  # dashed: answers for households there
+                target.plot(
+                    [people_xy[p, 0], sites_xy[s, 0]], [people_xy[p, 1], sites_xy[s, 1]],
+                    color=colours[s], linewidth=0.8, linestyle="--", alpha=0.6, zorder=1,
+                    gid=f"{gid_prefix}caseload:{problem.people[p].id}:{problem.sites[s].id}",
+                )
             target.scatter(
                 people_xy[:, 0], people_xy[:, 1], s=18, c=home_colours, edgecolors="white",
                 linewidths=0.5, zorder=2, gid=f"{gid_prefix}homes",
             )
+            for s, site in enumerate(problem.sites):  # a triangle round a site with households
+                if households_at[site.id]:
+                    target.scatter(
+                        sites_xy[s, 0], sites_xy[s, 1], s=marker_size * 3.5, marker="^",
+                        facecolors="none", edgecolors="red" if nobody_at[site.id] else colours[s],
+                        linewidths=1.2, zorder=3, gid=f"{gid_prefix}households:{site.id}",
+                    )
             for s, label in enumerate(site_labels):
                 target.scatter(
                     sites_xy[s, 0], sites_xy[s, 1], s=marker_size, marker="s",
@@ -145,6 +164,15 @@ def plot_map(
             "home (in its site's colour)",
             f"home, no duty ({len(problem.people) - len(posted)})",
         ]
+        if problem.households:
+            handles += [
+                Line2D([], [], color="dimgrey", linestyle="--", linewidth=0.8),
+                Line2D([], [], marker="^", linestyle="", markerfacecolor="none", markeredgecolor="dimgrey", markersize=9),
+            ]
+            labels += [
+                "answers for households there",
+                f"households under watch ({len(problem.households)}; red: {len(plan.unwatched)} with nobody)",
+            ]
         if legend_ax is not None:
             legend_ax.legend(handles, labels, title="sites", loc="center", fontsize="medium")
         else:
@@ -161,6 +189,8 @@ def plot_map(
         ax.set_title(
             f"{problem.name}: {how}\n{len(posted)} of {len(problem.people)} people on duty, "
             f"{len(postings)} person-site postings"
+            + (f", {len(plan.caseloads)} of {len(problem.households)} households answered for"
+               if problem.households else "")
         )
         set_font(families, given_ax or figure)
     return figure

@@ -13,6 +13,7 @@ from dutyplan.solver.single import (
 )
 from dutyplan.solver.stages import (
     evaluate_levels,
+    extract_answers,
     extract_assignments,
     run_stage,
     solution_from_assignments,
@@ -20,6 +21,6 @@ from dutyplan.solver.stages import (
 )
 
 __all__ = [
-    "check_memory", "config_has_commute", "evaluate_levels", "extract_assignments", "model_fits",
+    "check_memory", "config_has_commute", "evaluate_levels", "extract_answers", "extract_assignments", "model_fits",
     "run_stage", "solution_from_assignments", "solve_model", "solve_single", "stop_reason",
 ]
