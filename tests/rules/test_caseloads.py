@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -164,6 +165,15 @@ def test_max_day_minutes_with_caseload() -> None:
                  [household("h1", watch_days=1)], days=1, commute_km=[[1]], commute_minutes=[[20]])
     plan, _ = solve_ok(alone)
     assert plan.unwatched == ["h1"]  # 30 + 20 > 40
+    # soft, on a date where a duty was possible but not taken: the caseload alone, 10 over at 3
+    idle = town([{"id": "b", "max_households": 1, "rules": {"max_day_minutes": soft(40, 3)}}],
+                [household("h1", watch_days=1, under_weight=100_000)], days=1, sites=sites,
+                commute_km=[[1]], commute_minutes=[[20]],
+                objective={"weights": {"cover": 1, "rules": 1}, "fairness_nights": 0,
+                           "fairness_weekends": 0, "fairness_minutes": 0})
+    plan, report = solve_ok(idle)
+    assert (len(plan.assignments), len(plan.caseloads)) == (0, 1)
+    assert level(plan, "rules") == 30 == rule_cost(report, "max_day_minutes")
 
 
 def test_max_hours_per_7_with_caseload() -> None:
@@ -268,7 +278,9 @@ def test_solver_equals_checker_equals_brute_force(data: st.DataObject) -> None:
         holds.append(household(f"h{j}", arrival=arrival, watch_days=data.draw(st.integers(1 - min(0, arrival), 2)),
                                people=data.draw(st.integers(1, 2)), priority=data.draw(st.integers(1, 2))))
     shift = data.draw(st.sampled_from([DAY, EVENING]))
-    problem = make_problem(days=2, shifts=[shift], people=people, households=holds,
+    objective = {"fairness_nights": 0, "fairness_weekends": 0, "fairness_minutes": 0,
+                 "fairness_households": data.draw(st.sampled_from([0, 5]))}
+    problem = make_problem(days=2, shifts=[shift], people=people, households=holds, objective=objective,
                            sites=[site(gate({shift["id"]: 1}))],
                            commute_km=[[data.draw(st.integers(0, 5))] for _ in people],
                            commute_minutes=[[data.draw(st.integers(0, 30))] for _ in people])
@@ -356,3 +368,18 @@ def test_staffing_counts_the_cadres_households_need() -> None:
     assert answer.plan is not None and not answer.plan.unwatched
     report = check(answer.problem, answer.plan, rules_only=True)
     assert not report.violations
+
+
+def test_fairness_households_balances_caseloads() -> None:
+    # three households of 2 watched dates, two people (N = 3): the best split is 2 + 1
+    # households, a range of 2 household-dates, at 10 each
+    holds = [household(f"h{i}", watch_days=2) for i in range(3)]
+    people = [{"id": "a", "max_households": 3}, {"id": "b", "max_households": 3}]
+    balanced = town(people, holds, objective={"fairness_nights": 0, "fairness_weekends": 0, "fairness_minutes": 0,
+                                              "fairness_households": 10})
+    plan, report = solve_ok(balanced)
+    assert sorted(Counter(answers(plan).values()).values()) == [1, 2]
+    assert level(plan, "fairness") == 20 == rule_cost(report, "fairness_households")
+    # the checker counts a lopsided plan's range: all three with a, 6 household-dates
+    lopsided = plan.model_copy(update={"caseloads": [c.model_copy(update={"person": "a"}) for c in plan.caseloads]})
+    assert check(balanced, lopsided, rules_only=True).levels["fairness"] == 60

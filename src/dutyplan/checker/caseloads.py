@@ -89,6 +89,21 @@ def check_caseloads(checker: CheckState) -> None:
             km = checker.visit_commute[(p, k)][0]
             checker.penalise("commute", "visit_trips", km, f"{who}: visit trip to {checker.where(k)} "
                              f"on {day}, {km} km round trip", p, d, k)
+    weight = problem.objective.fairness_households
+    takers = [p for p, person in enumerate(problem.people)
+              if person.max_households is not None or person.max_household_people is not None]
+    if weight and len(takers) >= 2 and problem.households:  # balanced caseloads
+        load = dict.fromkeys(takers, 0)
+        for h, p in checker.answered.items():
+            if p in load:
+                load[p] += len(checker.watched(problem.households[h]))
+        hi = max(takers, key=load.__getitem__)
+        lo = min(takers, key=load.__getitem__)
+        spread = load[hi] - load[lo]
+        checker.penalise("fairness", "fairness_households", weight * spread,
+                         f"household-dates answered for, range over {len(takers)} people who take households: "
+                         f"{load[hi]} ({checker.who(hi)}) - {load[lo]} ({checker.who(lo)}) = {spread} "
+                         f"(cost {weight} x {spread})")
     for h, household in enumerate(problem.households):
         if h in checker.answered:
             continue

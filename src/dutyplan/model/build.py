@@ -14,18 +14,8 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from dutyplan.compile.index import Index, build_index, pruning_reasons
-from dutyplan.model import (
-    caseloads,
-    commute,
-    conflicts,
-    cover,
-    fairness,
-    preferences,
-    roles,
-    runs,
-    sites,
-    totals,
-)
+from dutyplan.model import caseloads, commute, conflicts, cover, fairness, preferences, roles
+from dutyplan.model import runs, sites, totals
 from dutyplan.model.builder import DutyModel, sorted_groups
 from dutyplan.problem import Problem
 
@@ -43,7 +33,7 @@ RULE_FAMILIES = (
 #: the objective levels other than soft rules
 LEVEL_FAMILIES = (
     cover.add_cover, caseloads.add_caseload_cover, preferences.add_preferences, commute.add_commute,
-    caseloads.add_caseload_travel, fairness.add_fairness,
+    caseloads.add_caseload_travel, fairness.add_fairness, caseloads.add_caseload_fairness,
 )
 
 

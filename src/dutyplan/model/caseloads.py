@@ -245,6 +245,28 @@ def add_caseload_cover(dm: DutyModel) -> None:
         dm.cost("cover", "households", household.missed_weight * days, u)
 
 
+def add_caseload_fairness(dm: DutyModel) -> None:
+    """Fairness: ``fairness_households`` x the range of household-dates answered for, over the
+    people who take households (balanced caseloads)."""
+    problem = dm.index.problem
+    weight = problem.objective.fairness_households
+    takers = [p for p, person in enumerate(problem.people) if person.takes_households]
+    if not weight or problem.objective.weight("fairness") == 0 or len(takers) < 2 or not problem.households:
+        return
+    days = [len(watched_days(problem, h)) for h in problem.households]
+    loads: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for (h, p), a in dm.answer.items():
+        loads[p].append((days[h], a))
+    top = sum(days)
+    totals = [cp_model.LinearExpr.weighted_sum([a for _, a in loads[p]], [n for n, _ in loads[p]]) for p in takers]
+    high = dm.model.new_int_var(0, top, "")
+    low = dm.model.new_int_var(0, top, "")
+    dm.model.add_max_equality(high, totals)
+    dm.model.add_min_equality(low, totals)
+    dm.cost("fairness", "fairness_households", weight, high)
+    dm.cost("fairness", "fairness_households", -weight, low)
+
+
 def add_caseload_travel(dm: DutyModel) -> None:
     """Commute: whole km of each visit trip (a round trip to the household's site)."""
     ix = dm.index
@@ -261,6 +283,7 @@ def caseload_days(dm: DutyModel) -> set[tuple[int, int]]:
 
 __all__ = [
     "add_caseload_cover",
+    "add_caseload_fairness",
     "add_caseload_rules",
     "add_caseload_travel",
     "add_caseload_variables",

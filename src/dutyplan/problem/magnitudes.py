@@ -125,6 +125,7 @@ def worst_case_levels(problem: Problem) -> dict[str, tuple[int, str, str]]:
     for name, count in (
         ("fairness_nights", duties), ("fairness_weekends", duties),
         ("fairness_minutes", duties * longest), ("fairness_shift_squares", n_people * duties * duties),
+        ("fairness_households", n_households * days),
     ):
         weight = getattr(config, name)
         worst["fairness"].append((weight * count, f"objective.{name}", str(weight)))

@@ -132,6 +132,10 @@ class ObjectiveConfig(ProblemPart):
     fairness_weekends: Weight = 480
     fairness_minutes: Weight = 1
     fairness_shift_squares: Weight = 0
+    fairness_households: Weight = Field(
+        default=0, description="caseloads: weight of the range of household-dates answered for, "
+        "over the people who take households (balanced caseloads)",
+    )
 
     @property
     def effective_mode(self) -> str:
