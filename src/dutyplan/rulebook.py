@@ -108,6 +108,7 @@ _TABLE = (
     Rule("fairness_minutes", "fairness", "fairness", "minute in the range"),
     Rule("fairness_shift_squares", "fairness", "fairness", "squared shift count"),
     Rule("fairness_households", "caseloads", "fairness", "household-date in the range (balanced caseloads)"),
+    Rule("dispatched", "caseloads", "fairness", "person and date with households to answer for"),
     Rule("dropped_duty", "changes", "changes", "published duty dropped, by how soon"),
     Rule("added_duty", "changes", "changes", "new duty, by how soon (a new site: x SITE_MOVE_FACTOR)"),
     Rule("moved_household", "changes", "changes", "watched date left of a household given to someone else"),

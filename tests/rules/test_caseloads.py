@@ -280,7 +280,9 @@ def test_solver_equals_checker_equals_brute_force(data: st.DataObject) -> None:
     shift = data.draw(st.sampled_from([DAY, EVENING]))
     objective = {"fairness_nights": 0, "fairness_weekends": 0, "fairness_minutes": 0,
                  "fairness_households": data.draw(st.sampled_from([0, 5]))}
+    caseload = {"dispatch_weight": data.draw(st.sampled_from([0, 3]))}
     problem = make_problem(days=2, shifts=[shift], people=people, households=holds, objective=objective,
+                           caseload=caseload,
                            sites=[site(gate({shift["id"]: 1}))],
                            commute_km=[[data.draw(st.integers(0, 5))] for _ in people],
                            commute_minutes=[[data.draw(st.integers(0, 30))] for _ in people])
@@ -383,3 +385,17 @@ def test_fairness_households_balances_caseloads() -> None:
     # the checker counts a lopsided plan's range: all three with a, 6 household-dates
     lopsided = plan.model_copy(update={"caseloads": [c.model_copy(update={"person": "a"}) for c in plan.caseloads]})
     assert check(balanced, lopsided, rules_only=True).levels["fairness"] == 60
+
+
+def test_dispatched_fewest_people_each_day() -> None:
+    # two households watched on the same 2 dates, a and b with N = 2 and the same (zero)
+    # commute: with dispatch_weight 7 one person takes both, 2 person-dates, cost 14
+    holds = [household("h1", watch_days=2), household("h2", watch_days=2)]
+    people = [{"id": "a", "max_households": 2}, {"id": "b", "max_households": 2}]
+    problem = town(people, holds, caseload={"dispatch_weight": 7})
+    plan, report = solve_ok(problem)
+    assert len(set(answers(plan).values())) == 1
+    assert level(plan, "fairness") == 14 == rule_cost(report, "dispatched")
+    split = plan.model_copy(update={"caseloads": [plan.caseloads[0].model_copy(update={"person": "a"}),
+                                                  plan.caseloads[1].model_copy(update={"person": "b"})]})
+    assert check(problem, split, rules_only=True).levels["fairness"] == 28

@@ -104,6 +104,10 @@ def check_caseloads(checker: CheckState) -> None:
                          f"household-dates answered for, range over {len(takers)} people who take households: "
                          f"{load[hi]} ({checker.who(hi)}) - {load[lo]} ({checker.who(lo)}) = {spread} "
                          f"(cost {weight} x {spread})")
+    if tasks.dispatch_weight:  # fewest people dispatched: each person-date with households
+        for (p, d), hs in sorted(checker.households_on.items()):
+            checker.penalise("fairness", "dispatched", tasks.dispatch_weight,
+                             f"{checker.who(p)} answers for {len(hs)} household(s) on {checker.day(d)}", p, d)
     for h, household in enumerate(problem.households):
         if h in checker.answered:
             continue

@@ -34,6 +34,7 @@ RULE_FAMILIES = (
 LEVEL_FAMILIES = (
     cover.add_cover, caseloads.add_caseload_cover, preferences.add_preferences, commute.add_commute,
     caseloads.add_caseload_travel, fairness.add_fairness, caseloads.add_caseload_fairness,
+    caseloads.add_caseload_dispatch,
 )
 
 

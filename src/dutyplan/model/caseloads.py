@@ -267,6 +267,26 @@ def add_caseload_fairness(dm: DutyModel) -> None:
     dm.cost("fairness", "fairness_households", -weight, low)
 
 
+def add_caseload_dispatch(dm: DutyModel) -> None:
+    """Fairness: ``caseload.dispatch_weight`` per person and date with households to answer
+    for (fewest people dispatched each day)."""
+    problem = dm.index.problem
+    weight = problem.caseload.dispatch_weight
+    if not weight or problem.objective.weight("fairness") == 0:
+        return
+    for (p, d), pairs in sorted(dm.answers_on.items()):
+        lits = [a for _, a in pairs]
+        if len(lits) == 1:
+            busy = lits[0]
+        else:
+            busy = dm.model.new_bool_var("")
+            dm.model.add_max_equality(busy, lits)
+            most = _hard_capacity(problem.people[p], len(lits))
+            if most < len(lits):  # for the relaxation, as with trips
+                dm.model.add(cp_model.LinearExpr.sum(lits) <= most * busy)
+        dm.cost("fairness", "dispatched", weight, busy, p, d)
+
+
 def add_caseload_travel(dm: DutyModel) -> None:
     """Commute: whole km of each visit trip (a round trip to the household's site)."""
     ix = dm.index
@@ -283,6 +303,7 @@ def caseload_days(dm: DutyModel) -> set[tuple[int, int]]:
 
 __all__ = [
     "add_caseload_cover",
+    "add_caseload_dispatch",
     "add_caseload_fairness",
     "add_caseload_rules",
     "add_caseload_travel",

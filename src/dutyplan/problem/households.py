@@ -69,6 +69,10 @@ class CaseloadTasks(ProblemPart):
     change_weight: PositiveWeight = Field(
         default=1, description="re-planning: cost per watched date left of a household given to someone else"
     )
+    dispatch_weight: Weight = Field(
+        default=0, description="fewest people dispatched: cost per person and date with households to "
+        "answer for (fairness level; default 0, off)",
+    )
 
     @model_validator(mode="after")
     def _window_in_one_day(self) -> CaseloadTasks:

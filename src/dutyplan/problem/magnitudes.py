@@ -118,6 +118,9 @@ def worst_case_levels(problem: Problem) -> dict[str, tuple[int, str, str]]:
     # changes (a re-plan): every duty of the horizon dropped and another added, each at most
     # twice the horizon's days
     worst["changes"].append((3 * days * n_people * duties, "horizon.days", str(days)))
+    if n_households and problem.caseload.dispatch_weight:  # everyone dispatched every date
+        weight = problem.caseload.dispatch_weight
+        worst["fairness"].append((weight * n_people * days, "caseload.dispatch_weight", str(weight)))
     if n_households:  # every household moved, on every date
         weight = problem.caseload.change_weight
         worst["changes"].append((weight * n_households * days, "caseload.change_weight", str(weight)))
