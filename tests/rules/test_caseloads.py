@@ -272,6 +272,8 @@ def test_solver_equals_checker_equals_brute_force(data: st.DataObject) -> None:
         if data.draw(st.booleans()):
             person["unavailable"] = [iso(data.draw(st.integers(0, 1)))]
         people.append(person)
+    if n_people == 2 and data.draw(st.booleans()):
+        people[0]["deputy"] = "b"  # covers a's dates away
     holds = []
     for j in range(data.draw(st.integers(1, 2))):
         arrival = data.draw(st.integers(-1, 1))  # -1: a caseload already running
@@ -399,3 +401,41 @@ def test_dispatched_fewest_people_each_day() -> None:
     split = plan.model_copy(update={"caseloads": [plan.caseloads[0].model_copy(update={"person": "a"}),
                                                   plan.caseloads[1].model_copy(update={"person": "b"})]})
     assert check(problem, split, rules_only=True).levels["fairness"] == 28
+
+
+def test_household_person_with_a_deputy_for_dates_away() -> None:
+    # a lives at the community (0 km), b 5 km; a is away on day 1, with b as deputy: a answers
+    # for h1, b visits on day 1 only (5 km); without the deputy b must answer for all 3 dates
+    people = [{"id": "a", "max_households": 1, "unavailable": [iso(1)], "deputy": "b"},
+              {"id": "b", "max_households": 1}]
+    problem = town(people, [household("h1", watch_days=3)], days=3, commute_km=[[0], [5]])
+    plan, report = solve_ok(problem)
+    assert answers(plan) == {"h1": "a"} and level(plan, "commute") == 5
+    trips = [(p.person, p.date) for p in report.penalties if p.rule == "visit_trips"]
+    assert trips == [("b", MON + dt.timedelta(days=1))]
+    alone = town([{**people[0], "deputy": None}, people[1]], [household("h1", watch_days=3)], days=3,
+                 commute_km=[[0], [5]])
+    plan, _ = solve_ok(alone)
+    assert answers(plan) == {"h1": "b"} and level(plan, "commute") == 15
+    # the deputy's capacity counts on the dates they cover: b's own household that day leaves
+    # no room, so one of the two households has nobody
+    full = town(people, [household("h1", watch_days=3), household("h2", arrival=1, watch_days=1)], days=3,
+                commute_km=[[0], [5]])
+    plan, _ = solve_ok(full)
+    assert len(plan.unwatched) == 1
+    # a deputy away on the same date cannot cover: the checker says why
+    both_away = town([people[0], {**people[1], "unavailable": [iso(1)]}], [household("h1", watch_days=3)], days=3,
+                     commute_km=[[0], [5]])
+    plan, _ = solve_ok(both_away)
+    assert plan.unwatched == ["h1"]
+    forced = plan.model_copy(update={"caseloads": [Caseload(household="h1", person="a", site="S1", first=MON,
+                                                            last=MON + dt.timedelta(days=2))], "unwatched": []})
+    (violation,) = check(both_away, forced).violations
+    assert violation.rule == "household_person" and "so is their deputy b" in violation.detail
+
+
+def test_bad_deputy_names_the_field() -> None:
+    with pytest.raises(ProblemError, match=r"people\[0\]\.deputy"):
+        make_problem(people=[{"id": "a", "deputy": "zz"}])
+    with pytest.raises(ProblemError, match=r"people\[0\]\.deputy"):
+        make_problem(people=[{"id": "a", "deputy": "a"}])

@@ -42,8 +42,8 @@ def read_caseloads(checker: CheckState, caseloads: Sequence[Caseload]) -> None:
     tasks = problem.caseload
     checker.households_on = defaultdict(list)
     for h, p in checker.answered.items():
-        for d in checker.watched(problem.households[h]):
-            checker.households_on[(p, d)].append(h)
+        for d in checker.watched(problem.households[h]):  # p's work, or their deputy's when p is away
+            checker.households_on[(checker.worker(p, d), d)].append(h)
     checker.caseload_min = [[0] * checker.n_days for _ in problem.people]
     pairs = {(p, checker.site_index[problem.households[h].site])
              for (p, _), hs in checker.households_on.items() for h in hs}

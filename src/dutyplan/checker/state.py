@@ -136,7 +136,41 @@ class CheckState:
 
     def why_not(self, person: Person, household: Household) -> str | None:
         """Why the person may not answer for the household (docs/rules.md, "Caseloads"), or
-        None when they may."""
+        None when they may: on a date they are away, their deputy must be able to."""
+        reason = self._unfit(person, household)
+        if reason is not None:
+            return reason
+        deputy = self.deputy_of(person)
+        deputy_unfit = None if deputy is None else self._unfit(deputy, household)
+        away = {item.date for item in person.unavailable if item.shift is None}
+        for d in self.watched(household):
+            if self.dates[d] not in away:
+                continue
+            if deputy is None:
+                return f"is unavailable on {self.dates[d]}, a watched date, and has no deputy"
+            if deputy_unfit is not None:
+                return f"is unavailable on {self.dates[d]}, a watched date, and their deputy {deputy.id} {deputy_unfit}"
+            if any(item.date == self.dates[d] and item.shift is None for item in deputy.unavailable):
+                return f"is unavailable on {self.dates[d]}, a watched date, and so is their deputy {deputy.id}"
+        return None
+
+    def deputy_of(self, person: Person) -> Person | None:
+        if person.deputy is None or person.deputy not in self.person_index:
+            return None
+        return self.problem.people[self.person_index[person.deputy]]
+
+    def worker(self, p: int, d: int) -> int:
+        """Who does the caseload work of person p on day d: p, or their deputy when p is away."""
+        person = self.problem.people[p]
+        day = self.dates[d]
+        if any(item.date == day and item.shift is None for item in person.unavailable):
+            deputy = self.deputy_of(person)
+            if deputy is not None:
+                return self.person_index[deputy.id]
+        return p
+
+    @staticmethod
+    def _unfit(person: Person, household: Household) -> str | None:
         if person.max_households is None and person.max_household_people is None:
             return "has no caseload capacity (max_households or max_household_people)"
         if person.communities is not None and household.site not in person.communities:
@@ -145,10 +179,6 @@ class CheckState:
             return f"does not have the role {household.role!r} the household asks for"
         if household.language is not None and household.language not in person.languages:
             return f"does not speak {household.language!r}"
-        away = {item.date for item in person.unavailable if item.shift is None}
-        for d in self.watched(household):
-            if self.dates[d] in away:
-                return f"is unavailable on {self.dates[d]}, a watched date"
         return None
 
     # ------------------------------------------------------------------ labels

@@ -35,9 +35,14 @@ def to_ics(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
     duties: dict[str, list[Assignment]] = defaultdict(list)
     for assignment in plan.assignments:
         duties[assignment.person].append(assignment)
-    caseloads: dict[str, list[Caseload]] = defaultdict(list)
+    # visits by who makes them: the person answering, or their deputy on their dates away
+    caseloads: dict[str, list[tuple[Caseload, dt.date]]] = defaultdict(list)
+    households = {h.id: h for h in problem.households}
     for caseload in plan.caseloads:
-        caseloads[caseload.person].append(caseload)
+        household = households.get(caseload.household)
+        who = problem.answering(caseload.person, household) if household is not None else None
+        for day, visitor in (who or {}).items():
+            caseloads[visitor].append((caseload, day))
     on_duty = [person for person in problem.people if person.id in duties or person.id in caseloads]
     stems = file_stems(person.id for person in on_duty)
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -52,7 +57,7 @@ def to_ics(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
 
 def _person_calendar(
     problem: Problem, person: Person, duties: list[Assignment], stamp: dt.datetime,
-    caseloads: list[Caseload] | None = None,
+    caseloads: list[tuple[Caseload, dt.date]] | None = None,
 ) -> Any:
     """A VCALENDAR with one VEVENT per duty of ``person``, and one per watched date of each
     household they answer for (the visit window, with the address and the daily calls)."""
@@ -88,25 +93,22 @@ def _person_calendar(
         calendar.add_component(event)
     households = {h.id: h for h in problem.households}
     tasks = problem.caseload
-    for caseload in caseloads or []:
+    for caseload, day in caseloads or []:  # one visit event per date
         household = households[caseload.household]
         site = sites[household.site]
-        day = caseload.first
-        while day <= caseload.last:
-            start = dt.datetime.combine(day, tasks.visit_from)
-            event = Event()
-            key = "\x1f".join((problem.name, person.id, household.id, day.isoformat()))
-            event.add("uid", f"{uuid.uuid5(UID_NAMESPACE, key)}@dutyplan")
-            event.add("dtstamp", stamp)
-            event.add("dtstart", start.replace(tzinfo=zone))
-            event.add("dtend", (start + dt.timedelta(minutes=tasks.window_minutes)).replace(tzinfo=zone))
-            event.add("summary", clean(f"visit {household.label} · {site.label}"))
-            event.add("location", clean(" ".join(x for x in (site.label, household.address or "") if x)))
-            event.add("description", clean(
-                f"{household.people} people under watch until {household.last_date}; a visit of "
-                f"{tasks.visit_minutes} min in this window, {tasks.calls} phone check-in(s) today"))
-            calendar.add_component(event)
-            day += dt.timedelta(days=1)
+        start = dt.datetime.combine(day, tasks.visit_from)
+        event = Event()
+        key = "\x1f".join((problem.name, person.id, household.id, day.isoformat()))
+        event.add("uid", f"{uuid.uuid5(UID_NAMESPACE, key)}@dutyplan")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", start.replace(tzinfo=zone))
+        event.add("dtend", (start + dt.timedelta(minutes=tasks.window_minutes)).replace(tzinfo=zone))
+        event.add("summary", clean(f"visit {household.label} · {site.label}"))
+        event.add("location", clean(" ".join(x for x in (site.label, household.address or "") if x)))
+        event.add("description", clean(
+            f"{household.people} people under watch until {household.last_date}; a visit of "
+            f"{tasks.visit_minutes} min in this window, {tasks.calls} phone check-in(s) today"))
+        calendar.add_component(event)
     if zone is not None:
         # VTIMEZONE rules for the horizon, a day either side (shifts may cross midnight)
         calendar.add_missing_timezones(

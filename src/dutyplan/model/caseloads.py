@@ -34,21 +34,41 @@ def watched_days(problem: Problem, household: Household) -> list[int]:
     return list(range(first, last + 1))
 
 
-def may_answer(problem: Problem, person: Person, household: Household, away: set[int] | None = None) -> bool:
+def may_answer(problem: Problem, person: Person, household: Household) -> bool:
     """The person may answer for the household (docs/rules.md): a caseload capacity, the
-    community, the role and language asked, and no whole watched date unavailable (``away``:
-    the person's whole days away as day indices, if already known)."""
-    if not person.takes_households:
-        return False
-    if person.communities is not None and household.site not in person.communities:
-        return False
-    if household.role is not None and household.role not in person.roles:
-        return False
-    if household.language is not None and household.language not in person.languages:
-        return False
-    if away is None:
-        away = days_away(problem, person)
-    return not away.intersection(watched_days(problem, household))
+    community, the role and language asked, and on every watched date they or their deputy
+    available (:meth:`dutyplan.problem.Problem.answering`)."""
+    return problem.answering(person.id, household) is not None
+
+
+def covering(problem: Problem, p: int, household: Household, away: dict[int, set[int]]) -> dict[int, int] | None:
+    """Day index -> who does the household's work that date (p, or p's deputy on p's dates
+    away) if p answers for it; None when p may not. ``away``: whole days away of the people
+    who take households (a person missing from it takes none)."""
+    person = problem.people[p]
+    if p not in away or not _qualifies(person, household):
+        return None
+    deputy = None
+    if person.deputy is not None:
+        q = next((i for i, other in enumerate(problem.people) if other.id == person.deputy), None)
+        if q is not None and q in away and _qualifies(problem.people[q], household):
+            deputy = q
+    who: dict[int, int] = {}
+    for d in watched_days(problem, household):
+        if d not in away[p]:
+            who[d] = p
+        elif deputy is not None and d not in away[deputy]:
+            who[d] = deputy
+        else:
+            return None
+    return who
+
+
+def _qualifies(person: Person, household: Household) -> bool:
+    return (person.takes_households
+            and (person.communities is None or household.site in person.communities)
+            and (household.role is None or household.role in person.roles)
+            and (household.language is None or household.language in person.languages))
 
 
 def days_away(problem: Problem, person: Person) -> set[int]:
@@ -113,16 +133,17 @@ def add_caseload_variables(dm: DutyModel, fixed: dict[str, str | None] | None = 
         else:
             candidates = sorted(set(takers.get(household.site, [])) | set(takers.get(None, [])))
         for p in candidates:
-            if not may_answer(problem, problem.people[p], household, away[p]):
+            who = covering(problem, p, household, away)
+            if who is None:
                 continue
             a = model.new_bool_var(f"answer_{h}_{p}")
             if fixed is not None and household.id in fixed:
                 model.add(a == 1)
             dm.answer[(h, p)] = a
             answers.append(a)
-            for d in days:
-                dm.answers_on[(p, d)].append((h, a))
-                by_trip[(p, d, site_of[household.site])].append(a)
+            for d in days:  # the work of each date falls to p, or to p's deputy
+                dm.answers_on[(who[d], d)].append((h, a))
+                by_trip[(who[d], d, site_of[household.site])].append(a)
         u = model.new_bool_var(f"unwatched_{h}")
         model.add(cp_model.LinearExpr.sum(answers) + u == 1)
         dm.unwatched[h] = u
@@ -309,6 +330,7 @@ __all__ = [
     "add_caseload_travel",
     "add_caseload_variables",
     "caseload_days",
+    "covering",
     "days_away",
     "may_answer",
     "postings_by_day",

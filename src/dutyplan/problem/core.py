@@ -33,6 +33,16 @@ from dutyplan.problem.rules import ObjectiveConfig, Rules
 from dutyplan.problem.sites import DemandEntry, ShiftType, Site, default_shift_types
 
 
+def _qualifies(person: Person, household: Household) -> bool:
+    """A caseload capacity, the household's community, role and language (availability apart)."""
+    return (
+        (person.max_households is not None or person.max_household_people is not None)
+        and (person.communities is None or household.site in person.communities)
+        and (household.role is None or household.role in person.roles)
+        and (household.language is None or household.language in person.languages)
+    )
+
+
 class Horizon(ProblemPart):
     """The planned dates, and the time zone the clock times of shifts are in."""
 
@@ -193,10 +203,40 @@ class Problem(ProblemPart):
                     f"{where}: watched {household.arrival}..{household.last_date}, outside the "
                     f"horizon {first}..{last}"
                 )
+        ids = {p.id for p in self.people}
         for pi, person in enumerate(self.people):
             for ci, community in enumerate(person.communities or []):
                 if community not in sites:
                     raise ValueError(f"people[{pi}].communities[{ci}]: unknown site {community!r}")
+            if person.deputy is not None and (person.deputy not in ids or person.deputy == person.id):
+                raise ValueError(f"people[{pi}].deputy: {person.deputy!r} is not another person of the problem")
+
+    def answering(self, person_id: str, household: Household) -> dict[dt.date, str] | None:
+        """Who does the household's work on each of its watched dates in the horizon if
+        ``person_id`` answers for it: the person, or their ``deputy`` on the dates they are
+        away (a whole date unavailable); None when someone must and cannot (docs/rules.md,
+        "Caseloads": may answer)."""
+        people = {p.id: p for p in self.people}
+        person = people.get(person_id)
+        if person is None or not _qualifies(person, household):
+            return None
+        deputy = people.get(person.deputy) if person.deputy is not None else None
+        if deputy is not None and not _qualifies(deputy, household):
+            deputy = None
+        away = {item.date for item in person.unavailable if item.shift is None}
+        deputy_away = set() if deputy is None else {i.date for i in deputy.unavailable if i.shift is None}
+        first = max(household.arrival, self.horizon.start)
+        last = min(household.last_date, self.last_date)
+        who: dict[dt.date, str] = {}
+        for i in range((last - first).days + 1):
+            day = first + dt.timedelta(days=i)
+            if day not in away:
+                who[day] = person.id
+            elif deputy is not None and day not in deputy_away:
+                who[day] = deputy.id
+            else:
+                return None
+        return who
 
     @staticmethod
     def _check_rules(rules: Rules, where: str, shifts: set[str], sites: set[str]) -> None:

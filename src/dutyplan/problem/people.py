@@ -110,6 +110,9 @@ class Person(ProblemPart):
         default=None, description="caseloads: the sites whose households they may take (default: any)"
     )
     languages: list[Id] = Field(default_factory=list, description="languages spoken (households may ask for one)")
+    deputy: Id | None = Field(
+        default=None, description="caseloads: the person who answers for their households on dates they are away",
+    )
 
     @property
     def takes_households(self) -> bool:
