@@ -50,6 +50,7 @@ class ExtraPeople(_Out):
     role: str | None = None
     count: int
     people: list[str] = Field(default_factory=list, description="ids of the candidates used")
+    units: dict[str, int] = Field(default_factory=dict, description="how many of them come from each unit")
 
 
 class CurvePoint(_Out):
@@ -86,7 +87,9 @@ class Staffing(_Out):
         )
         lines = [head]
         for e in self.extra:
-            lines.append(f"  {e.count} at {e.site or 'any site'}" + (f" with role {e.role}" if e.role else ""))
+            units = ", ".join(f"{n} from {u}" for u, n in sorted(e.units.items()) if u != "extra")
+            lines.append(f"  {e.count} at {e.site or 'any site'}" + (f" with role {e.role}" if e.role else "")
+                         + (f" ({units})" if units else ""))
         what = "uncovered person-shifts and households" if self.problem is not None and self.problem.households \
             else "uncovered person-shifts"
         lines.append(f"extra people -> {what}: " + ", ".join(
@@ -416,12 +419,22 @@ def staffing(
         chosen = {a.person for a in assignments} | set(answers.values())
         extra_ids = [extended.people[n0 + j].id for j in range(len(docs))]
         used_ids = [pid for pid in extra_ids if pid in chosen]
+        # where each one goes: their generated site, else where their duties and households are
+        goes: dict[str, str] = {}
+        for a in assignments:
+            goes.setdefault(a.person, a.site)
+        site_of_household = {h.id: h.site for h in extended.households}
+        for household, person in answers.items():
+            goes.setdefault(person, site_of_household[household])
         groups: dict[tuple[str | None, str | None], list[str]] = {}
         for j, pid in enumerate(extra_ids):
             if pid in chosen:
                 k, role = docs[j][1], docs[j][2]
-                groups.setdefault((None if k is None else problem.sites[k].id, role), []).append(pid)
-        answer.extra = [ExtraPeople(site=s, role=r, count=len(ids), people=ids) for (s, r), ids in groups.items()]
+                groups.setdefault((problem.sites[k].id if k is not None else goes.get(pid), role), []).append(pid)
+        unit_of = {p.id: p.unit or "" for p in extended.people}
+        answer.extra = [ExtraPeople(site=s, role=r, count=len(ids), people=ids,
+                                    units=dict(Counter(unit_of[i] for i in ids if unit_of[i])))
+                        for (s, r), ids in groups.items()]
         keep = {p.id for p in problem.people} | set(used_ids)
         trimmed = extended.model_copy(update={"people": [p for p in extended.people if p.id in keep]})
         if extended.commute_km is not None:

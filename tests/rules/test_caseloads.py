@@ -439,3 +439,18 @@ def test_bad_deputy_names_the_field() -> None:
         make_problem(people=[{"id": "a", "deputy": "zz"}])
     with pytest.raises(ProblemError, match=r"people\[0\]\.deputy"):
         make_problem(people=[{"id": "a", "deputy": "a"}])
+
+
+def test_staffing_from_a_pool_says_which_units_go_where() -> None:
+    from dutyplan.staffing import staffing
+
+    # candidates of two units; the households speak Korean and only one unit's cadres do: two
+    # go, both from that unit, to S1
+    problem = town([{"id": "a", "max_households": 1, "languages": ["ko"]}],
+                   [household(f"h{i}", watch_days=2, language="ko") for i in range(3)], commute_km=[[0]])
+    pool = [{"id": f"{unit}{i}", "unit": unit, "max_households": 1, "languages": languages, "commute_km": {"S1": 1}}
+            for unit, languages in (("near", ["ko"]), ("far", ["zh"])) for i in range(2)]
+    answer = staffing(problem, pool=pool, time_limit=20, workers=1)
+    assert answer.minimum == 2 and answer.proven
+    assert [(e.site, e.count, e.units) for e in answer.extra] == [("S1", 2, {"near": 2})]
+    assert "2 from near" in answer.summary()
