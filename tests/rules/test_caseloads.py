@@ -454,3 +454,21 @@ def test_staffing_from_a_pool_says_which_units_go_where() -> None:
     assert answer.minimum == 2 and answer.proven
     assert [(e.site, e.count, e.units) for e in answer.extra] == [("S1", 2, {"near": 2})]
     assert "2 from near" in answer.summary()
+
+
+def test_command_line_explains_households_with_nobody(tmp_path, capsys) -> None:  # noqa: ANN001
+    import json
+
+    from dutyplan.cli import main
+
+    people = [{"id": "a", "max_households": 1}, {"id": "b", "max_households": 1, "languages": ["ko"]}]
+    problem = town(people, [household("h1", priority=2), household("h2", language="zh")])
+    plan, _ = solve_ok(problem)
+    assert plan.unwatched == ["h2"]
+    (tmp_path / "p.json").write_text(problem.model_dump_json(), encoding="utf-8")
+    plan.to_json(tmp_path / "plan.json")
+    assert main(["explain", str(tmp_path / "p.json"), str(tmp_path / "plan.json"), "--households", "--json"]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    assert item["household"] == "h2" and {c["person"] for c in item["candidates"]} == {"a", "b"}
+    assert main(["explain", str(tmp_path / "p.json"), str(tmp_path / "plan.json")]) == 0
+    assert "nobody answers for it" in capsys.readouterr().out

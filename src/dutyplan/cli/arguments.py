@@ -129,6 +129,8 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--limit", type=whole_number(0, MAX_ROWS), default=None, help="explain the first N uncovered gate-shifts")
     w.add_argument("--max-people", type=whole_number(0, MAX_ROWS), default=5, help="names listed per reason")
     w.add_argument("--json", action="store_true", help="print the explanations as JSON")
+    w.add_argument("--households", action="store_true",
+                   help="explain the households nobody answers for (caseloads) instead of the gate-shifts")
     w.set_defaults(run=explain_command)
 
     x = sub.add_parser(

@@ -151,6 +151,15 @@ def explain_command(args: argparse.Namespace) -> int:
         print(answer.model_dump_json(indent=2) if args.json else answer.summary())
         return EXIT_OK if answer.feasible or answer.parts else EXIT_NO_PLAN
     problem, plan = plan_and_problem(args)
+    if args.households:  # caseloads: who could answer for each household with nobody, and why not
+        from dutyplan.uncovered import explain_unwatched, unwatched_text
+
+        found = explain_unwatched(problem, plan)
+        if args.json:
+            print(json.dumps([e.model_dump(mode="json") for e in found], indent=2, ensure_ascii=False))
+        else:
+            print(unwatched_text(found, max_people=args.max_people) if found else "every household has someone")
+        return EXIT_OK
     people = args.people.split(",") if args.people else None
     explanations = explain_uncovered(problem, plan, people=people, limit=args.limit,
                                      time_limit=args.time_limit)
@@ -164,6 +173,7 @@ def explain_command(args: argparse.Namespace) -> int:
         from dutyplan.uncovered import explain_unwatched, unwatched_text
 
         print(unwatched_text(explain_unwatched(problem, plan), max_people=args.max_people))
+        print("(--households --json for these as JSON)")
     wanted = len(plan.uncovered) if args.limit is None else min(args.limit, len(plan.uncovered))
     if len(explanations) < wanted:
         print(f"explained {len(explanations)} of {wanted} uncovered gate-shifts within "
