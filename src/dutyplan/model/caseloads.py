@@ -21,7 +21,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from dutyplan.model.builder import DutyModel
-from dutyplan.problem import Household, Limit, Person, Problem
+from dutyplan.problem import Household, Limit, Person, Problem, fits_household
 from dutyplan.rulebook import RULES_LEVEL as LEVEL
 
 DAY = 24 * 60
@@ -46,12 +46,12 @@ def covering(problem: Problem, p: int, household: Household, away: dict[int, set
     away) if p answers for it; None when p may not. ``away``: whole days away of the people
     who take households (a person missing from it takes none)."""
     person = problem.people[p]
-    if p not in away or not _qualifies(person, household):
+    if p not in away or not fits_household(person, household):
         return None
     deputy = None
     if person.deputy is not None:
         q = next((i for i, other in enumerate(problem.people) if other.id == person.deputy), None)
-        if q is not None and q in away and _qualifies(problem.people[q], household):
+        if q is not None and q in away and fits_household(problem.people[q], household):
             deputy = q
     who: dict[int, int] = {}
     for d in watched_days(problem, household):
@@ -63,12 +63,6 @@ def covering(problem: Problem, p: int, household: Household, away: dict[int, set
             return None
     return who
 
-
-def _qualifies(person: Person, household: Household) -> bool:
-    return (person.takes_households
-            and (person.communities is None or household.site in person.communities)
-            and (household.role is None or household.role in person.roles)
-            and (household.language is None or household.language in person.languages))
 
 
 def days_away(problem: Problem, person: Person) -> set[int]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dutyplan.problem.core import (
     Horizon,
     Problem,
+    fits_household,
 )
 from dutyplan.problem.fields import (
     FORBIDDEN_CHARS,
@@ -146,6 +147,7 @@ __all__ = [
     "check_unique",
     "default_shift_types",
     "format_details",
+    "fits_household",
     "format_validation_error",
     "haversine_km",
     "haversine_pairs",

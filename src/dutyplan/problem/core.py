@@ -33,8 +33,9 @@ from dutyplan.problem.rules import ObjectiveConfig, Rules
 from dutyplan.problem.sites import DemandEntry, ShiftType, Site, default_shift_types
 
 
-def _qualifies(person: Person, household: Household) -> bool:
-    """A caseload capacity, the household's community, role and language (availability apart)."""
+def fits_household(person: Person, household: Household) -> bool:
+    """The person could answer for the household, availability apart: a caseload capacity,
+    its community, role and language (docs/rules.md, "Caseloads")."""
     return (
         (person.max_households is not None or person.max_household_people is not None)
         and (person.communities is None or household.site in person.communities)
@@ -218,10 +219,10 @@ class Problem(ProblemPart):
         "Caseloads": may answer)."""
         people = {p.id: p for p in self.people}
         person = people.get(person_id)
-        if person is None or not _qualifies(person, household):
+        if person is None or not fits_household(person, household):
             return None
         deputy = people.get(person.deputy) if person.deputy is not None else None
-        if deputy is not None and not _qualifies(deputy, household):
+        if deputy is not None and not fits_household(deputy, household):
             deputy = None
         away = {item.date for item in person.unavailable if item.shift is None}
         deputy_away = set() if deputy is None else {i.date for i in deputy.unavailable if i.shift is None}
