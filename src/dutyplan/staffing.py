@@ -46,7 +46,7 @@ class _Out(BaseModel):
 
 
 class ExtraPeople(_Out):
-    site: str | None = Field(description="the site they work at (None: a pool person, anywhere)")
+    site: str | None = Field(description="the site they work at (a pool person: where the plan sends them)")
     role: str | None = None
     count: int
     people: list[str] = Field(default_factory=list, description="ids of the candidates used")
