@@ -41,7 +41,8 @@ def may_answer(problem: Problem, person: Person, household: Household) -> bool:
     return problem.answering(person.id, household) is not None
 
 
-def covering(problem: Problem, p: int, household: Household, away: dict[int, set[int]]) -> dict[int, int] | None:
+def covering(problem: Problem, p: int, household: Household, away: dict[int, set[int]],
+             person_of: dict[str, int] | None = None) -> dict[int, int] | None:
     """Day index -> who does the household's work that date (p, or p's deputy on p's dates
     away) if p answers for it; None when p may not. ``away``: whole days away of the people
     who take households (a person missing from it takes none)."""
@@ -50,7 +51,8 @@ def covering(problem: Problem, p: int, household: Household, away: dict[int, set
         return None
     deputy = None
     if person.deputy is not None:
-        q = next((i for i, other in enumerate(problem.people) if other.id == person.deputy), None)
+        q = (person_of.get(person.deputy) if person_of is not None
+             else next((i for i, other in enumerate(problem.people) if other.id == person.deputy), None))
         if q is not None and q in away and fits_household(problem.people[q], household):
             deputy = q
     who: dict[int, int] = {}
@@ -62,7 +64,6 @@ def covering(problem: Problem, p: int, household: Household, away: dict[int, set
         else:
             return None
     return who
-
 
 
 def days_away(problem: Problem, person: Person) -> set[int]:
@@ -127,7 +128,7 @@ def add_caseload_variables(dm: DutyModel, fixed: dict[str, str | None] | None = 
         else:
             candidates = sorted(set(takers.get(household.site, [])) | set(takers.get(None, [])))
         for p in candidates:
-            who = covering(problem, p, household, away)
+            who = covering(problem, p, household, away, person_of)
             if who is None:
                 continue
             a = model.new_bool_var(f"answer_{h}_{p}")
@@ -149,8 +150,9 @@ def add_caseload_variables(dm: DutyModel, fixed: dict[str, str | None] | None = 
             model.add_max_equality(t, lits)
             # redundant, for the relaxation: a trip carries at most the person's hard capacity
             # (so trips >= household-dates / N, where the max alone gives trips >= 1/len)
+            # (not in explain mode: there the capacity is a rule that may be switched off)
             most = _hard_capacity(problem.people[p], len(lits))
-            if most < len(lits):
+            if most < len(lits) and not dm.explain:
                 model.add(cp_model.LinearExpr.sum(lits) <= most * t)
         dm.trip[(p, d, k)] = t
         terms = dm.caseload_minutes[(p, d)]
@@ -297,7 +299,7 @@ def add_caseload_dispatch(dm: DutyModel) -> None:
             busy = dm.model.new_bool_var("")
             dm.model.add_max_equality(busy, lits)
             most = _hard_capacity(problem.people[p], len(lits))
-            if most < len(lits):  # for the relaxation, as with trips
+            if most < len(lits) and not dm.explain:  # for the relaxation, as with trips
                 dm.model.add(cp_model.LinearExpr.sum(lits) <= most * busy)
         dm.cost("fairness", "dispatched", weight, busy, p, d)
 
