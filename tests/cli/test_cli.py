@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from dutyplan import __version__
 from dutyplan.cli import main
 from dutyplan.io import load_problem, problem_from_text
 from dutyplan.plan import Plan
@@ -294,3 +295,23 @@ def test_export_refuses_a_plan_of_another_problem(solved_plan_file, tmp_path, ca
     code = main(["export", str(solved_plan_file), "--problem", "yuncheng", "--format", "csv", "--out", str(tmp_path)])
     assert code == 2
     assert "does not fit problem" in capsys.readouterr().err
+
+
+def test_version_and_synth_help_speak_as_dutyplan(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dutyplan {__version__}"
+    for argv, usage in ((["synth", "--help"], "usage: dutyplan synth "),
+                        (["synth", "city", "--help"], "usage: dutyplan synth city ")):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0
+        assert capsys.readouterr().out.startswith(usage)
+
+
+def test_synth_does_not_dump_a_problem_on_a_terminal(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["synth", "--people", "20", "--sites", "2", "--gates", "3", "--days", "7"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "--out" in err

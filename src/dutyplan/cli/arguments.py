@@ -41,6 +41,16 @@ FORMAT_HELP = (
 )
 
 
+def _version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dutyplan")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="dutyplan",
@@ -48,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 plan written / check passed, 1 violations found, 2 bad input, 3 no plan",
     )
     main.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    main.add_argument("--version", action="version", version=f"dutyplan {_version()}")
     sub = main.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("solve", help="solve a problem file (or a bundled example) and print the plan")
@@ -163,7 +174,8 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(run=schema_command)
 
     y = sub.add_parser("synth", help="write a synthetic problem: 'dutyplan synth city --people N --sites N "
-                       "--days N [--roles] --out FILE' (or the district generator's options)", add_help=False)
+                       "--days N [--roles] --out FILE' (or the district generator's options; "
+                       "'dutyplan synth --help')", add_help=False)
     y.add_argument("args", nargs=argparse.REMAINDER)
     y.set_defaults(run=synth_command)
 

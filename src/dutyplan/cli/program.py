@@ -21,6 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)  # type: ignore[assignment]
     try:
+        given = list(sys.argv[1:] if argv is None else argv)
+        if given and given[0] == "synth":  # its own options and help, under this program's name
+            from dutyplan import synth
+
+            return synth.main(given[1:], prog="dutyplan synth")
         args = parser().parse_args(argv)
         if args.verbose or getattr(args, "log", False):
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

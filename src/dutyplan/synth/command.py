@@ -36,6 +36,15 @@ def write_problem(problem: Problem, out: Path | None, indent: int | None) -> Non
         out.write_text(text, encoding="utf-8")
 
 
+def no_terminal_dump(out: Path | None) -> bool:
+    """True (with a message) when the problem would be written to a terminal: thousands of
+    lines are no use there; a file (``--out``) or a pipe is."""
+    if out is None and sys.stdout.isatty():
+        print("error: --out: give a file to write the problem to (or pipe the output)", file=sys.stderr)
+        return True
+    return False
+
+
 def city_main(argv: list[str], prog: str) -> int:
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -55,6 +64,8 @@ def city_main(argv: list[str], prog: str) -> int:
     parser.add_argument("--indent", type=int, default=None, help="JSON indent (default: compact)")
     parser.add_argument("--out", type=Path, default=None, help="output file (default: stdout)")
     args = parser.parse_args(argv)
+    if no_terminal_dump(args.out):
+        return 2
     try:
         problem = city(
             args.people, args.sites, args.days, args.seed, args.roles, args.start, args.radius_km
@@ -85,6 +96,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m dutyplan.synth") 
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2022, 4, 11))
     parser.add_argument("--out", type=Path, default=None, help="output file (default: stdout)")
     args = parser.parse_args(argv)
+    if no_terminal_dump(args.out):
+        return 2
     try:
         problem = generate(args.people, args.sites, args.gates, args.days, args.seed, args.start)
     except ProblemError as error:
