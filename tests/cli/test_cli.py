@@ -315,3 +315,15 @@ def test_synth_does_not_dump_a_problem_on_a_terminal(capsys: pytest.CaptureFixtu
     assert main(["synth", "--people", "20", "--sites", "2", "--gates", "3", "--days", "7"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "--out" in err
+
+
+def test_an_unknown_site_is_answered_with_the_valid_ids(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    assert main(["solve", "shangzhuang", "--time-limit", "2", "--workers", "1", "--out", str(plan)]) == 0
+    capsys.readouterr()
+    for site, wanted in (("上庄村", "that is the name of site 'shangzhuang'"),
+                         ("shangzuang", "(known, closest first: shangzhuang, ")):
+        code = main(["plot", str(plan), "--problem", "shangzhuang", "--kind", "gantt", "--site", site,
+                     "--out", str(tmp_path / "g.png")])
+        assert code == 2
+        assert wanted in capsys.readouterr().err

@@ -33,6 +33,20 @@ from dutyplan.problem.rules import ObjectiveConfig, Rules
 from dutyplan.problem.sites import DemandEntry, ShiftType, Site, default_shift_types
 
 
+def unknown_id(kind: str, given: str, known: list[tuple[str, str | None]], most: int = 10) -> str:
+    """The message for an unknown id: the id whose name was given, or the valid ids, closest first."""
+    import difflib
+
+    for item_id, name in known:
+        if name is not None and name == given:
+            return f"unknown {kind} {given!r}: that is the name of {kind} {item_id!r}; give its id"
+    ids = [item_id for item_id, _ in known]
+    close = difflib.get_close_matches(given, ids, n=most, cutoff=0.0)
+    shown = close + [i for i in ids if i not in close]
+    more = f" and {len(ids) - most} more" if len(ids) > most else ""
+    return f"unknown {kind} {given!r} (known, closest first: {', '.join(shown[:most])}{more})"
+
+
 def fits_household(person: Person, household: Household) -> bool:
     """The person could answer for the household, availability apart: a caseload capacity,
     its community, role and language (docs/rules.md, "Caseloads")."""
@@ -276,13 +290,13 @@ class Problem(ProblemPart):
         for shift in self.shift_types:
             if shift.id == shift_id:
                 return shift
-        raise ProblemError(f"unknown shift type {shift_id!r}")
+        raise ProblemError(unknown_id("shift type", shift_id, [(s.id, s.name) for s in self.shift_types]))
 
     def site(self, site_id: str) -> Site:
         for site in self.sites:
             if site.id == site_id:
                 return site
-        raise ProblemError(f"unknown site {site_id!r}")
+        raise ProblemError(unknown_id("site", site_id, [(s.id, s.name) for s in self.sites]))
 
     def shift_start(self, day: dt.date, shift_id: str) -> dt.datetime:
         shift = self.shift_type(shift_id)
