@@ -219,3 +219,19 @@ def test_from_json_file_errors(tmp_path: Path) -> None:
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(PlanFileError):
         Plan.from_json(path)
+
+
+def test_a_plan_shows_itself_in_one_line_and_a_small_html_table() -> None:
+    import xml.etree.ElementTree as ET
+
+    import dutyplan
+
+    problem = dutyplan.load_example("shangzhuang")
+    plan = dutyplan.solve(problem, time_limit=3, workers=1, progress=False)
+    text = repr(plan)
+    assert text.startswith("Plan(problem='shangzhuang', status=") and "\n" not in text and len(text) < 300
+    assert f"{len(plan.assignments)} assignments" in text
+    page = ET.fromstring("<div>" + plan._repr_html_() + "</div>")  # well-formed
+    assert [row[0].text for row in page.iter("tr")][1:] == [lv.name for lv in plan.result.levels]
+    hostile = plan.model_copy(update={"problem": "<script>x</script>"})
+    assert "<script>" not in hostile._repr_html_()

@@ -345,6 +345,37 @@ class Plan(_Out):
         """A readable text summary (what the command line prints)."""
         return plan_summary(self, problem, max_rows=max_rows)
 
+    # ------------------------------------------------------------------ in a notebook
+    def __repr__(self) -> str:
+        """One line: status, objective, gap and counts (the fields are all there, but a plan
+        of a district is 40,000 characters long)."""
+        r = self.result
+        gap = "n/a" if r.gap is None else f"{100 * r.gap:.2f}%"
+        households = f", {len(self.caseloads)} caseloads, {len(self.unwatched)} unwatched" \
+            if self.caseloads or self.unwatched else ""
+        return (f"Plan(problem={self.problem!r}, status={r.status!r}, objective={r.objective}, gap={gap}, "
+                f"{len(self.assignments)} assignments, {self.missing_person_shifts} person-shifts uncovered"
+                f"{households})")
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: status and the levels (value, bound, proven)."""
+        from html import escape
+
+        r = self.result
+        rows = "".join(
+            f"<tr><td>{escape(lv.name)}</td><td>{lv.value}</td><td>{'' if lv.bound is None else lv.bound}</td>"
+            f"<td>{'yes' if lv.optimal else 'no'}</td></tr>" for lv in r.levels
+        )
+        gap = "n/a" if r.gap is None else f"{100 * r.gap:.2f}%"
+        head = (f"<p><b>plan for {escape(self.problem)}</b>: {escape(r.status)}, objective {r.objective}, "
+                f"best bound {r.best_bound}, gap {gap}; {len(self.assignments)} assignments, "
+                f"{self.missing_person_shifts} person-shifts uncovered"
+                + (f", {len(self.caseloads)} caseloads, {len(self.unwatched)} households with nobody"
+                   if self.caseloads or self.unwatched else "") + "</p>")
+        table = ("<table><thead><tr><th>level</th><th>value</th><th>bound</th><th>optimal</th></tr></thead>"
+                 f"<tbody>{rows}</tbody></table>") if rows else ""
+        return head + table
+
 
 _UNCOVERED = TypeAdapter(list[UncoveredShift])
 
