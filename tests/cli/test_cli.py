@@ -327,3 +327,11 @@ def test_an_unknown_site_is_answered_with_the_valid_ids(capsys: pytest.CaptureFi
                      "--out", str(tmp_path / "g.png")])
         assert code == 2
         assert wanted in capsys.readouterr().err
+
+
+def test_log_prints_cp_sat_once_to_stderr() -> None:
+    done = subprocess.run([sys.executable, "-m", "dutyplan.cli", "solve", "shangzhuang", "--time-limit", "2",
+                           "--workers", "1", "--log"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Starting CP-SAT" not in done.stdout  # CP-SAT's own stdout copy is off
+    assert "cp-sat: Starting CP-SAT" in done.stderr

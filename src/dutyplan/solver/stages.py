@@ -435,6 +435,7 @@ def run_stage(
         solver = budget.solver(seconds, workers, seed, params)
         if log:
             solver.parameters.log_search_progress = True
+            solver.parameters.log_to_stdout = False  # once, through the logger (stderr), not twice
             solver.log_callback = lambda line: logger.info("cp-sat: %s", line)
         if budget.deterministic:
             status = run(solver, model, budget, callback)
