@@ -235,3 +235,20 @@ def test_a_plan_shows_itself_in_one_line_and_a_small_html_table() -> None:
     assert [row[0].text for row in page.iter("tr")][1:] == [lv.name for lv in plan.result.levels]
     hostile = plan.model_copy(update={"problem": "<script>x</script>"})
     assert "<script>" not in hostile._repr_html_()
+
+
+def test_the_summary_lists_the_worst_gates_first_within_rows() -> None:
+    import dutyplan
+    from dutyplan.report import plan_summary
+
+    problem = dutyplan.load_example("yuncheng")
+    people = problem.people[: len(problem.people) // 2]  # too few: some gates stay short
+    problem = problem.model_copy(update={"people": people})
+    problem = Problem.model_validate(problem.model_dump(exclude_unset=True))
+    plan = solve(problem, time_limit=3, workers=1, progress=False)
+    text = plan_summary(plan, problem, max_rows=2)
+    gates = [c for c in plan.coverage]
+    assert f"... and {len(gates) - 2} more gates" in text
+    worst = max(c.uncovered for c in gates)
+    table = text.split("uncovered\n", 1)[1]
+    assert f" {worst}\n" in table.split("... and", 1)[0]  # the first rows are the worst gates

@@ -70,11 +70,15 @@ def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40)
         return "\n".join(out)
     out.append("")
     out.append(f"{len(plan.assignments)} duties; {plan.missing_person_shifts} person-shifts uncovered")
+    # the gates with most left uncovered first (stable: the problem's order among equals)
+    worst = sorted(plan.coverage, key=lambda c: -c.uncovered)
     rows = [
         [site_names.get(c.site, c.site), c.gate, str(c.need), str(c.assigned), str(c.uncovered)]
-        for c in plan.coverage
+        for c in worst[:max_rows]
     ]
     out += ["", table(["site", "gate", "needed", "covered", "uncovered"], rows, {2, 3, 4})]
+    if len(worst) > max_rows:
+        out.append(f"... and {len(worst) - max_rows} more gates")
     if plan.uncovered:
         out += ["", "uncovered gate-shifts:"]
         for u in plan.uncovered[:max_rows]:
