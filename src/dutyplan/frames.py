@@ -434,6 +434,7 @@ def caseloads_frame(problem: Problem, plan: Plan) -> pd.DataFrame:
     rows = []
     for household in problem.households:
         person = answers.get(household.id)
+        first, last = problem.watch_span(household)
         rows.append({
             "household": household.id,
             "name": household.label,
@@ -442,8 +443,8 @@ def caseloads_frame(problem: Problem, plan: Plan) -> pd.DataFrame:
             "site_name": names["site"].get(household.site, household.site),
             "people": household.people,
             "arrival": household.arrival,
-            "first": max(household.arrival, problem.horizon.start),
-            "last": min(household.last_date, problem.last_date),
+            "first": first,
+            "last": last,
             "person": person,
             "person_name": None if person is None else names["person"].get(person, person),
             "visit_from": f"{tasks.visit_from:%H:%M}",

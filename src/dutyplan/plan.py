@@ -248,11 +248,9 @@ class Plan(_Out):
             if person is None:
                 unwatched.append(household.id)
                 continue
-            caseloads.append(Caseload(
-                household=household.id, person=person, site=household.site,
-                first=max(household.arrival, problem.horizon.start),
-                last=min(household.last_date, problem.last_date),
-            ))
+            first, last = problem.watch_span(household)
+            caseloads.append(Caseload(household=household.id, person=person, site=household.site,
+                                      first=first, last=last))
         return cls(
             problem=problem.name,
             assignments=assignments,

@@ -282,8 +282,8 @@ def household_change_cost(problem: Problem, published: dict[str, str], answers: 
 
 def dates_left(problem: Problem, household: Household, freeze_until: dt.datetime) -> list[dt.date]:
     """The household's watched dates in the horizon on or after the freeze date."""
-    first = max(household.arrival, problem.horizon.start, freeze_until.date())
-    last = min(household.last_date, problem.last_date)
+    first, last = problem.watch_span(household)
+    first = max(first, freeze_until.date())
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 

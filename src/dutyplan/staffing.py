@@ -118,8 +118,7 @@ def _most_watched(problem: Problem, site: str) -> int:
     counts = Counter()
     for household in problem.households:
         if household.site == site:
-            first = max(household.arrival, problem.horizon.start)
-            last = min(household.last_date, problem.last_date)
+            first, last = problem.watch_span(household)
             for i in range((last - first).days + 1):
                 counts[first + dt.timedelta(days=i)] += 1
     return max(counts.values(), default=0)

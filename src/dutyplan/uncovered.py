@@ -557,8 +557,7 @@ def explain_unwatched(problem: Problem, plan: Plan, most_people: int = 200) -> l
     for hid in plan.unwatched:
         household = households[hid]
         near = sorted(takers, key=lambda p: p.communities is None or household.site not in p.communities)
-        first = max(household.arrival, problem.horizon.start)
-        last = min(household.last_date, problem.last_date)
+        first, last = problem.watch_span(household)
         item = UnwatchedExplanation(household=hid, name=household.label, site=household.site, first=first, last=last)
         for person in near[:most_people]:
             added = Caseload(household=hid, person=person.id, site=household.site, first=first, last=last)

@@ -29,9 +29,8 @@ DAY = 24 * 60
 
 def watched_days(problem: Problem, household: Household) -> list[int]:
     """Day indices of the horizon on which the household is watched."""
-    first = max(0, (household.arrival - problem.horizon.start).days)
-    last = min(problem.horizon.days - 1, (household.last_date - problem.horizon.start).days)
-    return list(range(first, last + 1))
+    first, last = problem.watch_span(household)
+    return list(range(problem.day_index(first), problem.day_index(last) + 1))
 
 
 def may_answer(problem: Problem, person: Person, household: Household) -> bool:
@@ -143,17 +142,7 @@ def add_caseload_variables(dm: DutyModel, fixed: dict[str, str | None] | None = 
         model.add(cp_model.LinearExpr.sum(answers) + u == 1)
         dm.unwatched[h] = u
     for (p, d, k), lits in sorted(by_trip.items()):
-        if len(lits) == 1:
-            t = lits[0]
-        else:
-            t = model.new_bool_var("")
-            model.add_max_equality(t, lits)
-            # redundant, for the relaxation: a trip carries at most the person's hard capacity
-            # (so trips >= household-dates / N, where the max alone gives trips >= 1/len)
-            # (not in explain mode: there the capacity is a rule that may be switched off)
-            most = _hard_capacity(problem.people[p], len(lits))
-            if most < len(lits) and not dm.explain:
-                model.add(cp_model.LinearExpr.sum(lits) <= most * t)
+        t = _any_household(dm, problem.people[p], lits)
         dm.trip[(p, d, k)] = t
         terms = dm.caseload_minutes[(p, d)]
         minutes = int(ix.commute_minutes[p, k])
@@ -164,11 +153,19 @@ def add_caseload_variables(dm: DutyModel, fixed: dict[str, str | None] | None = 
             dm.caseload_minutes[(p, d)].extend((per_day, a) for _, a in pairs)
 
 
-def _hard_capacity(person: Person, count: int) -> int:
-    """The most households a person can answer for on one date under a hard ``max_households``
-    (``count`` when it is soft or not given)."""
+def _any_household(dm: DutyModel, person: Person, lits: list[Any]) -> Any:
+    """A boolean equal to the or of ``lits`` (households of ``person`` on one date). With a
+    hard ``max_households`` N, also ``sum(lits) <= N * it``: redundant, for the relaxation
+    (it then counts at least household-dates / N of these, where the max alone gives 1/len);
+    not in explain mode, where the capacity is a rule that may be switched off."""
+    if len(lits) == 1:
+        return lits[0]
+    any_of = dm.model.new_bool_var("")
+    dm.model.add_max_equality(any_of, lits)
     limit = person.max_households
-    return min(count, limit.value) if limit is not None and limit.hard else count
+    if limit is not None and limit.hard and limit.value < len(lits) and not dm.explain:
+        dm.model.add(cp_model.LinearExpr.sum(lits) <= limit.value * any_of)
+    return any_of
 
 
 def add_caseload_rules(dm: DutyModel) -> None:
@@ -195,18 +192,19 @@ def add_caseload_rules(dm: DutyModel) -> None:
                 dm.hard(dm.model.add(total <= limit.value), (name, p))
             else:
                 dm.cost(LEVEL, name, limit.weight, dm.excess(total, limit.value, sum(coefs)), p, d)
-    _add_visit_window(dm)
-    _add_day_minutes(dm)
+    # each caseload person's postings by date, read once for both rules below
+    postings = postings_by_day(dm, {p for p, _ in dm.answers_on})
+    _add_visit_window(dm, postings)
+    _add_day_minutes(dm, postings)
 
 
-def _add_visit_window(dm: DutyModel) -> None:
+def _add_visit_window(dm: DutyModel, postings: dict[tuple[int, int], list[tuple[int, int, Any]]]) -> None:
     """On a date p visits site k: the day's visits and the window minutes taken by p's duties
     at sites other than k fit in the window."""
     ix = dm.index
     problem = ix.problem
     tasks = problem.caseload
     window = tasks.window_minutes
-    postings = postings_by_day(dm, {p for p, _, _ in dm.trip})
     for (p, d, k), t in sorted(dm.trip.items(), key=lambda item: item[0]):
         visits = [(tasks.visit_minutes, a) for _, a in dm.answers_on[(p, d)]]
         blocked = []
@@ -223,13 +221,12 @@ def _add_visit_window(dm: DutyModel) -> None:
         dm.model.add(expr <= window).only_enforce_if(enforce)
 
 
-def _add_day_minutes(dm: DutyModel) -> None:
+def _add_day_minutes(dm: DutyModel, postings: dict[tuple[int, int], list[tuple[int, int, Any]]]) -> None:
     """``max_day_minutes``: each duty's shift and commute minutes plus its date's caseload
     minutes, and a date with caseload minutes and no duty, at most v (soft: per minute over).
     Duties on dates without caseload minutes keep the rule of :mod:`.commute`."""
     ix = dm.index
     model = dm.model
-    postings = postings_by_day(dm, {p for (p, _), terms in dm.caseload_minutes.items() if terms})
     for (p, d), terms in sorted(dm.caseload_minutes.items()):
         cap = ix.rules[p].max_day_minutes
         if cap is None or not terms:
@@ -292,15 +289,7 @@ def add_caseload_dispatch(dm: DutyModel) -> None:
     if not weight or problem.objective.weight("fairness") == 0:
         return
     for (p, d), pairs in sorted(dm.answers_on.items()):
-        lits = [a for _, a in pairs]
-        if len(lits) == 1:
-            busy = lits[0]
-        else:
-            busy = dm.model.new_bool_var("")
-            dm.model.add_max_equality(busy, lits)
-            most = _hard_capacity(problem.people[p], len(lits))
-            if most < len(lits) and not dm.explain:  # for the relaxation, as with trips
-                dm.model.add(cp_model.LinearExpr.sum(lits) <= most * busy)
+        busy = _any_household(dm, problem.people[p], [a for _, a in pairs])
         dm.cost("fairness", "dispatched", weight, busy, p, d)
 
 

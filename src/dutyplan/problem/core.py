@@ -119,6 +119,7 @@ class Problem(ProblemPart):
     )
     caseload: CaseloadTasks = Field(default_factory=CaseloadTasks)
     _dates: tuple[tuple[dt.date, int], list[dt.date]] | None = PrivateAttr(default=None)
+    _people: tuple[tuple[int, int], dict[str, Person]] | None = PrivateAttr(default=None)
 
     # ------------------------------------------------------------------ validation
     @model_validator(mode="after")
@@ -226,12 +227,24 @@ class Problem(ProblemPart):
             if person.deputy is not None and (person.deputy not in ids or person.deputy == person.id):
                 raise ValueError(f"people[{pi}].deputy: {person.deputy!r} is not another person of the problem")
 
+    def _people_by_id(self) -> dict[str, Person]:
+        """People by id, kept while the list of people is the same one."""
+        key = (id(self.people), len(self.people))
+        if self._people is None or self._people[0] != key:
+            self._people = (key, {p.id: p for p in self.people})
+        return self._people[1]
+
+    def watch_span(self, household: Household) -> tuple[dt.date, dt.date]:
+        """The household's first and last watched dates in the horizon (docs/rules.md,
+        "Caseloads"; validation keeps its watch overlapping the horizon)."""
+        return max(household.arrival, self.horizon.start), min(household.last_date, self.last_date)
+
     def answering(self, person_id: str, household: Household) -> dict[dt.date, str] | None:
         """Who does the household's work on each of its watched dates in the horizon if
         ``person_id`` answers for it: the person, or their ``deputy`` on the dates they are
         away (a whole date unavailable); None when someone must and cannot (docs/rules.md,
         "Caseloads": may answer)."""
-        people = {p.id: p for p in self.people}
+        people = self._people_by_id()
         person = people.get(person_id)
         if person is None or not fits_household(person, household):
             return None
@@ -240,8 +253,7 @@ class Problem(ProblemPart):
             deputy = None
         away = {item.date for item in person.unavailable if item.shift is None}
         deputy_away = set() if deputy is None else {i.date for i in deputy.unavailable if i.shift is None}
-        first = max(household.arrival, self.horizon.start)
-        last = min(household.last_date, self.last_date)
+        first, last = self.watch_span(household)
         who: dict[dt.date, str] = {}
         for i in range((last - first).days + 1):
             day = first + dt.timedelta(days=i)
