@@ -12,8 +12,8 @@ from dutyplan.export.cells import clean
 from dutyplan.export.paths import OutPath, file_stems, output_dir, require
 
 if TYPE_CHECKING:
-    from dutyplan.plan import Assignment, Caseload, Plan
-    from dutyplan.problem import Person, Problem
+    from dutyplan.plan import Assignment, Plan
+    from dutyplan.problem import Household, Person, Problem
 
 
 CALENDAR_HINT = "pip install 'dutyplan[calendar]'"
@@ -36,19 +36,19 @@ def to_ics(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
     for assignment in plan.assignments:
         duties[assignment.person].append(assignment)
     # visits by who makes them: the person answering, or their deputy on their dates away
-    caseloads: dict[str, list[tuple[Caseload, dt.date]]] = defaultdict(list)
+    visits: dict[str, list[tuple[Household, dt.date]]] = defaultdict(list)
     households = {h.id: h for h in problem.households}
     for caseload in plan.caseloads:
         household = households.get(caseload.household)
         who = problem.answering(caseload.person, household) if household is not None else None
         for day, visitor in (who or {}).items():
-            caseloads[visitor].append((caseload, day))
-    on_duty = [person for person in problem.people if person.id in duties or person.id in caseloads]
+            visits[visitor].append((household, day))
+    on_duty = [person for person in problem.people if person.id in duties or person.id in visits]
     stems = file_stems(person.id for person in on_duty)
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     written = []
     for person in on_duty:
-        calendar = _person_calendar(problem, person, duties[person.id], stamp, caseloads[person.id])
+        calendar = _person_calendar(problem, person, duties[person.id], stamp, visits[person.id])
         path = directory / f"{stems[person.id]}.ics"
         path.write_bytes(calendar.to_ical())
         written.append(path)
@@ -57,10 +57,10 @@ def to_ics(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
 
 def _person_calendar(
     problem: Problem, person: Person, duties: list[Assignment], stamp: dt.datetime,
-    caseloads: list[tuple[Caseload, dt.date]] | None = None,
+    visits: list[tuple[Household, dt.date]] | None = None,
 ) -> Any:
-    """A VCALENDAR with one VEVENT per duty of ``person``, and one per watched date of each
-    household they answer for (the visit window, with the address and the daily calls)."""
+    """A VCALENDAR with one VEVENT per duty of ``person``, and one per visit (household, date)
+    they make (the visit window, with the address and the daily calls)."""
     from zoneinfo import ZoneInfo
 
     from icalendar import Calendar, Event
@@ -91,10 +91,8 @@ def _person_calendar(
         if site.location is not None:
             event.add("geo", (site.location.lat, site.location.lon))
         calendar.add_component(event)
-    households = {h.id: h for h in problem.households}
     tasks = problem.caseload
-    for caseload, day in caseloads or []:  # one visit event per date
-        household = households[caseload.household]
+    for household, day in visits or []:  # one visit event per date
         site = sites[household.site]
         start = dt.datetime.combine(day, tasks.visit_from)
         event = Event()

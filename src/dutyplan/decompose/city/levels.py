@@ -39,9 +39,10 @@ def needed_cells(view: CityView) -> np.ndarray:
     return out
 
 
-def preference_costs(view: CityView) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
-    """(people with a cost per duty, their cost per cell [n, D, S], day-off weights per person
-    [D] by position in the first array), from the preferences that cost when a duty is worked."""
+def preference_costs(view: CityView, could: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """(people who could work with a cost per duty, their cost per cell [n, D, S], day-off
+    weights per person [D] by position in the first array), from the preferences that cost
+    when a duty is worked."""
     problem = view.problem
     n_days, n_shifts = view.available.shape[1:]
     shift_pos = {s.id: i for i, s in enumerate(problem.shift_types)}
@@ -49,7 +50,8 @@ def preference_costs(view: CityView) -> tuple[np.ndarray, np.ndarray, dict[int, 
     people: list[int] = []
     costs: list[np.ndarray] = []
     days_off: dict[int, np.ndarray] = {}
-    for p, person in enumerate(problem.people):
+    for p in np.flatnonzero(could).tolist():
+        person = problem.people[p]
         cost = np.zeros((n_days, n_shifts), dtype=np.int64)
         day_off = np.zeros(n_days, dtype=np.int64)
         for pref in person.preferences:
@@ -80,11 +82,7 @@ def preference_bound(view: CityView, could: np.ndarray) -> int:
     0 when the cells cannot all be filled even in the relaxation (then no plan has cover 0)."""
     need = needed_cells(view)
     total = int(need.sum())
-    people, costs, days_off = preference_costs(view)
-    keep = could[people] if len(people) else np.zeros(0, dtype=bool)
-    people, costs = people[keep], costs[keep]
-    renumber = np.cumsum(keep) - 1
-    days_off = {int(renumber[i]): w for i, w in days_off.items() if keep[i]}
+    people, costs, days_off = preference_costs(view, could)
     if total == 0 or not len(people):
         return 0
     n_days, n_shifts = need.shape
