@@ -222,7 +222,13 @@ def apply_changes(problem: Problem, changes: Changes, freeze_until: dt.datetime 
         if new.site not in sites:
             raise ProblemError(f"changes.add_gates.{i}.site: unknown site {new.site!r}")
         sites[new.site]["gates"].append(new.gate.model_dump(mode="json", exclude_unset=True))
-    for new in changes.add_households:
+    known = {h.id for h in problem.households}
+    for i, new in enumerate(changes.add_households):
+        if new.site not in sites:
+            raise ProblemError(f"changes.add_households.{i}.site: unknown site {new.site!r}")
+        if new.id in known:
+            raise ProblemError(f"changes.add_households.{i}.id: household {new.id!r} is already in the problem")
+        known.add(new.id)
         data.setdefault("households", []).append(new.model_dump(mode="json", exclude_unset=True))
     site_order = [s["id"] for s in data["sites"]]
     for i, new in enumerate(changes.add_people):

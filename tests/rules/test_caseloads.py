@@ -472,3 +472,16 @@ def test_command_line_explains_households_with_nobody(tmp_path, capsys) -> None:
     assert item["household"] == "h2" and {c["person"] for c in item["candidates"]} == {"a", "b"}
     assert main(["explain", str(tmp_path / "p.json"), str(tmp_path / "plan.json")]) == 0
     assert "nobody answers for it" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"id": "hx", "site": "S9", "arrival": iso(0)}, "changes.add_households.0.site"),
+    ({"id": "h1", "site": "S1", "arrival": iso(0)}, "changes.add_households.0.id"),
+])
+def test_a_bad_arrival_in_a_replan_names_its_field(bad: dict[str, Any], field: str) -> None:
+    from dutyplan.replan import replan
+
+    problem = town([{"id": "a", "max_households": 2}], [household("h1")])
+    published, _ = solve_ok(problem)
+    with pytest.raises(ProblemError, match=field.replace(".", r"\.")):
+        replan(problem, published, {"add_households": [bad]}, freeze_until=iso(1), time_limit=5)
