@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
+import io
 import re
 import subprocess
 import sys
@@ -525,6 +527,29 @@ def test_html_is_well_formed_with_a_page_per_site(
     text = ET.tostring(page, encoding="unicode")
     on_duty = next(p.label for p in problem.people if any(a.person == p.id for a in plan.assignments))
     assert on_duty in text and "上庄村主路卡口" in text
+
+
+def test_html_embeds_the_glyphs_of_its_chinese_names(
+    problem: Problem, plan: Plan, tmp_path: Path
+) -> None:
+    """A reader without a CJK font sees the names: the page carries a font with exactly the
+    glyphs it uses (cut from the bundled one), last in its font stack before the generic."""
+    pytest.importorskip("pandas")
+    from fontTools.ttLib import TTFont
+
+    from dutyplan.fonts import FAMILY
+
+    (path,) = to_html(problem, plan, tmp_path / "roster.html")
+    page = parse_html(path)
+    style = page.find("head/style").text
+    assert f'"{FAMILY}", sans-serif' in style
+    (data,) = re.findall(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", style)
+    font = TTFont(io.BytesIO(base64.b64decode(data)))
+    assert font.flavor == "woff"
+    covered = set(font.getBestCmap())
+    body = "".join(page.find("body").itertext())
+    assert {ord(c) for c in body if c.isprintable()} - covered == set()  # all it shows
+    assert len(covered) < 1000 and len(data) < 400_000  # only those: the page stays small
 
 
 def test_html_escapes_names_and_splits_long_horizons(

@@ -480,7 +480,7 @@ def test_latin_labels_leave_the_font_alone():
 
 
 def test_missing_cjk_font_warns_once_and_still_draws(problem, plan, monkeypatch, caplog, tmp_path):
-    monkeypatch.setattr(plots.fonts, "find_cjk_font", lambda characters="": None)
+    monkeypatch.setattr(plots.fonts, "find_cjk_font", lambda characters="", closest=False: None)
     plots.fonts.warn_missing_font.cache_clear()  # as if no plot had been drawn yet
     with caplog.at_level(logging.WARNING, logger="dutyplan"):
         first = plots.plot_coverage(problem, plan)
@@ -488,8 +488,47 @@ def test_missing_cjk_font_warns_once_and_still_draws(problem, plan, monkeypatch,
     records = [r for r in caplog.records if r.name == "dutyplan" and "font" in r.getMessage()]
     assert len(records) == 1
     assert "fonts-noto-cjk" in records[0].getMessage() and "font=" in records[0].getMessage()
-    with pytest.warns(UserWarning, match="missing from"):  # matplotlib's own, per glyph
+    with warnings.catch_warnings(record=True) as caught:  # not matplotlib's own, per glyph
         save_png(first, tmp_path, "coverage_without_cjk_font")
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+
+
+def test_the_bundled_font_draws_chinese_on_a_machine_without_one(problem, plan, tmp_path):
+    """The README's install brings a font with every hanzi of GB 2312: all four plot kinds of the
+    Chinese example draw without a missing glyph."""
+    from dutyplan.fonts import FAMILY, font_path
+
+    assert font_path() is not None and font_path().stat().st_size > 1_000_000
+    assert plots.find_cjk_font("上庄村东西南北门早中夜班延吉朝鲜") == FAMILY
+    figures = [
+        plots.plot_map(problem, plan),
+        plots.plot_gantt(problem, plan),
+        plots.plot_coverage(problem, plan),
+        plots.plot_convergence(plan),
+    ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for number, figure in enumerate(figures):
+            save_png(figure, tmp_path, f"bundled_font_{number}")
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+
+
+def test_a_character_no_font_has_is_reported_once_not_per_glyph(monkeypatch, caplog, tmp_path):
+    from matplotlib.figure import Figure
+
+    monkeypatch.setattr(plots.fonts, "_told_missing", set())
+    rare = "\U0002a6a5"  # an extension B ideograph, outside GB 2312 and the bundled font
+    with caplog.at_level(logging.WARNING, logger="dutyplan"):
+        for _ in range(2):
+            with plots.use_cjk_font([f"上庄村 {rare}"]) as families:
+                assert families[-1] == plots.fonts.BUNDLED_FAMILY  # the closest still draws 上庄村
+                figure = Figure()
+                figure.add_subplot().set_title(f"上庄村 {rare}")
+            with warnings.catch_warnings(record=True) as caught:
+                figure.savefig(tmp_path / "rare.png")
+            assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+    records = [r for r in caplog.records if r.name == "dutyplan" and rare in r.getMessage()]
+    assert len(records) == 1 and "font=" in records[0].getMessage()
 
 
 # --------------------------------------------------------------------------- without matplotlib

@@ -16,6 +16,8 @@ from dutyplan.export.tables import (
     uncovered_frame,
     weekday,
 )
+from dutyplan.fonts import FAMILY as FONT_FAMILY
+from dutyplan.fonts import embedded_font_css
 from dutyplan.frames import caseloads_frame, roster_frame
 
 if TYPE_CHECKING:
@@ -28,9 +30,10 @@ if TYPE_CHECKING:
 HTML_DAYS_PER_TABLE = 14  # one A4 landscape page holds about two weeks of shift codes
 
 
+# the reader's own CJK fonts first; else the glyphs embedded in the page (dutyplan.fonts)
 HTML_FONTS = (
-    '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
-    '"WenQuanYi Zen Hei", sans-serif'
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", '
+    f'"Microsoft YaHei", "WenQuanYi Zen Hei", "{FONT_FAMILY}", sans-serif'
 )
 
 
@@ -40,7 +43,9 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 def to_html(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
     """One printable HTML file, a page per site (A4 landscape): the roster (people x dates,
     weekends shaded), a legend of shift types (and gates, where a site has several) and the
-    site's uncovered gate-shifts. Self-contained, UTF-8, and well-formed XML as well as HTML."""
+    site's uncovered gate-shifts. Self-contained, UTF-8, and well-formed XML as well as HTML;
+    the glyphs of its Chinese names are embedded (a subset of the bundled font), so they show
+    where the reader has no CJK font."""
     require(f"HTML export needs pandas: {TABLES_HINT}", "pandas")
     target = output_file(problem, path, ".html")
     uncovered = uncovered_frame(problem, plan)
@@ -64,7 +69,7 @@ def to_html(problem: Problem, plan: Plan, path: OutPath) -> list[Path]:
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
         '<meta name="generator" content="dutyplan"/>',
         f"<title>{html_text(title)}</title>",
-        f"<style>{_html_style()}</style>",
+        f"<style>{embedded_font_css(title + ''.join(sections))}{_html_style()}</style>",
         "</head>",
         "<body>",
         *sections,

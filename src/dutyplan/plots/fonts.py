@@ -6,11 +6,14 @@ import contextlib
 import functools
 import logging
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dutyplan.errors import DutyplanError
+from dutyplan.fonts import FAMILY as BUNDLED_FAMILY
+from dutyplan.fonts import font_path
 
 logger = logging.getLogger("dutyplan")
 
@@ -18,8 +21,10 @@ logger = logging.getLogger("dutyplan")
 MATPLOTLIB_MISSING = "plots need matplotlib: pip install 'dutyplan[plots]'"
 
 
-# font families with Chinese glyphs, in order of preference
+# font families with Chinese glyphs, in order of preference: the one dutyplan ships (GB 2312,
+# so every figure looks the same on every machine), then fonts with more characters
 CJK_FAMILIES: tuple[str, ...] = (
+    BUNDLED_FAMILY,
     "Noto Sans CJK SC",
     "Noto Sans SC",
     "Source Han Sans SC",
@@ -33,10 +38,11 @@ CJK_FAMILIES: tuple[str, ...] = (
 )
 
 
-# CJK radicals, punctuation, kana, unified ideographs, Hangul, compatibility and fullwidth forms
+# CJK radicals, punctuation, kana, unified ideographs, Hangul, compatibility and fullwidth forms,
+# the supplementary ideographs (extensions B-G)
 CJK_CHARACTERS = re.compile(
     "[\u2e80-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+    "\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
 )
 
 
@@ -45,10 +51,55 @@ def warn_missing_font() -> None:
     """Log, once per process, that no installed font has Chinese glyphs (``cache_clear()``
     warns again)."""
     logger.warning(
-        "no font with Chinese glyphs found for the plot labels; install one "
+        "no font with Chinese glyphs found for the plot labels (dutyplan's own font file is "
+        "missing from this installation); install one "
         "(e.g. 'apt install fonts-noto-cjk', then delete matplotlib's font cache) "
         "or pass font='<family name>'"
     )
+
+
+_told_missing: set[int] = set()
+
+
+def warn_missing_glyphs(codes: Iterable[int]) -> None:
+    """Log once per character that no font has its glyph, and silence matplotlib's own warning
+    for those characters (one per glyph per drawing, which buried the hint)."""
+    new = sorted(set(codes) - _told_missing)
+    if not new:
+        return
+    _told_missing.update(new)
+    silence_glyph_warnings(new)
+    shown = "".join(chr(code) for code in new[:20]) + ("..." if len(new) > 20 else "")
+    logger.warning(
+        "no installed font has a glyph for %d character(s) in the plot labels (%s); they "
+        "are drawn as boxes: install a font with them (e.g. 'apt install fonts-noto-cjk', then "
+        "delete matplotlib's font cache) or pass font='<family name>'",
+        len(new),
+        shown,
+    )
+
+
+def silence_glyph_warnings(codes: Iterable[int]) -> None:
+    """Ignore matplotlib's "Glyph N (...) missing from font(s)" for these code points, whose
+    absence dutyplan has already reported."""
+    codes = sorted(set(codes))
+    if codes:
+        warnings.filterwarnings(
+            "ignore", message=rf"Glyph ({'|'.join(map(str, codes))}) \(.*missing from font"
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def register_bundled_font() -> bool:
+    """Add dutyplan's own CJK font to matplotlib's font list (once); False when the file is
+    missing."""
+    from matplotlib import font_manager
+
+    path = font_path()
+    if path is None:
+        return False
+    font_manager.fontManager.addfont(str(path))
+    return True
 
 
 class SingleWeightFontFilter(logging.Filter):
@@ -90,15 +141,18 @@ def font_characters(path: str) -> frozenset[int]:
     return frozenset(FT2Font(path).get_charmap())
 
 
-def find_cjk_font(characters: Iterable[str] = "上庄村") -> str | None:
-    """The first family of :data:`CJK_FAMILIES` installed (as matplotlib sees it) that has a
-    glyph for every one of ``characters``, or None."""
+def find_cjk_font(characters: Iterable[str] = "上庄村", closest: bool = False) -> str | None:
+    """The first family of :data:`CJK_FAMILIES` installed (as matplotlib sees it; dutyplan's
+    own is registered first) that has a glyph for every one of ``characters``. When none has
+    them all: None, or with ``closest`` the family with most of them (None if it has none)."""
     load_matplotlib()
+    register_bundled_font()
     from matplotlib import font_manager
     codes = {ord(char) for char in characters}
     paths: dict[str, list[str]] = defaultdict(list)
     for entry in font_manager.fontManager.ttflist:
         paths[entry.name].append(entry.fname)
+    best, best_count = None, 0
     for family in CJK_FAMILIES:
         for path in paths.get(family, []):
             try:
@@ -107,7 +161,23 @@ def find_cjk_font(characters: Iterable[str] = "上庄村") -> str | None:
                 continue
             if codes <= covered:
                 return family
-    return None
+            if len(codes & covered) > best_count:
+                best, best_count = family, len(codes & covered)
+    return best if closest else None
+
+
+def missing_glyphs(family: str, characters: Iterable[str]) -> set[int]:
+    """The code points of ``characters`` that no file of ``family`` has a glyph for."""
+    from matplotlib import font_manager
+
+    codes = {ord(char) for char in characters}
+    for entry in font_manager.fontManager.ttflist:
+        if entry.name == family:
+            try:
+                codes -= font_characters(entry.fname)
+            except (OSError, RuntimeError):
+                continue
+    return codes
 
 
 @contextlib.contextmanager
@@ -118,7 +188,9 @@ def use_cjk_font(
 
     ``font``: a family name to use, whatever the texts. Otherwise, when ``texts`` is empty or
     contains CJK characters, the first installed family of :data:`CJK_FAMILIES` with those
-    glyphs is used; when none is installed a warning naming the fix is logged once. Latin text
+    glyphs is used (dutyplan ships one with GB 2312's characters), else the one with most of
+    them and a warning naming the characters still missing is logged once for each (matplotlib's
+    own warning per glyph drawn is silenced for them). Latin text
     keeps the current family (the CJK family is a per-glyph fallback). Global rcParams are
     restored on exit; matplotlib's warnings that a CJK family lacks a weight (bold) are
     silenced. Yields the font families new text gets (None: unchanged); pass them to
@@ -133,11 +205,13 @@ def use_cjk_font(
         if texts and not needed:
             yield None
             return
-        family = find_cjk_font(needed or "上庄村")
+        family = find_cjk_font(needed or "上庄村", closest=True)
         if family is None:
             warn_missing_font()
+            silence_glyph_warnings(ord(char) for char in needed)
             yield None
             return
+        warn_missing_glyphs(missing_glyphs(family, needed))
     font_log = logging.getLogger("matplotlib.font_manager")
     if SINGLE_WEIGHT_FILTER not in font_log.filters:
         font_log.addFilter(SINGLE_WEIGHT_FILTER)
