@@ -44,18 +44,19 @@ def make_problem(
     rules: dict[str, Any] | None = None,
     objective: dict[str, Any] | None = None,
     start: dt.date = MON,
+    horizon: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Problem:
     """A tiny problem; ``people`` is a count (ids a, b, c...) or a list of person dicts.
 
     Defaults: one site S1 with one gate G1 needing one person on the day shift D (08-16),
-    fairness switched off.
+    fairness switched off. ``horizon``: more horizon fields (holidays, workdays, country).
     """
     if isinstance(people, int):
         people = [{"id": "abcdefgh"[i]} for i in range(people)]
     return Problem(
         name="tiny",
-        horizon={"start": start, "days": days},
+        horizon={"start": start, "days": days, **(horizon or {})},
         shift_types=shifts if shifts is not None else [DAY],
         sites=sites if sites is not None else ONE_GATE,
         people=people,

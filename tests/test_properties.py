@@ -84,6 +84,8 @@ def gate(draw: Any, gid: str, shifts: list[str], dates: list[dt.date]) -> dict[s
         result["weekdays"] = {draw(st.sampled_from(WEEKDAYS)): draw(demand_table(shifts))}
     if chance(draw, 0.25):
         result["dates"] = {draw(st.sampled_from(dates)).isoformat(): draw(demand_table(shifts))}
+    if chance(draw, 0.2):
+        result["holidays"] = draw(demand_table(shifts))
     if chance(draw, 0.3):
         result["priority"] = draw(st.integers(1, 3))
     if chance(draw, 0.2):
@@ -329,6 +331,11 @@ def problems(draw: Any) -> Problem:
         ]
     if chance(draw, 0.2):
         data["weekend"] = draw(st.lists(st.sampled_from(WEEKDAYS), unique=True, max_size=3))
+    if chance(draw, 0.25):  # public holidays and make-up working days
+        kinds = draw(st.lists(st.sampled_from([None, None, "holidays", "workdays"]),
+                              min_size=n_days, max_size=n_days))
+        for kind in ("holidays", "workdays"):
+            data["horizon"][kind] = [d.isoformat() for d, k in zip(dates, kinds) if k == kind]
     return Problem.model_validate(data)
 
 

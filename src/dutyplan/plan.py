@@ -212,7 +212,7 @@ class Plan(_Out):
                 # as Problem.demand does (need only)
                 needs: dict[int, list[tuple[Any, int]]] = {}
                 for day in problem.dates:
-                    table = gate.table_for(day)
+                    table = problem.table_for(gate, day)
                     rows = needs.get(id(table))
                     if rows is None:
                         rows = needs[id(table)] = [

@@ -224,6 +224,26 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], list[str]]] = {
         ),
         ["home", "'b'"],
     ),
+    "unknown holiday country": (
+        lambda d: d["horizon"].update({"country": "ZZ"}),
+        ["horizon", "country", "'ZZ'"],
+    ),
+    "holiday twice": (
+        lambda d: d["horizon"].update({"holidays": ["2024-01-02", "2024-01-02"]}),
+        ["horizon", "holidays", "2024-01-02"],
+    ),
+    "holiday and make-up working day": (
+        lambda d: d["horizon"].update({"holidays": ["2024-01-02"], "workdays": ["2024-01-02"]}),
+        ["horizon", "workdays", "2024-01-02"],
+    ),
+    "bad holiday date": (
+        lambda d: d["horizon"].update({"holidays": ["2024-02-30"]}),
+        ["horizon.holidays.0", "'2024-02-30'"],
+    ),
+    "gate holiday table with unknown shift": (
+        lambda d: d["sites"][0]["gates"][0].update({"holidays": {"X": 1}}),
+        ["sites[0].gates[0].holidays", "'X'"],
+    ),
     "latitude out of range": (
         lambda d: d["people"][0].update({"home": {"lat": 91, "lon": 0}}),
         ["people.0.home.lat", "91"],
@@ -244,6 +264,34 @@ def test_bad_problem_names_field_and_value(case: str) -> None:
         Problem(**edited(change))
     with pytest.raises(ProblemError):
         Problem.model_validate(edited(change))
+
+
+def test_a_country_brings_its_holidays_and_make_up_working_days() -> None:
+    """China, National Day 2026: 1-7 October off; Saturday 10 October worked in exchange."""
+    data = edited(lambda d: d["horizon"].update({"start": "2026-09-28", "days": 14, "country": "cn"}))
+    problem = problem_from_dict(data)
+    assert problem.horizon.country == "CN"
+    rest = [d.day for d in problem.dates if problem.is_weekend(d)]
+    assert rest == [1, 2, 3, 4, 5, 6, 7, 11]  # Sun 4 an ordinary Sunday; Sat 10 worked
+    assert problem.holiday_name(dt.date(2026, 10, 1)) == "National Day"
+    assert problem.is_make_up_workday(dt.date(2026, 10, 10))
+    # a date given by hand wins over the country's kind for it
+    data["horizon"]["workdays"] = ["2026-10-07"]
+    data["horizon"]["holidays"] = ["2026-10-10"]
+    problem = problem_from_dict(data)
+    assert not problem.is_weekend(dt.date(2026, 10, 7)) and problem.is_weekend(dt.date(2026, 10, 10))
+
+
+def test_a_country_without_the_holidays_package_names_the_install(monkeypatch) -> None:
+    import sys
+
+    from dutyplan.problem.public_days import country_days
+
+    country_days.cache_clear()
+    monkeypatch.setitem(sys.modules, "holidays", None)
+    error = error_of(edited(lambda d: d["horizon"].update({"country": "CN"})))
+    assert "pip install 'dutyplan[holidays]'" in str(error) and "country" in str(error)
+    country_days.cache_clear()
 
 
 def test_several_errors_are_all_reported() -> None:

@@ -131,3 +131,27 @@ def test_demand_per_weekday_and_per_date() -> None:
     assert plan.uncovered == [] and level(plan, "cover") == 0
 
 
+def test_demand_on_public_holidays_and_make_up_working_days() -> None:
+    """Mon 1 .. Sun 7 Jan 2024: Tue 2 a public holiday (the gate's holiday table: E x1),
+    Sat 6 a make-up working day (the every-day table, not the Saturday one), Wed 3 a holiday
+    with a date table of its own (the date wins)."""
+    g = gate(
+        {"D": 1},
+        weekdays={"sat": {}, "sun": {}},
+        dates={iso(2): {"N": 1}},
+        holidays={"E": 1},
+    )
+    calendar = {"holidays": [iso(1), iso(2)], "workdays": [iso(5)]}
+    problem = make_problem(days=7, people=3, shifts=THREE, sites=[site(g)], horizon=calendar)
+    expected = {(0, "D"): 1, (1, "E"): 1, (2, "N"): 1, (3, "D"): 1, (4, "D"): 1, (5, "D"): 1}
+    plan, _ = solve_ok(problem)
+    got: dict[tuple[int, str], int] = {}
+    for _, d, s, _, _ in posts(plan):
+        got[(d, s)] = got.get((d, s), 0) + 1
+    assert got == expected and plan.uncovered == []
+    # without the calendar: Tue 2 is an ordinary day, Sat 6 closed
+    plain = make_problem(days=7, people=3, shifts=THREE, sites=[site(g)])
+    plan, _ = solve_ok(plain)
+    assert {(d, s) for _, d, s, _, _ in posts(plan)} == {(0, "D"), (1, "D"), (2, "N"), (3, "D"), (4, "D")}
+
+

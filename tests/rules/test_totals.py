@@ -14,6 +14,7 @@ from dutyplan.solve import solve
 from _helpers import (
     DAY,
     EVENING,
+    iso,
     NIGHT,
     NO_FAIRNESS,
     level,
@@ -163,3 +164,14 @@ def test_max_weekends() -> None:
     assert level(plan, "rules") == 100 == rule_cost(report, "max_weekends")
 
 
+def test_max_weekends_counts_public_holidays_and_not_make_up_working_days() -> None:
+    """Mon 1 .. Sun 14 Jan 2024, one person needed every day, at most one weekend worked
+    (hard). Wed 10 is a public holiday, Sat 13 and Sun 14 make-up working days: the second
+    week's only rest day is Wed 10, so giving it up is the cheapest (one date, 480)."""
+    rules = {"max_weekends": 1}
+    calendar = {"holidays": [iso(9)], "workdays": [iso(12), iso(13)]}
+    plan, _ = solve_ok(make_problem(days=14, rules=rules, horizon=calendar))
+    assert [d for d in range(14) if d not in worked_days(plan, "a")] == [9]
+    assert level(plan, "cover") == 480
+    plain, _ = solve_ok(make_problem(days=14, rules=rules))
+    assert level(plain, "cover") == 480 * 2  # a whole ordinary weekend is given up

@@ -69,7 +69,7 @@ class CheckContext:
                 # and the gate only), and shared by the other dates
                 resolved: dict[int, list[DemandEntry | None]] = {}
                 for d, day in enumerate(self.dates):
-                    table = id(gate.table_for(day))
+                    table = id(problem.table_for(gate, day))
                     if table not in resolved:
                         row = []
                         for shift in problem.shift_types:

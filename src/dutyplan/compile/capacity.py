@@ -139,11 +139,15 @@ def site_demand_by_date(problem: Problem) -> np.ndarray:
     days = problem.horizon.days
     weekday = np.array([day.weekday() for day in problem.dates], dtype=np.int64)
     table = np.zeros((len(problem.sites), days), dtype=int)
+    days_off, worked = problem.horizon.day_kinds()
+    special = sorted({*days_off, *worked})
     for si, site in enumerate(problem.sites):
         for gate in site.gates:
             tables = [gate.weekdays.get(name, gate.demand) for name in WEEKDAYS]  # type: ignore[call-overload]
             by_weekday = np.array([_table_need(t) for t in tables])
             row = by_weekday[weekday]
+            for day in special:  # public holidays and make-up working days
+                row[problem.day_index(day)] = _table_need(problem.table_for(gate, day))
             for day, day_table in gate.dates.items():
                 row[problem.day_index(day)] = _table_need(day_table)
             table[si] += row

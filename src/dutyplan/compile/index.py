@@ -164,7 +164,7 @@ def gate_classes(problem: Problem, dates: list[dt.date]) -> list[GateClass]:
             # each table once and copy its row to the days that use it
             rows: dict[int, int] = {}
             for d, day in enumerate(dates):
-                table = gate.table_for(day)
+                table = problem.table_for(gate, day)
                 if id(table) in rows:
                     first = rows[id(table)]
                     is_open[d], need[d], under[d], over[d] = is_open[first], need[first], under[first], over[first]

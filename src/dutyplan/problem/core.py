@@ -29,8 +29,16 @@ from dutyplan.problem.geography import haversine_km, haversine_pairs
 from dutyplan.problem.households import CaseloadTasks, Household
 from dutyplan.problem.magnitudes import check_magnitudes
 from dutyplan.problem.people import Person
+from dutyplan.problem.public_days import CountryError, country_days
 from dutyplan.problem.rules import ObjectiveConfig, Rules
-from dutyplan.problem.sites import DemandEntry, ShiftType, Site, default_shift_types
+from dutyplan.problem.sites import (
+    DemandEntry,
+    DemandTable,
+    Gate,
+    ShiftType,
+    Site,
+    default_shift_types,
+)
 
 
 def unknown_id(kind: str, given: str, known: list[tuple[str, str | None]], most: int = 10) -> str:
@@ -70,6 +78,71 @@ class Horizon(ProblemPart):
         "times in this zone: a shift across a daylight-saving change ends at its start clock "
         "time plus its minutes",
     )
+
+    holidays: list[dt.date] = Field(
+        default_factory=list,
+        max_length=MAX_DAYS,
+        description="public holidays: rest days for the weekend rules and shading, and a gate's "
+        "'holidays' demand table applies on them (dates outside the horizon are ignored)",
+    )
+    workdays: list[dt.date] = Field(
+        default_factory=list,
+        max_length=MAX_DAYS,
+        description="make-up working days (调休): weekend dates worked as ordinary days, so not "
+        "weekend for the weekend rules, and a gate's weekday tables do not apply on them",
+    )
+    country: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=8,
+        description="ISO 3166 code such as 'CN': that country's public holidays and make-up "
+        "working days in the horizon are added to the two lists (the holidays package: "
+        "pip install 'dutyplan[holidays]')",
+    )
+    _calendar: tuple[tuple, dict[dt.date, str], frozenset[dt.date]] | None = PrivateAttr(default=None)
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, value: str | None) -> str | None:
+        return None if value is None else value.upper()
+
+    @model_validator(mode="after")
+    def _holidays_and_workdays(self) -> Horizon:
+        check_unique((str(day) for day in self.holidays), "holidays", "holiday")
+        check_unique((str(day) for day in self.workdays), "workdays", "make-up working day")
+        both = sorted(set(self.holidays) & set(self.workdays))
+        if both:
+            raise ValueError(f"holidays and workdays: {both[0]} is in both (a date is one or the other)")
+        try:
+            self.day_kinds()
+        except CountryError as error:
+            raise ValueError(f"country: {error}") from None
+        return self
+
+    def day_kinds(self) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
+        """The public holidays (date -> name: the country's, or "holiday") and the make-up
+        working days in the horizon: the lists given, and the country's where it is set (a date
+        listed by hand wins over the country's kind for it)."""
+        key = (self.start, self.days, tuple(self.holidays), tuple(self.workdays), self.country)
+        if self._calendar is not None and self._calendar[0] == key:
+            return self._calendar[1], self._calendar[2]
+        last = self.start + dt.timedelta(days=self.days - 1)
+        days_off: dict[dt.date, str] = {}
+        worked: set[dt.date] = set()
+        if self.country is not None:
+            country_off, country_worked = country_days(self.country, self.start.year, last.year)
+            days_off = {day: name for day, name in country_off.items() if self.start <= day <= last}
+            worked = {day for day in country_worked if self.start <= day <= last}
+        for day in self.holidays:
+            if self.start <= day <= last:
+                worked.discard(day)
+                days_off.setdefault(day, "holiday")
+        for day in self.workdays:
+            if self.start <= day <= last:
+                days_off.pop(day, None)
+                worked.add(day)
+        self._calendar = (key, days_off, frozenset(worked))
+        return days_off, frozenset(worked)
 
     @model_validator(mode="after")
     def _within_the_calendar(self) -> Horizon:
@@ -144,6 +217,8 @@ class Problem(ProblemPart):
                 where = f"sites[{si}].gates[{gi}]"
                 tables = [("demand", gate.demand)]
                 tables += [(f"weekdays.{k}", v) for k, v in gate.weekdays.items()]
+                if gate.holidays is not None:
+                    tables.append(("holidays", gate.holidays))
                 for day, table in gate.dates.items():
                     in_horizon(day, f"{where}.dates")
                     tables.append((f"dates.{day}", table))
@@ -319,7 +394,26 @@ class Problem(ProblemPart):
         return dt.datetime.combine(day, shift.start) + dt.timedelta(minutes=shift.minutes)
 
     def is_weekend(self, day: dt.date) -> bool:
-        return WEEKDAYS[day.weekday()] in self.weekend
+        """A rest day for the weekend rules: a ``weekend`` weekday that is not a make-up working
+        day, or a public holiday (``horizon.holidays``, ``horizon.country``)."""
+        days_off, worked = self.horizon.day_kinds()
+        if day in days_off:
+            return True
+        return WEEKDAYS[day.weekday()] in self.weekend and day not in worked
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """The name of the public holiday on ``day`` (None: not a holiday)."""
+        return self.horizon.day_kinds()[0].get(day)
+
+    def is_make_up_workday(self, day: dt.date) -> bool:
+        """A weekend date worked as an ordinary day (调休)."""
+        return day in self.horizon.day_kinds()[1]
+
+    def table_for(self, gate: Gate, day: dt.date) -> DemandTable:
+        """The demand table of ``gate`` on ``day``, with the horizon's holidays and make-up
+        working days (:meth:`Gate.table_for`)."""
+        days_off, worked = self.horizon.day_kinds()
+        return gate.table_for(day, holiday=day in days_off, make_up_workday=day in worked)
 
     def weekend_index(self, day: dt.date) -> int | None:
         """Which weekend (counted from the horizon start's week) a date belongs to, if any."""
@@ -332,7 +426,7 @@ class Problem(ProblemPart):
         """The resolved demand of a gate-shift: need, under and over weights (None = closed)."""
         site = self.sites[site_index]
         gate = site.gates[gate_index]
-        entry = gate.table_for(day).get(shift_id)
+        entry = self.table_for(gate, day).get(shift_id)
         if entry is None:
             return None
         minutes = self.shift_type(shift_id).minutes

@@ -32,6 +32,7 @@ def worst_case_levels(problem: Problem) -> dict[str, tuple[int, str, str]]:
     per_weekday = [days // 7 + (1 if ((d - problem.horizon.start.weekday()) % 7) < days % 7 else 0)
                    for d in range(7)]
     minutes = {s.id: s.minutes for s in problem.shift_types}
+    special_days = any(problem.horizon.day_kinds())
     for k, site in enumerate(problem.sites):
         for g, gate in enumerate(site.gates):
             def table_cost(table: DemandTable) -> int:
@@ -49,7 +50,10 @@ def worst_case_levels(problem: Problem) -> dict[str, tuple[int, str, str]]:
                 total += table_cost(table)
             for w in range(7):
                 table = gate.weekdays.get(WEEKDAYS[w], gate.demand)  # type: ignore[call-overload]
-                total += (per_weekday[w] - on_dates[w]) * table_cost(table)
+                cost = table_cost(table)
+                if special_days:  # a holiday's or a make-up working day's table may be dearer
+                    cost = max(cost, table_cost(gate.demand), table_cost(gate.holidays or {}))
+                total += (per_weekday[w] - on_dates[w]) * cost
             worst["cover"].append((total, f"sites.{k}.gates.{g}", f"priority {gate.priority}"))
 
     # caseloads: every household unwatched on every date

@@ -103,9 +103,11 @@ DemandTable = dict[str, DemandValue]
 class Gate(ProblemPart):
     """An entrance or checkpoint of a site.
 
-    ``demand`` maps shift type id to people needed, every day. ``weekdays`` and ``dates``
-    replace that whole table on the given weekdays or dates (a shift type not listed is
-    closed, need 0). ``dates`` wins over ``weekdays``.
+    ``demand`` maps shift type id to people needed, every day. ``weekdays``, ``holidays`` and
+    ``dates`` replace that whole table on the given weekdays, on the horizon's public holidays,
+    or on the given dates (a shift type not listed is closed, need 0). ``dates`` wins over
+    ``holidays``, which wins over ``weekdays``. On a make-up working day (``horizon.workdays``)
+    the ``weekdays`` tables do not apply: the gate's every-day ``demand`` does.
     """
 
     id: Id
@@ -113,6 +115,9 @@ class Gate(ProblemPart):
     demand: DemandTable = Field(default_factory=dict)
     weekdays: dict[Weekday, DemandTable] = Field(default_factory=dict)
     dates: dict[dt.date, DemandTable] = Field(default_factory=dict)
+    holidays: DemandTable | None = Field(
+        default=None, description="the demand on public holidays (horizon.holidays, horizon.country)"
+    )
     priority: int = Field(default=1, ge=1, le=1_000_000)
     over_cover_weight: Weight | None = None
     role: Id | None = Field(default=None, description="role everyone posted here must have")
@@ -121,11 +126,15 @@ class Gate(ProblemPart):
     def label(self) -> str:
         return self.name or self.id
 
-    def table_for(self, day: dt.date) -> DemandTable:
+    def table_for(self, day: dt.date, holiday: bool = False, make_up_workday: bool = False) -> DemandTable:
+        """The table in force on ``day``; whether it is a public holiday or a make-up working
+        day is the horizon's to say (:meth:`Problem.table_for` asks it)."""
         if day in self.dates:
             return self.dates[day]
+        if holiday and self.holidays is not None:
+            return self.holidays
         weekday = WEEKDAYS[day.weekday()]
-        if weekday in self.weekdays:
+        if weekday in self.weekdays and not make_up_workday:
             return self.weekdays[weekday]  # type: ignore[index]
         return self.demand
 

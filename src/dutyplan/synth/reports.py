@@ -152,7 +152,7 @@ def role_report(problem: Problem) -> dict[str, dict[str, float]]:
                     {
                         shift
                         for gate in site.gates
-                        for shift, entry in gate.table_for(day).items()
+                        for shift, entry in problem.table_for(gate, day).items()
                         if entry.need > 0
                     }
                 )
