@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -110,6 +111,16 @@ def test_problem_from_frames_equals_the_same_problem_as_a_document():
     assert problem == dutyplan.Problem.model_validate(expected_document())
 
 
+def test_a_demand_row_for_holidays_fills_the_gates_holiday_table():
+    demand = pd.DataFrame({"site": ["shangzhuang"], "gate": ["main"], "shift": ["AM"],
+                           "need": [3], "weekday": ["Holiday"]})
+    problem = build(demand=demand, horizon={**HORIZON, "holidays": ["2020-03-01"]})
+    gate = problem.site("shangzhuang").gates[0]
+    assert gate.holidays is not None and gate.holidays["AM"].need == 3
+    assert problem.demand(0, 0, dt.date(2020, 3, 1), "AM").need == 3
+    assert problem.demand(0, 0, dt.date(2020, 2, 29), "AM").need != 3
+
+
 def test_commute_as_a_long_frame_equals_the_matrix():
     long = pd.DataFrame({
         "person": ["wang", "wang", "li", "li", "zhao", "zhao"],
@@ -182,12 +193,14 @@ def test_assignments_frame_has_one_row_per_assignment(solved):
     problem, plan = solved
     frame = plan.to_frame(problem)
     assert len(frame) == len(plan.assignments) > 0
-    rows = set(zip(frame.person, frame.date, frame["shift"], frame.site, frame.gate))
+    rows = set(zip(frame.person, frame.date.dt.date, frame["shift"], frame.site, frame.gate))
     assert rows == {(a.person, a.date, a.shift, a.site, a.gate) for a in plan.assignments}
     assert frame.hours.sum() == pytest.approx(sum(p.minutes for p in plan.people) / 60)
     names = {p.id: p.label for p in problem.people}
     assert all(frame.person_name == frame.person.map(names))
-    assert str(frame.start.dtype).startswith("datetime64")
+    assert str(frame.start.dtype) == "datetime64[ns, Asia/Shanghai]"
+    first = min(plan.assignments, key=lambda a: a.start)
+    assert frame.start.min().tz_localize(None).to_pydatetime() == first.start  # wall clock
 
 
 def test_coverage_frame_matches_the_plan(solved):
@@ -195,11 +208,11 @@ def test_coverage_frame_matches_the_plan(solved):
     frame = plan.coverage_frame(problem)
     short = frame[frame.uncovered > 0]
     assert len(short) == len(plan.uncovered)
-    assert set(zip(short.site, short.gate, short.date, short["shift"], short.uncovered)) == {
+    assert set(zip(short.site, short.gate, short.date.dt.date, short["shift"], short.uncovered)) == {
         (u.site, u.gate, u.date, u.shift, u.missing) for u in plan.uncovered
     }
     assert frame.assigned.sum() == len(plan.assignments)
-    by_gate = frame.groupby(["site", "gate"]).demand.sum().to_dict()
+    by_gate = frame.groupby(["site", "gate"], observed=True).demand.sum().to_dict()
     assert by_gate == {(c.site, c.gate): c.need for c in plan.coverage}
 
 
@@ -219,16 +232,72 @@ def test_roster_frame_is_person_by_date_with_shift_codes(solved):
     problem, plan = solved
     site = problem.sites[0]
     roster = plan.roster_frame(problem, site.id)
-    assert list(roster.columns) == [d.isoformat() for d in problem.dates]
+    assert list(roster.columns.date) == problem.dates and roster.columns.name == "date"
     label = {p.id: p.label for p in problem.people}
     expected: dict[tuple[str, str], list[str]] = {}
     for a in plan.assignments:
         if a.site == site.id:
             code = f"{a.shift}/{a.gate}" if len(site.gates) > 1 else a.shift
-            expected.setdefault((label[a.person], a.date.isoformat()), []).append(code)
+            expected.setdefault((label[a.person], a.date), []).append(code)
     cells = {
-        (person, day): value for person, row in roster.iterrows() for day, value in row.items() if value
+        (person, day.date()): value for person, row in roster.iterrows() for day, value in row.items() if value
     }
     assert cells == {key: "+".join(codes) for key, codes in expected.items()}
     with pytest.raises(ProblemError, match="unknown site 'nowhere'"):
         plan.roster_frame(problem, "nowhere")
+
+
+# the dtypes docs/frames.md promises, frame by frame
+DTYPES = {
+    "to_frame": {"person": "category", "date": "datetime64[ns]", "shift": "category",
+                 "start": "datetime64[ns, Asia/Shanghai]", "end": "datetime64[ns, Asia/Shanghai]",
+                 "hours": "float64", "site": "category", "gate": "category", "person_name": "str",
+                 "unit": "category", "site_name": "str", "gate_name": "str"},
+    "coverage_frame": {"site": "category", "site_name": "str", "gate": "category",
+                       "gate_name": "str", "date": "datetime64[ns]", "shift": "category",
+                       "start": "datetime64[ns, Asia/Shanghai]", "end": "datetime64[ns, Asia/Shanghai]",
+                       "demand": "int64", "assigned": "int64", "uncovered": "int64"},
+    "people_frame": {"person": "category", "name": "str", "unit": "category", "n_sites": "int64",
+                     "shifts": "int64", "hours": "float64", "nights": "int64",
+                     "weekend_shifts": "int64", "commute_km": "float64"},
+    "person_sites_frame": {"person": "category", "site": "category", "shifts": "int64",
+                           "hours": "float64"},
+}
+
+
+@pytest.mark.parametrize("name", list(DTYPES))
+def test_frames_have_the_documented_dtypes(solved, name):
+    problem, plan = solved
+    frame = getattr(plan, name)(problem)
+    # text is pandas 3's "str" (object before pandas 3)
+    text = "str" if pd.__version__ >= "3" else "object"
+    expected = {column: text if dtype == "str" else dtype for column, dtype in DTYPES[name].items()}
+    assert {column: str(dtype) for column, dtype in frame.dtypes.items()} == expected
+    documented = (Path(__file__).parents[1] / "docs" / "frames.md").read_text(encoding="utf-8")
+    for column, dtype in DTYPES[name].items():
+        assert f"| `{column}` | `{dtype}` |" in documented.split(f"## {name}")[1].split("\n## ")[0]
+    for column in ("person", "site", "shift"):
+        if column in frame:  # categories in the problem's order
+            order = {"person": [p.id for p in problem.people], "site": [s.id for s in problem.sites],
+                     "shift": [s.id for s in problem.shift_types]}[column]
+            assert list(frame[column].cat.categories) == order
+
+
+def test_without_a_time_zone_clock_times_are_naive(solved):
+    problem, plan = solved
+    floating = problem.model_copy(update={"horizon": problem.horizon.model_copy(update={"timezone": None})})
+    frame = plan.to_frame(floating)
+    assert str(frame.start.dtype) == "datetime64[ns]"
+    assert list(frame.start.dt.to_pydatetime()) == [a.start for a in plan.assignments]
+
+
+def test_person_sites_frame_is_one_row_per_person_and_site(solved):
+    problem, plan = solved
+    frame = plan.person_sites_frame(problem)
+    expected: dict[tuple[str, str], int] = {}
+    for a in plan.assignments:
+        expected[(a.person, a.site)] = expected.get((a.person, a.site), 0) + 1
+    assert dict(zip(zip(frame.person, frame.site), frame.shifts)) == expected
+    assert len(frame) == len(expected)
+    people = plan.people_frame(problem).set_index("person")
+    assert (frame.groupby("person", observed=True).size() == people.n_sites[people.n_sites > 0]).all()

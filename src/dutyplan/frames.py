@@ -13,6 +13,14 @@ Out: :func:`assignments_frame` (one row per assignment), :func:`coverage_frame` 
 instance: demand, assigned, uncovered), :func:`people_frame` (shifts, hours, nights, weekend
 shifts, commute km per person) and :func:`roster_frame` (person x date with shift codes, the
 way rosters are printed). :class:`~dutyplan.plan.Plan` has the same as methods.
+
+Their dtypes follow pandas habits (docs/frames.md lists every column): ids (``person``,
+``site``, ``gate``, ``shift``, ``unit``, ``household``) are categoricals whose categories are
+in the problem's order; calendar dates (``date``, ``arrival``, ``first``, ``last``) are
+``datetime64[ns]`` at midnight; clock times (``start``, ``end``) are ``datetime64[ns, zone]``
+in the horizon's time zone, or naive when it has none (floating local time); counts are
+integers and hours and km floats. One row per fact: the sites a person worked at are rows of
+:func:`person_sites_frame`, not a joined string.
 """
 
 from __future__ import annotations
@@ -145,8 +153,9 @@ def problem_from_frames(
     ``role``, ``over_cover_weight``, and one column per shift type id holding the people
     needed on every date (a gate with no such column needs nobody unless ``demand`` says).
     ``demand`` (optional, long form): ``site``, ``gate``, ``shift``, ``need`` and optionally
-    ``date`` or ``weekday`` (``mon``..``sun``), ``under_weight``, ``over_weight``; a row with
-    neither date nor weekday is the gate's every-day demand for that shift.
+    ``date`` or ``weekday`` (``mon``..``sun``, or ``holiday``: the gate's table on public
+    holidays), ``under_weight``, ``over_weight``; a row with neither date nor weekday is the
+    gate's every-day demand for that shift.
     ``commute_km``: a matrix (index person ids, columns site ids, round-trip km per duty) or a
     long frame with columns ``person``, ``site``, ``km``. ``availability``: ``person``,
     ``date``, optionally ``shift`` and ``available`` (rows with ``available`` true are
@@ -204,6 +213,8 @@ def problem_from_frames(
                 entry = {"need": row["need"], **weights}
             if "date" in row:
                 table = gate.setdefault("dates", {}).setdefault(_date_text(row["date"]), {})
+            elif "weekday" in row and str(row["weekday"]).lower() == "holiday":
+                table = gate.setdefault("holidays", {})
             elif "weekday" in row:
                 table = gate.setdefault("weekdays", {}).setdefault(str(row["weekday"]).lower(), {})
             else:
@@ -335,7 +346,7 @@ def assignments_frame(plan: Plan, problem: Problem | None = None) -> pd.DataFram
     if problem is not None:
         columns += ["person_name", "unit", "site_name", "gate_name"]
     frame = pd.DataFrame(rows, columns=columns)
-    return _typed(frame)
+    return _typed(frame, problem)
 
 
 def coverage_frame(problem: Problem, plan: Plan) -> pd.DataFrame:
@@ -371,18 +382,20 @@ def coverage_frame(problem: Problem, plan: Plan) -> pd.DataFrame:
     columns = ["site", "site_name", "gate", "gate_name", "date", "shift", "start", "end",
                "demand", "assigned", "uncovered"]
     frame = pd.DataFrame(rows, columns=columns).sort_values(["start", "site", "gate"], kind="stable")
-    return _typed(frame.reset_index(drop=True))
+    frame = frame.reset_index(drop=True).astype({"demand": "int64", "assigned": "int64", "uncovered": "int64"})
+    return _typed(frame, problem)
 
 
-def people_frame(plan: Plan) -> pd.DataFrame:
-    """One row per person: shifts, hours, nights, weekend shifts, commute km and sites."""
+def people_frame(plan: Plan, problem: Problem | None = None) -> pd.DataFrame:
+    """One row per person with duties: shifts, hours, nights, weekend shifts, commute km and
+    how many sites (which ones: :func:`person_sites_frame`)."""
     pd = _pandas()
     rows = [
         {
             "person": s.person,
             "name": s.name,
             "unit": s.unit,
-            "sites": ", ".join(s.sites),
+            "n_sites": len(s.sites),
             "shifts": s.shifts,
             "hours": s.minutes / 60,
             "nights": s.nights,
@@ -391,15 +404,39 @@ def people_frame(plan: Plan) -> pd.DataFrame:
         }
         for s in plan.people
     ]
-    columns = ["person", "name", "unit", "sites", "shifts", "hours", "nights", "weekend_shifts", "commute_km"]
-    return pd.DataFrame(rows, columns=columns)
+    columns = ["person", "name", "unit", "n_sites", "shifts", "hours", "nights", "weekend_shifts", "commute_km"]
+    frame = pd.DataFrame(rows, columns=columns).astype(
+        {"n_sites": "int64", "shifts": "int64", "hours": "float64", "nights": "int64",
+         "weekend_shifts": "int64", "commute_km": "float64"}
+    )
+    return _typed(frame, problem)
+
+
+def person_sites_frame(plan: Plan, problem: Problem | None = None) -> pd.DataFrame:
+    """One row per person and site they work at: shifts and hours there, in the order of the
+    people and, per person, of their first duty at each site."""
+    pd = _pandas()
+    totals: dict[tuple[str, str], list[float]] = {}
+    for a in sorted(plan.assignments, key=lambda a: (a.start, a.site)):
+        row = totals.setdefault((a.person, a.site), [0, 0.0])
+        row[0] += 1
+        row[1] += (a.end - a.start).total_seconds() / 3600
+    order = {s.person: i for i, s in enumerate(plan.people)}
+    rows = [
+        {"person": person, "site": site, "shifts": int(count), "hours": hours}
+        for (person, site), (count, hours) in sorted(
+            totals.items(), key=lambda item: order.get(item[0][0], len(order))
+        )
+    ]
+    frame = pd.DataFrame(rows, columns=["person", "site", "shifts", "hours"])
+    return _typed(frame.astype({"shifts": "int64", "hours": "float64"}), problem)
 
 
 def roster_frame(problem: Problem, plan: Plan, site: str | None = None) -> pd.DataFrame:
     """Person x date with shift codes, the way rosters are printed.
 
     Rows: the people who work at the site (``site`` id; None: every site), labelled by name;
-    columns: every date of the horizon; cells: the shift type ids worked that date, with the
+    columns: every date of the horizon (a ``DatetimeIndex`` named ``date``); cells: the shift type ids worked that date, with the
     gate after a slash when the site has more than one gate (``AM/east``), several joined by
     ``+``, and empty when off.
     """
@@ -419,7 +456,7 @@ def roster_frame(problem: Problem, plan: Plan, site: str | None = None) -> pd.Da
     dates = problem.dates
     data = [["+".join(codes[p.id].get(day, [])) for day in dates] for p in people]
     frame = pd.DataFrame(data, index=pd.Index([label[p.id] for p in people], name="person"),
-                         columns=[day.isoformat() for day in dates])
+                         columns=pd.DatetimeIndex(dates, name="date"))
     return frame
 
 
@@ -452,7 +489,8 @@ def caseloads_frame(problem: Problem, plan: Plan) -> pd.DataFrame:
         })
     columns = ["household", "name", "address", "site", "site_name", "people", "arrival", "first",
                "last", "person", "person_name", "visit_from", "visit_until"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns).astype({"people": "int64"})
+    return _typed(frame, problem)
 
 
 def _unique_labels(people: list[Any]) -> dict[str, str]:
@@ -474,11 +512,53 @@ def _names(problem: Problem | None) -> dict[str, dict[Any, Any]]:
     }
 
 
-def _typed(frame: Any) -> Any:
+ID_COLUMNS = ("person", "site", "gate", "shift", "unit", "household")
+DATE_COLUMNS = ("date", "arrival", "first", "last")
+CLOCK_COLUMNS = ("start", "end")
+
+
+def _categories(problem: Problem | None, column: str, values: list[Any]) -> list[Any]:
+    """The categories of an id column: the problem's order where it has one, then any other
+    value in order of appearance (a plan of another problem is refused before export)."""
+    known: list[Any] = []
+    if problem is not None:
+        known = {
+            "person": [p.id for p in problem.people],
+            "site": [s.id for s in problem.sites],
+            "gate": [g.id for s in problem.sites for g in s.gates],
+            "shift": [s.id for s in problem.shift_types],
+            "unit": [p.unit for p in problem.people],
+            "household": [h.id for h in problem.households],
+        }[column]
+    present = [v for v in values if v is not None and v == v]  # v == v: not NaN
+    if problem is None:
+        return sorted(set(present), key=str)
+    return [v for v in dict.fromkeys([*known, *present]) if v is not None]
+
+
+def _typed(frame: Any, problem: Problem | None = None) -> Any:
+    """Ids as categoricals, dates as datetime64, clock times in the horizon's zone."""
     pd = _pandas()
-    for column in ("start", "end"):
+    for column in ID_COLUMNS:
         if column in frame:
-            frame[column] = pd.to_datetime(frame[column])
+            values = list(frame[column])
+            frame[column] = pd.Categorical(values, categories=_categories(problem, column, values))
+    for column in DATE_COLUMNS:
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    zone = problem.horizon.timezone if problem is not None else None
+    for column in CLOCK_COLUMNS:
+        if column not in frame:
+            continue
+        if zone is None:
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+            continue
+        import zoneinfo
+
+        tz = zoneinfo.ZoneInfo(zone)
+        # wall-clock times in the zone, as Python reads them (fold 0), as every export does
+        aware = [value.replace(tzinfo=tz) for value in frame[column]]
+        frame[column] = pd.to_datetime(aware, utc=True).tz_convert(zone).astype(f"datetime64[ns, {zone}]")
     return frame
 
 
@@ -487,6 +567,7 @@ __all__ = [
     "caseloads_frame",
     "coverage_frame",
     "people_frame",
+    "person_sites_frame",
     "problem_from_frames",
     "roster_frame",
 ]

@@ -12,7 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from dutyplan.errors import PlanFileError
 from dutyplan.problem import LEVELS, Problem, format_validation_error
-from dutyplan.frames import assignments_frame, coverage_frame, people_frame, roster_frame
+from dutyplan.frames import (
+    assignments_frame,
+    coverage_frame,
+    people_frame,
+    person_sites_frame,
+    roster_frame,
+)
 from dutyplan.report import plan_summary
 from dutyplan.writing import write_atomic
 
@@ -331,9 +337,15 @@ class Plan(_Out):
         """Gate x shift instance: demand, assigned, uncovered (:func:`dutyplan.frames.coverage_frame`)."""
         return coverage_frame(problem, self)
 
-    def people_frame(self) -> Any:
-        """Shifts, hours, nights, weekend shifts, commute km per person."""
-        return people_frame(self)
+    def people_frame(self, problem: Problem | None = None) -> Any:
+        """Shifts, hours, nights, weekend shifts, commute km per person
+        (:func:`dutyplan.frames.people_frame`; the problem orders the id categories)."""
+        return people_frame(self, problem)
+
+    def person_sites_frame(self, problem: Problem | None = None) -> Any:
+        """A row per person and site worked: shifts and hours there
+        (:func:`dutyplan.frames.person_sites_frame`)."""
+        return person_sites_frame(self, problem)
 
     def roster_frame(self, problem: Problem, site: str | None = None) -> Any:
         """Person x date with shift codes (:func:`dutyplan.frames.roster_frame`)."""

@@ -269,7 +269,8 @@ def solved_plan_file(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("fmt, pattern", [("xlsx", "*.xlsx"), ("csv", "*.csv"), ("ics", "*.ics"), ("html", "*.html")])
+@pytest.mark.parametrize("fmt, pattern", [("xlsx", "*.xlsx"), ("csv", "*.csv"), ("ics", "*.ics"), ("html", "*.html"),
+                                          ("all", "*.*")])
 def test_export_writes_files(solved_plan_file, tmp_path, capsys, fmt, pattern):
     pytest.importorskip("pandas")
     pytest.importorskip("openpyxl")

@@ -191,14 +191,18 @@ def check_workbook(problem: Problem, plan: Plan, path: Path) -> None:
     from dutyplan.frames import roster_frame
 
     workbook = read_workbook(path)
-    site_sheets = workbook.sheetnames[: len(problem.sites)]
-    assert workbook.sheetnames[len(problem.sites) :] == ["Uncovered", "People", "Assignments"]
+    assert workbook.sheetnames[0] == "Summary"
+    site_sheets = workbook.sheetnames[1 : len(problem.sites) + 1]
+    assert workbook.sheetnames[len(problem.sites) + 1 :] == ["Uncovered", "People", "Assignments"]
     label = {p.id: p.label for p in problem.people}
     assert len(set(label.values())) == len(label)
+    check_summary(problem, plan, workbook, site_sheets)
     for site, title in zip(problem.sites, site_sheets, strict=True):
         sheet = workbook[title]
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        header, body = rows[0], rows[1:]
+        end = rows.index([None] * len(rows[0]))  # the roster ends at the first empty row
+        header, body = rows[0], rows[1:end]
+        check_roster_notes(problem, plan, site, rows[end:])
         assert header[0] == "person"
         assert [value.date() for value in header[1:]] == problem.dates  # real dates
         assert sheet.freeze_panes == "B2" and sheet["A1"].font.b
@@ -264,19 +268,70 @@ def check_workbook(problem: Problem, plan: Plan, path: Path) -> None:
     assert len(assignments) - 1 == len(plan.assignments)
 
 
+def check_summary(problem: Problem, plan: Plan, workbook: Any, site_sheets: list[str]) -> None:
+    """The summary: the solve's figures, the levels, a row per site linking to its sheet, red
+    where people are missing."""
+    rows = [list(row) for row in workbook["Summary"].iter_rows(values_only=True)]
+    facts = {row[0]: row[1] for row in rows if row[0] is not None}
+    assert facts["Duty plan"] == problem.name and facts["status"] == plan.result.status
+    assert facts["objective"] == plan.result.objective and facts["best bound"] == plan.result.best_bound
+    assert facts["person-shifts uncovered"] == sum(c.uncovered for c in plan.coverage)
+    start = next(i for i, row in enumerate(rows) if row[0] == "level")
+    assert [row[:2] for row in rows[start + 1 : start + 1 + len(plan.result.levels)]] == [
+        [level.name, level.value] for level in plan.result.levels
+    ]
+    start = next(i for i, row in enumerate(rows) if row[0] == "site")
+    sheet = workbook["Summary"]
+    for k, (site, title) in enumerate(zip(problem.sites, site_sheets, strict=True)):
+        row = start + 2 + k  # 1-based row of the site
+        assert (sheet.cell(row, 1).value, sheet.cell(row, 2).value) == (site.label, site.id)
+        assert sheet.cell(row, 1).hyperlink.location == "'" + title.replace("'", "''") + "'!A1"
+        short = sum(c.uncovered for c in plan.coverage if c.site == site.id)
+        assert sheet.cell(row, 7).value == short
+        assert (sheet.cell(row, 7).fill.fgColor.rgb == "00F4B6B6") == (short > 0)
+    for name in workbook.sheetnames:
+        setup = workbook[name]
+        assert setup.page_setup.orientation == "landscape" and setup.page_setup.fitToWidth == 1
+        assert setup.sheet_properties.pageSetUpPr.fitToPage
+        if name != "Summary":
+            assert setup.print_title_rows in ("1:1", "$1:$1") and setup.freeze_panes == "B2"
+
+
+def check_roster_notes(problem: Problem, plan: Plan, site: Any, notes: list[list[Any]]) -> None:
+    """Under a roster: the row of what is uncovered each date, then the legend."""
+    uncovered = next(row for row in notes if row[0] == "uncovered")
+    several = len(site.gates) > 1
+    expected: dict[dt.date, list[str]] = {}
+    for u in plan.uncovered:
+        if u.site == site.id:
+            code = f"{u.shift}/{u.gate}" if several else u.shift
+            expected.setdefault(u.date, []).append(f"{code} x{u.missing}")
+    got = {day: cell for day, cell in zip(problem.dates, uncovered[1:], strict=False) if cell and cell != "none"}
+    assert {day: cell.split("+") for day, cell in got.items()} == expected
+    legend = notes[[row[0] for row in notes].index("legend") + 1 :]
+    assert [row[0] for row in legend[: len(problem.shift_types)]] == [s.id for s in problem.shift_types]
+    assert [row[0] for row in legend[len(problem.shift_types) :]] == (
+        [g.id for g in site.gates] if several else []
+    )
+
+
 def test_excel_sheets_equal_the_plan(problem: Problem, plan: Plan, tmp_path: Path) -> None:
     pytest.importorskip("pandas")
     written = to_excel(problem, plan, tmp_path / "roster.xlsx")
     assert written == [tmp_path / "roster.xlsx"]
     check_workbook(problem, plan, written[0])
     workbook = read_workbook(written[0])
-    assert workbook.sheetnames[:4] == ["东小营村", "李家坟村", "上庄村", "皂甲屯村"]
+    assert workbook.sheetnames[1:5] == ["东小营村", "李家坟村", "上庄村", "皂甲屯村"]
     working = {a.person for a in plan.assignments}
     on_duty = {p.label for p in problem.people if p.id in working}
+    from dutyplan.frames import roster_frame
+
     listed = {
         row[0]
-        for name in workbook.sheetnames[:4]
-        for row in workbook[name].iter_rows(min_row=2, values_only=True)
+        for site, name in zip(problem.sites, workbook.sheetnames[1:5], strict=True)
+        for row in workbook[name].iter_rows(
+            min_row=2, max_row=1 + len(roster_frame(problem, plan, site.id)), values_only=True
+        )
     }
     assert listed == on_duty and on_duty
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in name) for name in listed)  # names, not ids
@@ -297,10 +352,11 @@ def test_excel_sheet_titles_are_valid_and_distinct(
     check_workbook(problem, plan, path)  # the hand-built plan has uncovered gate-shifts
     assert len(plan.uncovered) > 0
     titles = read_workbook(path).sheetnames
-    assert titles[0] == "Gate _A__ north____"
-    assert titles[1] == "A site with a very long name, o"
-    assert titles[2] == "uncovered (2)"  # "Uncovered" is the table's, whatever the case
-    assert titles[3] == "A site with a very long nam (2)"
+    assert titles[0] == "Summary"
+    assert titles[1] == "Gate _A__ north____"
+    assert titles[2] == "A site with a very long name, o"
+    assert titles[3] == "uncovered (2)"  # "Uncovered" is the table's, whatever the case
+    assert titles[4] == "A site with a very long nam (2)"
     assert len({t.casefold() for t in titles}) == len(titles)
     assert all(len(t) <= 31 and not EXCEL_FORBIDDEN & set(t) for t in titles)
 
@@ -310,36 +366,57 @@ def test_excel_sheet_titles_are_valid_and_distinct(
 
 def test_csv_files_equal_the_frames(problem: Problem, plan: Plan, tmp_path: Path) -> None:
     pd = pytest.importorskip("pandas")
-    from dutyplan.frames import assignments_frame, coverage_frame, people_frame, roster_frame
+    from dutyplan.frames import (
+        assignments_frame,
+        coverage_frame,
+        people_frame,
+        person_sites_frame,
+        roster_frame,
+    )
 
     written = to_csv(problem, plan, tmp_path / "csv")
     names = [p.name for p in written]
-    assert names == ["assignments.csv", "uncovered.csv", "people.csv", "coverage.csv"] + [
-        f"roster_{s.id}.csv" for s in problem.sites
-    ]
+    assert names == ["assignments.csv", "uncovered.csv", "people.csv", "person_sites.csv",
+                     "coverage.csv"] + [f"roster_{s.id}.csv" for s in problem.sites]
     for path in written:
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
 
     def read(name: str, **options) -> pd.DataFrame:
         return pd.read_csv(tmp_path / "csv" / name, encoding="utf-8-sig", **options)
 
-    def with_text_dates(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(date=frame["date"].map(dt.date.isoformat))
+    def as_written(frame: pd.DataFrame) -> pd.DataFrame:
+        """Ids as text, dates as ISO text, clock times as instants (the file has their offset)."""
+        frame = frame.copy()
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.CategoricalDtype):
+                frame[column] = frame[column].astype(object)
+        if "date" in frame:
+            frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
+        for column in ("start", "end"):
+            if column in frame:
+                frame[column] = frame[column].dt.tz_convert("UTC")
+        return frame
 
-    times = {"parse_dates": ["start", "end"]}
+    def read_times(name: str) -> pd.DataFrame:
+        frame = read(name)
+        for column in ("start", "end"):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+        return frame
+
+    assert "2020-02-28 08:00:00+08:00" in (tmp_path / "csv" / "assignments.csv").read_text(encoding="utf-8-sig")
     pd.testing.assert_frame_equal(
-        read("assignments.csv", **times),
-        with_text_dates(assignments_frame(plan, problem)),
-        check_dtype=False,
+        read_times("assignments.csv"), as_written(assignments_frame(plan, problem)), check_dtype=False
     )
     pd.testing.assert_frame_equal(
-        read("coverage.csv", **times),
-        with_text_dates(coverage_frame(problem, plan)),
-        check_dtype=False,
+        read_times("coverage.csv"), as_written(coverage_frame(problem, plan)), check_dtype=False
     )
-    # an idle person's sites are an empty text, not a missing value
-    pd.testing.assert_frame_equal(read("people.csv", keep_default_na=False), people_frame(plan), check_dtype=False)
-    uncovered = read("uncovered.csv", **times)
+    pd.testing.assert_frame_equal(
+        read("people.csv"), as_written(people_frame(plan, problem)), check_dtype=False
+    )
+    pd.testing.assert_frame_equal(
+        read("person_sites.csv"), as_written(person_sites_frame(plan, problem)), check_dtype=False
+    )
+    uncovered = read("uncovered.csv")
     assert len(uncovered) == len(plan.uncovered)
     assert list(
         zip(
@@ -352,9 +429,9 @@ def test_csv_files_equal_the_frames(problem: Problem, plan: Plan, tmp_path: Path
     ) == [(u.site, u.gate, u.date.isoformat(), u.missing) for u in plan.uncovered]
     for site in problem.sites:
         roster = read(f"roster_{site.id}.csv", index_col=0, keep_default_na=False, dtype=str)
-        pd.testing.assert_frame_equal(
-            roster, roster_frame(problem, plan, site.id), check_dtype=False
-        )
+        expected = roster_frame(problem, plan, site.id)
+        expected.columns = [day.strftime("%Y-%m-%d") for day in expected.columns]
+        pd.testing.assert_frame_equal(roster, expected, check_dtype=False)
     assert "上庄村" in (tmp_path / "csv" / "coverage.csv").read_text(encoding="utf-8-sig")
 
 
@@ -362,7 +439,7 @@ def test_csv_roster_file_names_are_safe(awkward: tuple[Problem, Plan], tmp_path:
     pytest.importorskip("pandas")
     problem, plan = awkward
     names = [p.name for p in to_csv(problem, plan, tmp_path)]
-    assert names[4:] == ["roster_s_1.csv", "roster_s2.csv", "roster_s3.csv", "roster_s4.csv"]
+    assert names[5:] == ["roster_s_1.csv", "roster_s2.csv", "roster_s3.csv", "roster_s4.csv"]
 
 
 # --------------------------------------------------------------------------- iCalendar
@@ -585,7 +662,7 @@ def test_excel_writes_formula_like_text_as_text(
     (path,) = to_excel(problem, plan, tmp_path / "probe.xlsx")
     with zipfile.ZipFile(path) as archive:
         sheets = [n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)]
-        assert len(sheets) == len(problem.sites) + 3
+        assert len(sheets) == len(problem.sites) + 4  # summary, rosters, three tables
         for name in sheets:
             assert not re.search(rb"<(\w+:)?f[\s/>]", archive.read(name)), name  # no formula
     workbook = read_workbook(path)
@@ -629,16 +706,15 @@ def test_csv_neutralises_formula_like_text(formulas: tuple[Problem, Plan], tmp_p
     assert set(people) == {"'" + s.person for s in plan.people}
     for s in plan.people:
         row = people["'" + s.person]
-        assert (row["name"], row["unit"], row["sites"]) == (
-            "'" + s.name,
-            "'" + s.unit,
-            "'" + ", ".join(s.sites) if s.sites else "",
-        )
+        assert (row["name"], row["unit"], int(row["n_sites"])) == ("'" + s.name, "'" + s.unit, len(s.sites))
         # numbers stay numbers
         assert (int(row["shifts"]), int(row["nights"])) == (s.shifts, s.nights)
         assert float(row["hours"]) == pytest.approx(s.minutes / 60)
         assert float(row["commute_km"]) == pytest.approx(s.commute_km)
     assert any(s.commute_km > 0 for s in plan.people)
+    assert sorted((r["person"], r["site"]) for r in tables["person_sites"]) == sorted(
+        ("'" + s.person, "'" + site) for s in plan.people for site in s.sites
+    )
 
     assignments = tables["assignments"]
     assert len(assignments) == len(plan.assignments)
@@ -656,11 +732,11 @@ def test_csv_neutralises_formula_like_text(formulas: tuple[Problem, Plan], tmp_p
     assert [(int(r["demand"]), int(r["assigned"])) for r in tables["coverage"]] == list(
         zip(coverage["demand"], coverage["assigned"], strict=True)
     )
-    for site, path in zip(problem.sites, written[4:], strict=True):
+    for site, path in zip(problem.sites, written[5:], strict=True):
         roster = roster_frame(problem, plan, site.id)
         rows = tables[path.stem]
         assert [row["person"] for row in rows] == ["'" + name for name in roster.index]
-        assert [[row[day] for day in roster.columns] for row in rows] == [
+        assert [[row[day.strftime("%Y-%m-%d")] for day in roster.columns] for row in rows] == [
             ["'" + code if code else "" for code in codes] for codes in roster.values.tolist()
         ]
 
@@ -766,7 +842,7 @@ def test_export_names_files_after_the_problem(problem: Problem, plan: Plan, tmp_
         tmp_path / "out" / "shangzhuang.html"
     ]
     assert export(problem, plan, "html", tmp_path / "page.HTML") == [tmp_path / "page.HTML"]
-    assert len(export(problem, plan, "csv", tmp_path / "new" / "csv")) == 4 + len(problem.sites)
+    assert len(export(problem, plan, "csv", tmp_path / "new" / "csv")) == 5 + len(problem.sites)
     ics = export(problem, plan, "ics", tmp_path / "new" / "ics")
     assert len(ics) == len({a.person for a in plan.assignments})
     assert all(path.is_file() for path in ics)
@@ -775,14 +851,32 @@ def test_export_names_files_after_the_problem(problem: Problem, plan: Plan, tmp_
         export(problem, plan, "csv", tmp_path / "file")
 
 
+def test_all_formats_at_once(problem: Problem, plan: Plan, tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    pytest.importorskip("icalendar")
+    written = export(problem, plan, "all", tmp_path / "out")
+    out = tmp_path / "out"
+    assert written[:1] == [out / "shangzhuang.xlsx"] and out / "shangzhuang.html" in written
+    assert {p.parent for p in written} == {out, out / "csv", out / "ics"}
+    assert sorted(p.name for p in written if p.parent == out / "csv") == sorted(
+        p.name for p in export(problem, plan, "csv", tmp_path / "csv_alone")
+    )
+    assert len([p for p in written if p.suffix == ".ics"]) == len(
+        export(problem, plan, "ics", tmp_path / "ics_alone")
+    )
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DutyplanError, match="directory"):
+        export(problem, plan, "all", tmp_path / "file")
+
+
 def test_unknown_format_names_the_value_and_the_choices(
     problem: Problem, plan: Plan, tmp_path: Path
 ) -> None:
     with pytest.raises(DutyplanError) as error:
         export(problem, plan, "pdf", tmp_path)
     assert "'pdf'" in str(error.value)
-    assert all(fmt in str(error.value) for fmt in ("xlsx", "csv", "ics", "html"))
-    assert FORMATS == ("xlsx", "csv", "ics", "html")
+    assert all(fmt in str(error.value) for fmt in ("xlsx", "csv", "ics", "html", "all"))
+    assert FORMATS == ("xlsx", "csv", "ics", "html", "all")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -151,10 +151,10 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--problem", required=True, help="the problem file (or bundled example) it plans")
     x.add_argument("--problem-format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     x.add_argument(
-        "--format", choices=("xlsx", "csv", "ics", "html"), default="xlsx",
-        help="xlsx: one workbook (a roster sheet per site, uncovered, people); csv: one file per "
-        "table; ics: a calendar per person; html: printable rosters, a page per site "
-        "(default xlsx)",
+        "--format", choices=("xlsx", "csv", "ics", "html", "all"), default="xlsx",
+        help="xlsx: one workbook (a summary, a roster sheet per site, uncovered, people); csv: "
+        "one file per table; ics: a calendar per person; html: printable rosters, a page per "
+        "site; all: every one of them into the directory --out (default xlsx)",
     )
     x.add_argument("--out", required=True, metavar="DIR", help="directory (or file for xlsx/html)")
     x.set_defaults(run=export_command)

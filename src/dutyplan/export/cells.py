@@ -41,10 +41,13 @@ def csv_text(value: Any) -> Any:
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with :func:`csv_text` applied to its text columns, its index (when
     text) and its column and index labels."""
+    import pandas as pd
     from pandas.api.types import is_string_dtype
 
     safe = frame.copy()
     for column in safe.columns:
+        if isinstance(safe[column].dtype, pd.CategoricalDtype):  # ids: their values, made safe
+            safe[column] = safe[column].astype(object)
         if is_string_dtype(safe[column].dtype):
             safe[column] = safe[column].map(csv_text)
     if is_string_dtype(safe.index.dtype):

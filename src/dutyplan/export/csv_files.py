@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from dutyplan.export.cells import csv_safe
 from dutyplan.export.paths import OutPath, file_stems, output_dir, require
-from dutyplan.export.tables import TABLES_HINT, uncovered_frame
+from dutyplan.export.tables import TABLES_HINT, roster_dates, uncovered_frame
 from dutyplan.frames import (
     assignments_frame,
     caseloads_frame,
     coverage_frame,
     people_frame,
+    person_sites_frame,
     roster_frame,
 )
 
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 
 
 def to_csv(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
-    """``assignments.csv``, ``uncovered.csv``, ``people.csv``, ``coverage.csv``, ``caseloads.csv``
+    """``assignments.csv``, ``uncovered.csv``, ``people.csv``, ``person_sites.csv`` (a row per
+    person and site worked), ``coverage.csv``, ``caseloads.csv``
     (with households) and one ``roster_<site id>.csv`` per site, in UTF-8 with a byte order
     mark (``utf-8-sig``)."""
     require(f"CSV export needs pandas: {TABLES_HINT}", "pandas")
@@ -33,16 +35,17 @@ def to_csv(problem: Problem, plan: Plan, out_dir: OutPath) -> list[Path]:
     tables: list[tuple[str, pd.DataFrame, bool]] = [
         ("assignments", assignments_frame(plan, problem), False),
         ("uncovered", uncovered_frame(problem, plan), False),
-        ("people", people_frame(plan), False),
+        ("people", people_frame(plan, problem), False),
+        ("person_sites", person_sites_frame(plan, problem), False),
         ("coverage", coverage_frame(problem, plan), False),
     ]
     if problem.households:
         tables.append(("caseloads", caseloads_frame(problem, plan), False))
     stems = file_stems(site.id for site in problem.sites)
-    tables += [
-        (f"roster_{stems[site.id]}", roster_frame(problem, plan, site.id), True)
-        for site in problem.sites
-    ]
+    for site in problem.sites:
+        roster = roster_frame(problem, plan, site.id)
+        roster.columns = [day.isoformat() for day in roster_dates(roster)]
+        tables.append((f"roster_{stems[site.id]}", roster, True))
     written = []
     for name, frame, with_index in tables:
         path = directory / f"{name}.csv"

@@ -215,7 +215,7 @@ def _html_caseloads(problem: Problem, plan: Plan) -> str:
         cells = [
             f"<td>{html_text(who)}</td>", f"<td>{html_text(row.name)}</td>",
             f'<td class="number">{row.people}</td>', f"<td>{html_text(row.address or '')}</td>",
-            f"<td>{html_text(row.site_name)}</td>", f"<td>{row.first} - {row.last}</td>",
+            f"<td>{html_text(row.site_name)}</td>", f"<td>{row.first:%Y-%m-%d} - {row.last:%Y-%m-%d}</td>",
         ]
         opening = '<tr class="short">' if row.nobody else "<tr>"
         rows.append(f"{opening}{''.join(cells)}</tr>")
@@ -246,7 +246,7 @@ def _html_uncovered(problem: Problem, uncovered: pd.DataFrame) -> str:
     )
     rows = []
     for row in uncovered.itertuples(index=False):
-        day = row.date
+        day = row.date.date()
         shift = problem.shift_type(row.shift)
         cells = [
             f"<td>{weekday(day)} {day}</td>",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from dutyplan.frames import coverage_frame
+from dutyplan.frames import DATE_COLUMNS, coverage_frame
 from dutyplan.problem import WEEKDAYS
 
 if TYPE_CHECKING:
@@ -38,8 +38,28 @@ UNCOVERED_RENAMED = {"demand": "need", "uncovered": "missing"}
 
 
 def roster_dates(roster: pd.DataFrame) -> list[dt.date]:
-    """The dates of a roster frame's columns (ISO strings)."""
-    return [dt.date.fromisoformat(column) for column in roster.columns]
+    """The dates of a roster frame's columns (its ``DatetimeIndex``)."""
+    return [column.date() for column in roster.columns]
+
+
+def plain_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` as files hold it: categoricals as their values, calendar dates
+    (midnight ``datetime64``) as dates, clock times in a zone as wall-clock times there (the
+    horizon's zone, which the files name where they give times)."""
+    import pandas as pd
+
+    plain = frame.copy()
+    for column in plain.columns:
+        values = plain[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            plain[column] = values.astype(object).where(values.notna(), None)
+        elif isinstance(values.dtype, pd.DatetimeTZDtype):
+            plain[column] = values.dt.tz_localize(None)
+        elif column in DATE_COLUMNS and pd.api.types.is_datetime64_dtype(values.dtype):
+            plain[column] = pd.Series(
+                [None if pd.isna(v) else v.date() for v in values], index=values.index, dtype=object
+            )
+    return plain
 
 
 def uncovered_frame(problem: Problem, plan: Plan) -> pd.DataFrame:

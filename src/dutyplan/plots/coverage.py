@@ -35,7 +35,9 @@ def coverage_grid(
     assigned: dict[tuple[str, str, dt.date, str], int] = defaultdict(int)
     for a in plan.assignments:
         assigned[(a.site, a.gate, a.date, a.shift)] += 1
-    ratio = np.ma.masked_all((len(gates), len(instances)))
+    # masked everywhere, over zeros (masked_all leaves memory as it finds it: a NaN there made
+    # matplotlib warn now and then)
+    ratio = np.ma.masked_array(np.zeros((len(gates), len(instances))), mask=True)
     for r, (s, g) in enumerate(gates):
         site = problem.sites[s]
         gate = site.gates[g]
