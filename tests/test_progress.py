@@ -437,3 +437,114 @@ def test_zero_sites(notebook: types.SimpleNamespace) -> None:
     bar = Progress(0, clock=FakeClock())
     bar.update(0, 0, 0)
     assert progress_values(notebook.shown[0]["text/html"]) == (1, 1)
+
+
+# --------------------------------------------------------------------------- one model, live
+
+
+def test_format_solve_line() -> None:
+    from dutyplan.progress import SolveState, format_solve
+
+    state = SolveState(phase=None, stage="commute", stage_number=4, stages=5, value=7115,
+                       bound=6220, elapsed=3.2, time_limit=20)
+    assert format_solve(state) == (
+        "level commute (4/5)  best 7,115  bound 6,220  gap 12.6%  elapsed 3s of 20s"
+    )
+    start = SolveState(phase="building the model", stage=None, stage_number=0, stages=0,
+                       value=None, bound=None, elapsed=0.4, time_limit=None)
+    assert format_solve(start) == "building the model  elapsed 0s"
+
+
+def test_live_tty_redraws_level_best_bound_and_ends_the_line() -> None:
+    from dutyplan.progress import LiveSolve
+
+    clock, stream = FakeClock(), TTYStream()
+    live = LiveSolve(10, stream=stream, clock=clock, interval=0.01, delay=1.0)
+    live.stage("cover", 1, 2)
+    live.solution(480, 0)
+    import time
+
+    time.sleep(0.05)
+    assert stream.getvalue() == ""  # nothing before the delay
+    clock.advance(2)
+    live.solution(0, 0)
+    live.stage("commute", 2, 2)
+    live.solution(90, 80)
+    deadline = time.monotonic() + 5
+    while "commute" not in stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    live.close()
+    text = stream.getvalue()
+    assert text.startswith("\r") and text.endswith("\n") and text.count("\n") == 1
+    assert text.rstrip().split("\r")[-1].rstrip() == (
+        "level commute (2/2)  best 90  bound 80  gap 11.1%  elapsed 2s of 10s"
+    )
+
+
+def test_live_lines_print_each_finished_level_and_the_end() -> None:
+    from dutyplan.progress import LiveSolve
+
+    clock, stream = FakeClock(), FileStream()
+    live = LiveSolve(10, stream=stream, clock=clock, delay=1.0)
+    assert live.mode == "lines"
+    live.stage("cover", 1, 2)
+    live.solution(0, 0)
+    clock.advance(1.5)
+    live.stage("commute", 2, 2)
+    live.solution(90, 80)
+    live.close()
+    assert stream.getvalue().splitlines() == [
+        "level cover (1/2)  best 0  bound 0  gap 0.0%  elapsed 1s of 10s",
+        "level commute (2/2)  best 90  bound 80  gap 11.1%  elapsed 1s of 10s",
+    ]
+    assert "\r" not in stream.getvalue()
+
+
+def test_a_short_solve_shows_nothing() -> None:
+    from dutyplan.progress import LiveSolve
+
+    for stream in (TTYStream(), FileStream()):
+        live = LiveSolve(10, stream=stream, clock=FakeClock(), delay=1.0)
+        live.stage("cover", 1, 1)
+        live.solution(0, 0)
+        live.close()
+        assert stream.getvalue() == ""
+
+
+def test_a_solve_tells_its_callback_every_level_with_the_plans_values() -> None:
+    import dutyplan
+    from dutyplan.progress import SolveState
+
+    problem = dutyplan.load_example("shangzhuang")
+    states: list[SolveState] = []
+    plan = dutyplan.solve(problem, time_limit=3, workers=1, seed=0, deterministic=True,
+                          progress=states.append)
+    searched = [s.stage for s in states if s.stage is not None]
+    levels = [level.name for level in plan.result.levels]
+    assert list(dict.fromkeys(searched)) == levels
+    for level in plan.result.levels:
+        last = [s for s in states if s.stage == level.name][-1]
+        assert last.value == level.value
+        assert last.stages == len(levels) and last.time_limit == 3
+    assert all(a.elapsed <= b.elapsed for a, b in zip(states, states[1:]))
+
+
+def test_live_in_a_notebook_updates_one_display(notebook: types.SimpleNamespace) -> None:
+    import time
+
+    from dutyplan.progress import LiveSolve
+
+    clock = FakeClock()
+    live = LiveSolve(20, clock=clock, interval=0.01, delay=1.0)
+    assert live.mode == "notebook"
+    live.stage("fairness", 5, 5)
+    clock.advance(5)
+    live.solution(6960, 6360)
+    deadline = time.monotonic() + 5
+    while not notebook.shown and time.monotonic() < deadline:
+        time.sleep(0.01)
+    live.close()
+    assert len(notebook.shown) == 1  # one display, updated in place
+    last = (notebook.handle.updates[-1][0] if notebook.handle.updates else notebook.shown[0])
+    assert '<progress value="0.250" max="1"' in last["text/html"]
+    assert "level fairness (5/5)  best 6,960  bound 6,360" in last["text/plain"]

@@ -111,6 +111,21 @@ class Stop:
         self.stalled = False
         self._armed = False  # a plan is in hand: only then may a stall end a search
         self._last_improvement = time.perf_counter()
+        # told what the solve is doing, for a live display (dutyplan.progress.LiveSolve):
+        # .phase(text), .stage(name, number, total), .solution(value, bound)
+        self.live: Any = None
+
+    def tell(self, event: str, *args: Any) -> None:
+        """Tell the live display (if any) of a phase, a stage or a better plan; a failing
+        display goes quiet and never stops the solve."""
+        live = self.live
+        if live is None:
+            return
+        try:
+            getattr(live, event)(*args)
+        except Exception:  # noqa: BLE001 - a display must never stop a solve
+            logger.debug("the live display failed", exc_info=True)
+            self.live = None
 
     @property
     def requested(self) -> bool:

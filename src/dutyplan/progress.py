@@ -39,7 +39,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Self, TextIO
 
-__all__ = ["Progress", "ProgressState", "format_elapsed", "format_progress", "make_progress"]
+__all__ = [
+    "LiveSolve",
+    "Progress",
+    "ProgressState",
+    "SolveState",
+    "format_elapsed",
+    "format_progress",
+    "format_solve",
+    "make_live",
+    "make_progress",
+]
 
 BAR_WIDTH = 10  # characters between the brackets of the text bar
 
@@ -377,5 +387,230 @@ def make_progress(
         return Progress(total_sites, callback=progress)
     raise TypeError(
         "progress must be True, False, None, a function of a ProgressState or a Progress, "
+        f"not {type(progress).__name__}"
+    )
+
+
+# --------------------------------------------------------------------------- one model, live
+
+
+@dataclass(frozen=True)
+class SolveState:
+    """What a solve of one model is doing, as given to a progress callback.
+
+    Attributes:
+        phase: what it does before or between searches ("building the model", "roster bound"),
+            or None while a level is searched.
+        stage: the objective level being searched (``cover``, ..., or ``weighted``), or None.
+        stage_number: its place among the levels searched (1-based; 0 before the first).
+        stages: how many levels are searched.
+        value: the best value of that level found so far (None: no plan yet).
+        bound: the best bound on it so far (None: none yet).
+        elapsed: seconds since the solve began.
+        time_limit: the solve's time limit in seconds.
+    """
+
+    phase: str | None
+    stage: str | None
+    stage_number: int
+    stages: int
+    value: int | None
+    bound: int | None
+    elapsed: float
+    time_limit: float | None
+
+    @property
+    def gap(self) -> float | None:
+        """(value - bound) / value, 0 when both are 0; None without both."""
+        if self.value is None or self.bound is None:
+            return None
+        if self.value <= 0:
+            return 0.0
+        return max(0.0, (self.value - self.bound) / self.value)
+
+
+def format_solve(state: SolveState) -> str:
+    """One line for ``state``: ``level commute (4/5)  best 7,115  bound 6,220  gap 12.6%
+    elapsed 3s of 20s``."""
+    if state.stage is None:
+        text = state.phase or "starting"
+    else:
+        text = f"level {state.stage} ({state.stage_number}/{state.stages})"
+        text += "  best " + ("-" if state.value is None else f"{state.value:,}")
+        text += "  bound " + ("-" if state.bound is None else f"{state.bound:,}")
+        if state.gap is not None:
+            text += f"  gap {100 * state.gap:.1f}%"
+    text += f"  elapsed {format_elapsed(state.elapsed)}"
+    if state.time_limit is not None:
+        text += f" of {format_elapsed(state.time_limit)}"
+    return text
+
+
+class LiveSolve(Progress):
+    """Live progress of one model's solve: the level being searched, its best value and bound,
+    the time elapsed, redrawn every ``interval`` seconds once the solve has run ``delay``
+    seconds (a solve shorter than that shows nothing). Terminal, log lines, notebook and
+    callback as :class:`Progress`; in log lines (not a TTY), a line at each level and at the
+    end. The solver tells it what happens through :attr:`dutyplan.budget.Stop.live`.
+    """
+
+    def __init__(
+        self,
+        time_limit: float | None,
+        *,
+        stream: TextIO | None = None,
+        enabled: bool = True,
+        interval: float = 0.5,
+        delay: float = 1.0,
+        clock: Callable[[], float] | None = None,
+        callback: Callable[[SolveState], None] | None = None,
+    ) -> None:
+        super().__init__(0, stream=stream, enabled=enabled, min_interval=0.0, clock=clock,
+                         callback=callback)  # type: ignore[arg-type]
+        self.time_limit = time_limit
+        self.interval = interval
+        self.delay = delay
+        self._phase: str | None = "building the model"
+        self._stage_name: str | None = None
+        self._stage_number = 0
+        self._stages = 0
+        self._value: int | None = None
+        self._bound: int | None = None
+        self._shown = False
+        self._ticking = threading.Event()
+        self._ticker: threading.Thread | None = None
+        if self._mode in ("tty", "notebook"):
+            self._ticker = threading.Thread(target=self._tick, name="dutyplan-live", daemon=True)
+            self._ticker.start()
+
+    @property
+    def solve_state(self) -> SolveState:
+        return SolveState(
+            phase=self._phase, stage=self._stage_name, stage_number=self._stage_number,
+            stages=self._stages, value=self._value, bound=self._bound,
+            elapsed=self._clock() - self._start, time_limit=self.time_limit,
+        )
+
+    # -- what the solver tells (dutyplan.budget.Stop.tell) ------------------------------------
+
+    def phase(self, text: str) -> None:
+        with self._lock:
+            self._phase = text
+            self._stage_name = None
+        self._changed(level=False)
+
+    def stage(self, name: str, number: int, total: int) -> None:
+        with self._lock:
+            if self._stage_name is not None and self._stage_name != name:
+                self._changed(level=True)  # log lines: the level just finished, with its figures
+            self._phase, self._stage_name, self._stage_number, self._stages = None, name, number, total
+            self._value = self._bound = None
+        self._changed(level=False)
+
+    def solution(self, value: int, bound: int | None) -> None:
+        with self._lock:
+            if self._value is None or value <= self._value:
+                self._value = int(value)
+            self._raise_bound(bound)
+        self._changed(level=False)
+
+    def bound(self, bound: int | None) -> None:
+        with self._lock:
+            self._raise_bound(bound)
+        self._changed(level=False)
+
+    def _raise_bound(self, bound: int | None) -> None:
+        if bound is not None:
+            self._bound = max(int(bound), self._bound) if self._bound is not None else int(bound)
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _changed(self, level: bool) -> None:
+        with self._lock:
+            if self._closed or self._mode == "off":
+                return
+            state = self.solve_state
+            if self._mode == "callback":
+                assert self._callback is not None
+                self._callback(state)  # type: ignore[arg-type]
+            elif self._mode == "lines" and level and state.elapsed >= self.delay:
+                self._write(format_solve(state) + "\n")
+
+    def _tick(self) -> None:
+        while not self._ticking.wait(self.interval):
+            with self._lock:
+                if self._closed:
+                    return
+                state = self.solve_state
+                if state.elapsed < self.delay:
+                    continue
+                self._shown = True
+                self._draw_solve(state, final=False)
+
+    def _draw_solve(self, state: SolveState, *, final: bool) -> None:
+        line = format_solve(state)
+        if self._mode == "notebook":
+            fraction = 0.0
+            if state.time_limit:
+                fraction = min(1.0, state.elapsed / state.time_limit)
+            bundle = {
+                "text/html": (
+                    f'<div class="dutyplan-progress"><progress value="{fraction:.3f}" max="1" '
+                    f'style="width: 20em; vertical-align: middle"></progress> '
+                    f"<code>{html.escape(line)}</code></div>"
+                ),
+                "text/plain": line,
+            }
+            try:
+                if self._handle is None:
+                    self._handle = _display(bundle)
+                else:
+                    self._handle.update(bundle, raw=True)
+            except Exception:  # noqa: BLE001 - a failing front end must not stop the solve
+                self._mode = "off"
+            return
+        if self._stream is None or self._mode != "tty":
+            return
+        columns = _terminal_columns(self._stream)
+        if columns and len(line) >= columns:
+            line = line[: columns - 1]
+        pad = " " * max(0, self._line_width - len(line))
+        self._line_width = len(line)
+        self._write("\r" + line + pad + ("\n" if final else ""))
+
+    def close(self) -> None:
+        """Stop redrawing; end the line (terminal), or print the last state (log lines) when
+        anything was shown. Idempotent."""
+        self._ticking.set()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            state = self.solve_state
+            if self._mode in ("tty", "notebook") and self._shown:
+                self._draw_solve(state, final=True)
+            elif self._mode == "lines" and state.elapsed >= self.delay:
+                self._write(format_solve(state) + "\n")
+        if self._ticker is not None and self._ticker is not threading.current_thread():
+            self._ticker.join(timeout=1.0)
+
+    def __repr__(self) -> str:
+        return f"<LiveSolve {self._mode}: {format_solve(self.solve_state)}>"
+
+
+def make_live(progress: Any, time_limit: float | None) -> LiveSolve:
+    """The :class:`LiveSolve` for a solve's ``progress`` argument: ``True`` (stderr, or the
+    notebook in a Jupyter kernel), ``False``/``None`` (nothing), a function (called with a
+    :class:`SolveState` at each phase, level and better plan), or a :class:`LiveSolve`."""
+    if isinstance(progress, LiveSolve):
+        return progress
+    if progress is None or progress is False or isinstance(progress, Progress):
+        return LiveSolve(time_limit, enabled=False)
+    if progress is True:
+        return LiveSolve(time_limit)
+    if callable(progress):
+        return LiveSolve(time_limit, callback=progress)
+    raise TypeError(
+        "progress must be True, False, None, a function or a Progress, "
         f"not {type(progress).__name__}"
     )

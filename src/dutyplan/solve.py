@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from dutyplan.decompose import solve_decomposed
 from dutyplan.errors import DutyplanError, ProblemError
 from dutyplan.plan import Plan
 from dutyplan.problem import Problem
+from dutyplan.progress import LiveSolve, make_live
 from dutyplan.solver import solve_single, stop_reason, windows
 from dutyplan.writing import writable_directory
 
@@ -126,7 +129,8 @@ def _solve(
             )
         logger.info("%d households under watch: one model of the whole problem", len(problem.households))
         first = hint.assignments if hint is not None else None
-        return solve_single(problem, budget, workers, seed, log, params, first, stage_share)
+        with live_solve(progress, budget, log):
+            return solve_single(problem, budget, workers, seed, log, params, first, stage_share)
     city = len(problem.people) * len(problem.sites) > CITY_ABOVE and len(problem.sites) > 1
     if city and strategy != "single":
         logger.info("%d people x %d sites: decomposing at city scale", len(problem.people), len(problem.sites))
@@ -143,11 +147,25 @@ def _solve(
             problem, budget, workers, seed, log, params, index=index,
             executor=executor, checkpoint_dir=checkpoint_dir, progress=progress,
         )
-    if strategy == "auto" and hint is None and windows.applies(problem, candidates):
-        logger.info("%d days: planning %d-day windows", problem.horizon.days, windows.KEEP_DAYS)
-        plan = windows.solve_windows(problem, budget, workers, seed, log, params, index=index)
-        if plan.result.status != "unknown" or budget.expired():
-            return plan
-        logger.info("the windows gave no plan: the whole model with the %.1fs left", budget.left())
-    first = hint.assignments if hint is not None else None
-    return solve_single(problem, budget, workers, seed, log, params, first, stage_share, index=index)
+    with live_solve(progress, budget, log):
+        if strategy == "auto" and hint is None and windows.applies(problem, candidates):
+            logger.info("%d days: planning %d-day windows", problem.horizon.days, windows.KEEP_DAYS)
+            plan = windows.solve_windows(problem, budget, workers, seed, log, params, index=index)
+            if plan.result.status != "unknown" or budget.expired():
+                return plan
+            logger.info("the windows gave no plan: the whole model with the %.1fs left", budget.left())
+        first = hint.assignments if hint is not None else None
+        return solve_single(problem, budget, workers, seed, log, params, first, stage_share, index=index)
+
+
+@contextmanager
+def live_solve(progress: Any, budget: Budget, log: bool) -> Iterator[LiveSolve]:
+    """Show the solve of one model live (:class:`dutyplan.progress.LiveSolve`) while the block
+    runs; nothing with ``progress`` False, or with ``log`` (CP-SAT's own lines go to stderr)."""
+    live = make_live(False if log else progress, budget.seconds)
+    budget.stop.live = live
+    try:
+        yield live
+    finally:
+        budget.stop.live = None
+        live.close()

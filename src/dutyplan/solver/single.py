@@ -76,6 +76,7 @@ def solve_single(
     floors = None
     fallback = None
     if roster_columns and timing.SPLITS.columns_share > 0 and columns.applies(problem) and budget.left() - bound_time > 0.5:
+        budget.stop.tell("phase", "roster bound (column generation)")
         # weighted problems of per-person rules and cover: the roster LP bound, then a plan
         # from its columns to start from (see dutyplan.solver.columns)
         found = columns.roster_bound(

@@ -66,6 +66,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         value = int(round(self.objective_value))
         if self.stop is not None and (not self.points or value < self.points[-1][1]):
             self.stop.improved()
+            self.stop.tell("solution", value, bound)
         self.points.append((now, value, bound))
         if self.floor is not None and self.objective_value <= self.floor + 1e-9:
             self.stop_search()
@@ -148,6 +149,10 @@ def solve_model(
 
     for i, (name, expr) in enumerate(stages):
         stage = results[name]
+        budget.stop.tell("stage", name, i + 1, len(stages))
+        if solution is not None:  # the plan in hand, valued on this level
+            budget.stop.tell("solution", scalar_value(
+                dm, solution, [name] if mode != "weighted" else active, config, weighted), None)
         remaining = budget.left()
         # levels with no cost at all take no time: leave them out of the shares
         later = sum(shares[n] for n, _ in stages[i:] if mode == "weighted" or dm.has_level(n))
@@ -175,6 +180,7 @@ def solve_model(
                     progress.append(ProgressPoint(
                         seconds=round(time.perf_counter() - origin, 4), stage=name, value=value, bound=trivial))
         best_known = max((b for b in (trivial, known) if b is not None), default=None)
+        budget.stop.tell("bound", best_known)
         if i == 0 and initial is not None:  # the plan we start from
             progress.append(ProgressPoint(
                 seconds=round(t0 - origin, 4), stage=name,
@@ -193,6 +199,7 @@ def solve_model(
         if solution is not None:
             levels_here = [name] if mode != "weighted" else active
             current = scalar_value(dm, solution, levels_here, config, weighted)
+            budget.stop.tell("solution", current, best_known)
             if known is not None and current <= known:
                 stage.value = stage.bound = current
                 stage.optimal = True
@@ -265,6 +272,7 @@ def solve_model(
 
                 def improved(value: int) -> None:
                     budget.stop.improved()
+                    budget.stop.tell("solution", value, bound)
                     progress.append(ProgressPoint(
                         seconds=round(time.perf_counter() - origin, 4), stage=name, value=value,
                         bound=bound))
@@ -277,6 +285,8 @@ def solve_model(
                 stage.value = scalar_value(dm, solution, levels_here, config, weighted)
                 stage.optimal = stage.value <= stage.bound
             all_optimal &= stage.optimal
+            if stage.value is not None:
+                budget.stop.tell("solution", stage.value, stage.bound)
             logger.info("%s: %s, bound %s, %s at %.2fs", name, stage.value, stage.bound,
                         "proven" if stage.optimal else "not proven", time.perf_counter() - origin)
             if mode != "weighted":
