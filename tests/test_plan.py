@@ -252,3 +252,34 @@ def test_the_summary_lists_the_worst_gates_first_within_rows() -> None:
     worst = max(c.uncovered for c in gates)
     table = text.split("uncovered\n", 1)[1]
     assert f" {worst}\n" in table.split("... and", 1)[0]  # the first rows are the worst gates
+
+
+def test_the_summary_gives_totals_the_busiest_first_and_keeps_every_table_to_rows() -> None:
+    import dutyplan
+    from dutyplan.report import plan_summary
+
+    problem = dutyplan.load_example("yuncheng")
+    plan = solve(problem, time_limit=3, workers=1, progress=False)
+    text = plan_summary(plan, problem, max_rows=2)
+    on_duty = sum(1 for p in plan.people if p.shifts)
+    hours = sum(p.minutes for p in plan.people) / 60
+    assert (f"{len(plan.assignments):,} duties ({hours:,.0f} hours) by {on_duty:,} of "
+            f"{len(plan.people):,} people") in text
+    people = text.split("person  ", 1)[1].splitlines()[2:4]  # the two rows shown
+    most = sorted((p.minutes / 60 for p in plan.people), reverse=True)[:2]
+    assert [float(line.split()[-4]) for line in people] == most
+    per_site = next(line for line in text.splitlines() if line.startswith("duties per site"))
+    sites = {a.site for a in plan.assignments}
+    assert per_site.count(",") <= 2 and (len(sites) <= 2 or f"and {len(sites) - 2} more sites" in per_site)
+
+
+def test_the_summary_of_a_decomposed_solve_says_where_the_time_went() -> None:
+    from dutyplan.report import timing_line
+
+    sites_first = Result(status="feasible", mode="lexicographic, decomposed", build_seconds=0.0,
+                         solve_seconds=32.5, first_plan_seconds=12.3)
+    assert timing_line(sites_first) == "solved in 32.50s, sites first; every site had a plan after 12.30s"
+    polished = sites_first.model_copy(update={"build_seconds": 1.5, "solve_seconds": 31.0})
+    assert timing_line(polished).endswith("; the whole model to improve it built in 1.50s")
+    one = Result(status="optimal", build_seconds=0.04, solve_seconds=2.0, first_plan_seconds=0.3)
+    assert timing_line(one) == "model built in 0.04s, solved in 2.00s, first plan after 0.30s"

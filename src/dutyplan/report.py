@@ -7,7 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dutyplan.plan import Plan
+    from dutyplan.plan import Plan, Result
     from dutyplan.problem import Problem
 
 
@@ -41,6 +41,20 @@ STOP_WORDS = {
 }
 
 
+def timing_line(r: Result) -> str:
+    """Where the time went, in the words of the path the solve took: one model (built, then
+    searched), or sites first (each site's model built as it is rostered)."""
+    if "decomposed" in r.mode:
+        text = f"solved in {r.solve_seconds + r.build_seconds:.2f}s, sites first"
+        if r.first_plan_seconds is not None:
+            text += f"; every site had a plan after {r.first_plan_seconds:.2f}s"
+        if r.build_seconds > 0:
+            text += f"; the whole model to improve it built in {r.build_seconds:.2f}s"
+        return text
+    first = f", first plan after {r.first_plan_seconds:.2f}s" if r.first_plan_seconds is not None else ""
+    return f"model built in {r.build_seconds:.2f}s, solved in {r.solve_seconds:.2f}s{first}"
+
+
 def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40) -> str:
     r = plan.result
     site_names = {s.id: s.label for s in problem.sites} if problem else {}
@@ -53,8 +67,7 @@ def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40)
     if r.objective is not None:
         gap = f"{100 * r.gap:.2f}%" if r.gap is not None else "n/a"
         out.append(f"objective {r.objective}   best bound {r.best_bound}   gap {gap}   ({r.mode})")
-    first = f", first plan after {r.first_plan_seconds:.2f}s" if r.first_plan_seconds is not None else ""
-    out.append(f"model built in {r.build_seconds:.2f}s, solved in {r.solve_seconds:.2f}s{first}")
+    out.append(timing_line(r))
     if r.stop_reason is not None:
         why = STOP_WORDS.get(r.stop_reason, r.stop_reason)
         if r.deterministic:
@@ -69,7 +82,13 @@ def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40)
     if r.objective is None:
         return "\n".join(out)
     out.append("")
-    out.append(f"{len(plan.assignments)} duties; {plan.missing_person_shifts} person-shifts uncovered")
+    on_duty = sum(1 for p in plan.people if p.shifts)
+    hours = sum(p.minutes for p in plan.people) / 60
+    km = sum(p.commute_km for p in plan.people)
+    out.append(
+        f"{len(plan.assignments):,} duties ({hours:,.0f} hours) by {on_duty:,} of {len(plan.people):,} "
+        f"people; {plan.missing_person_shifts:,} person-shifts uncovered; {km:,.0f} km commuted"
+    )
     # the gates with most left uncovered first (stable: the problem's order among equals)
     worst = sorted(plan.coverage, key=lambda c: -c.uncovered)
     rows = [
@@ -89,7 +108,9 @@ def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40)
         if len(plan.uncovered) > max_rows:
             out.append(f"  ... and {len(plan.uncovered) - max_rows} more")
     rows = []
-    for s in plan.people[:max_rows]:
+    # the people with most hours first (the problem's order among equals)
+    busiest = sorted(plan.people, key=lambda s: -s.minutes)
+    for s in busiest[:max_rows]:
         sites = ", ".join(site_names.get(x, x) for x in s.sites) or "-"
         rows.append(
             [s.name, s.unit or "", sites, str(s.shifts), f"{s.hours:.1f}", str(s.nights),
@@ -101,8 +122,11 @@ def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40)
         out.append(f"... and {len(plan.people) - max_rows} more people")
     by_site = Counter(a.site for a in plan.assignments)
     if by_site and problem is not None:
+        most = by_site.most_common()
+        shown = ", ".join(f"{site_names[k]} {v:,}" for k, v in most[:max_rows])
+        more = f", and {len(most) - max_rows} more sites" if len(most) > max_rows else ""
         out.append("")
-        out.append("duties per site: " + ", ".join(f"{site_names[k]} {v}" for k, v in sorted(by_site.items())))
+        out.append(f"duties per site (most first): {shown}{more}")
     if plan.caseloads or plan.unwatched:
         out += ["", *caseload_lines(plan, problem, max_rows)]
     return "\n".join(out)

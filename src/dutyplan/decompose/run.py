@@ -166,7 +166,9 @@ def solve_decomposed(
         len(runner.plans), runner.resumed, rounds, plan.result.objective, plan.result.best_bound,
         time.perf_counter() - t0,
     )
-    bar.update(len(problem.sites), runner.people_placed(), len(plan.uncovered), stage="done")
+    # the end: people with duties in the plan (while rostering, people posted to sites done)
+    on_duty = sum(1 for person in plan.people if person.shifts)
+    bar.update(len(problem.sites), on_duty, len(plan.uncovered), stage="done")
     bar.close()
     return plan
 
