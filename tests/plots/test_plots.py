@@ -560,3 +560,71 @@ def test_coverage_columns_are_the_shift_instances_in_time_order(problem, plan):
     assert starts == sorted(starts)
     assert len(starts) == problem.horizon.days * len(problem.shift_types)
     assert instances[:2] == [(problem.horizon.start, "AM"), (problem.horizon.start, "PM")]
+
+
+# --------------------------------------------------------------------------- at every size
+
+
+def greedy_plan(problem: Problem) -> Plan:
+    """A cheap plan for the picture tests: each gate-shift gets the first free person."""
+    busy: set[tuple[str, object]] = set()
+    assignments = []
+    people = iter(p.id for p in problem.people for _ in range(3))
+    for si, site in enumerate(problem.sites[:30]):  # some sites covered, the rest short
+        for gi, gate in enumerate(site.gates):
+            for day in problem.dates[:3]:
+                shift = problem.shift_types[1]
+                if problem.demand(si, gi, day, shift.id) is None:
+                    continue
+                person = next(people, None)
+                if person is None or (person, day) in busy:
+                    continue
+                busy.add((person, day))
+                assignments.append(Assignment(
+                    person=person, date=day, shift=shift.id, site=site.id, gate=gate.id,
+                    start=problem.shift_start(day, shift.id), end=problem.shift_end(day, shift.id)))
+    return Plan.build(problem, assignments, Result(status="feasible"))
+
+
+def overlapping_texts(figure: object) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts whose drawn boxes overlap (tick labels included)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()
+             and t.get_gid() == "site-label"]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    return [(a, b) for i, (a, box) in enumerate(boxes) for b, other in boxes[i + 1:]
+            if box.overlaps(other)]
+
+
+@pytest.mark.parametrize("size", [(20, 4, 7), (300, 24, 48), (3000, 250, 500)],
+                         ids=["village", "district", "city-district"])
+def test_every_plot_stays_readable_at_every_size(size, problem: Problem, tmp_path: Path) -> None:
+    from dutyplan import synth
+
+    people, sites, gates = size
+    case = problem if sites == 4 else synth.generate(people, sites, gates, 14, seed=1)
+    plan = greedy_plan(case)
+    figures = {
+        "map": plots.plot_map(case, plan),
+        "coverage": plots.plot_coverage(case, plan),
+        "gantt": plots.plot_gantt(case, plan),
+        "convergence": plots.plot_convergence(plan),
+    }
+    for kind, figure in figures.items():
+        width, height = figure.get_size_inches() * figure.dpi
+        assert width <= 1500 and height <= 2500, (kind, width, height)  # was 26,907 px tall
+        save_png(figure, tmp_path, f"{kind}_{sites}")
+    assert overlapping_texts(figures["map"]) == []
+    legend = figures["map"].axes[0].get_legend() or next(
+        a.get_legend() for a in figures["map"].axes if a.get_legend())
+    assert len(legend.get_texts()) <= 15  # was one entry per site: 250 ran off the figure
+    rows = figures["coverage"].axes[0].get_yticklabels()
+    assert len(rows) <= 60
+    if sites > 60:  # the worst sites first
+        title = figures["coverage"].axes[0].get_title()
+        assert f"the 60 of {sites} sites with most person-shifts missing" in title

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +18,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+# more rows than this and the picture shows a row per site (its worst gate), then only the
+# sites with most person-shifts missing: a row stays readable, the image a few thousand pixels
+MAX_ROWS = 60
+
+
 def coverage_grid(
     problem: Problem, plan: Plan
 ) -> tuple[list[tuple[int, int]], list[tuple[dt.date, str]], np.ma.MaskedArray]:
@@ -27,26 +31,65 @@ def coverage_grid(
     Returns the rows (site index, gate index), the columns (date, shift id) in time order and
     the ratios, masked where the gate is closed (no demand).
     """
+    gates, instances, need, got = _need_and_assigned(problem, plan)
+    return gates, instances, _ratio(need, got)
+
+
+def _need_and_assigned(
+    problem: Problem, plan: Plan
+) -> tuple[list[tuple[int, int]], list[tuple[dt.date, str]], np.ndarray, np.ndarray]:
+    """People needed and posted per gate (rows) and shift instance (columns, in time order)."""
     gates = [(s, g) for s, site in enumerate(problem.sites) for g in range(len(site.gates))]
     instances = sorted(
         ((day, shift.id) for day in problem.dates for shift in problem.shift_types),
         key=lambda item: problem.shift_start(*item),
     )
-    assigned: dict[tuple[str, str, dt.date, str], int] = defaultdict(int)
+    column = {instance: c for c, instance in enumerate(instances)}
+    row = {(problem.sites[s].id, problem.sites[s].gates[g].id): r for r, (s, g) in enumerate(gates)}
+    got = np.zeros((len(gates), len(instances)), dtype=np.int64)
     for a in plan.assignments:
-        assigned[(a.site, a.gate, a.date, a.shift)] += 1
-    # masked everywhere, over zeros (masked_all leaves memory as it finds it: a NaN there made
-    # matplotlib warn now and then)
-    ratio = np.ma.masked_array(np.zeros((len(gates), len(instances))), mask=True)
+        got[row[(a.site, a.gate)], column[(a.date, a.shift)]] += 1
+    need = np.zeros_like(got)
     for r, (s, g) in enumerate(gates):
-        site = problem.sites[s]
-        gate = site.gates[g]
         for c, (day, shift) in enumerate(instances):
             demand = problem.demand(s, g, day, shift)
-            if demand is None or demand.need == 0:
-                continue
-            ratio[r, c] = assigned[(site.id, gate.id, day, shift)] / demand.need
-    return gates, instances, ratio
+            if demand is not None:
+                need[r, c] = demand.need
+    return gates, instances, need, got
+
+
+def _ratio(need: np.ndarray, got: np.ndarray) -> np.ma.MaskedArray:
+    """got / need, masked where nobody is needed."""
+    closed = need <= 0
+    return np.ma.masked_array(np.divide(got, np.where(closed, 1, need)).astype(float), mask=closed)
+
+
+def coverage_rows(problem: Problem, plan: Plan, most: int = MAX_ROWS) -> tuple[
+    list[str], list[tuple[dt.date, str]], np.ma.MaskedArray, str
+]:
+    """What :func:`plot_coverage` draws: row labels, columns, ratios and a note on what the rows
+    are. A row per gate up to ``most`` gates; else a row per site, coloured by its worst gate
+    in each shift instance; with more than ``most`` sites, the ``most`` sites with most
+    person-shifts missing, worst first."""
+    gates, instances, need, got = _need_and_assigned(problem, plan)
+    ratio = _ratio(need, got)
+    if len(gates) <= most:
+        labels = [f"{problem.sites[s].label} / {problem.sites[s].gates[g].label}" for s, g in gates]
+        return labels, instances, ratio, ""
+    site_of = np.array([s for s, _ in gates])
+    missing = np.zeros(len(problem.sites), dtype=np.int64)
+    np.add.at(missing, site_of, np.maximum(need - got, 0).sum(axis=1))
+    # a site's gates are consecutive rows (every site has one): the worst of each block
+    starts = np.flatnonzero(np.r_[True, site_of[1:] != site_of[:-1]])
+    lowest = np.minimum.reduceat(ratio.filled(np.inf), starts, axis=0)
+    worst = np.ma.masked_array(np.where(np.isinf(lowest), 0.0, lowest), mask=np.isinf(lowest))
+    rows = list(range(len(problem.sites)))
+    note = f"a row per site (its worst gate), {len(gates)} gates"
+    if len(rows) > most:
+        rows = sorted(rows, key=lambda s: -missing[s])[:most]
+        note = (f"the {most} of {len(problem.sites)} sites with most person-shifts missing, "
+                f"each its worst gate")
+    return [problem.sites[s].label for s in rows], instances, worst[rows], note
 
 
 def _coverage_colormap() -> Any:
@@ -74,10 +117,8 @@ def plot_coverage(
     load_matplotlib()
     from matplotlib.colors import TwoSlopeNorm
 
-    gates, instances, ratio = coverage_grid(problem, plan)
-    labels = [
-        f"{problem.sites[s].label} / {problem.sites[s].gates[g].label}" for s, g in gates
-    ]
+    labels, instances, ratio, note = coverage_rows(problem, plan)
+    gates = labels  # one row each
     texts = [problem.name, *labels]
     given_ax = ax
     with use_cjk_font(texts, font) as families:
@@ -118,6 +159,7 @@ def plot_coverage(
         ax.set_title(
             f"{problem.name}: gate coverage - {short} gate-shifts short "
             f"({plan.missing_person_shifts} person-shifts missing)"
+            + (f"\n{note}" if note else "")
         )
         set_font(families, *((given_ax, colorbar.ax) if given_ax else (figure,)))
     return figure

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 GEOGRAPHIC = "homes and sites"
+# above this many sites the legend names none of them (a square per site, its colour), and
+# only the sites with most people posted are labelled, as many as fit without overlapping
+LEGEND_SITES = 12
+LABEL_SITES = 20
 
 
 def _map_positions(problem: Problem) -> tuple[np.ndarray, np.ndarray, str]:
@@ -102,10 +106,17 @@ def plot_map(
                         facecolors="none", edgecolors="red" if nobody_at[site.id] else colours[s],
                         linewidths=1.2, zorder=3, gid=f"{gid_prefix}households:{site.id}",
                     )
-            for s, label in enumerate(site_labels):
+            if len(problem.sites) <= LEGEND_SITES:
+                for s, label in enumerate(site_labels):
+                    target.scatter(
+                        sites_xy[s, 0], sites_xy[s, 1], s=marker_size, marker="s",
+                        color=colours[s], edgecolors="black", linewidths=0.8, zorder=3, label=label,
+                    )
+            else:  # one collection: a legend entry, and a size that stays small
                 target.scatter(
-                    sites_xy[s, 0], sites_xy[s, 1], s=marker_size, marker="s",
-                    color=colours[s], edgecolors="black", linewidths=0.8, zorder=3, label=label,
+                    sites_xy[:, 0], sites_xy[:, 1], s=marker_size * min(1.0, 40 / len(problem.sites)),
+                    marker="s", c=colours, edgecolors="black", linewidths=0.5, zorder=3,
+                    label=f"site ({len(problem.sites)}, each its colour)", gid=f"{gid_prefix}sites",
                 )
             target.set_aspect("equal", adjustable="box")
             target.grid(True, linewidth=0.4, alpha=0.5)
@@ -132,8 +143,11 @@ def plot_map(
         ax.set_gid("map")
         draw(ax, 150, "")
         _set_limits_around(ax, np.vstack([people_xy, sites_xy]), margin=0.1)
+        # the sites labelled: all, or the ones with most people posted (see LABEL_SITES)
+        posted_at = Counter(s for _, s in postings)
+        labelled = sorted(range(len(problem.sites)), key=lambda s: -posted_at[s])[:LABEL_SITES]
         if zoom is None:
-            _label_sites(ax, site_labels, sites_xy)
+            _label_sites(ax, site_labels, sites_xy, labelled)
         else:
             if zoom_ax is None:  # the caller's axes: an inset in the emptiest corner
                 zoom_ax = ax.inset_axes(_inset_corner(ax, np.vstack([people_xy, sites_xy]), zoom))
@@ -151,7 +165,7 @@ def plot_map(
                 f"zoom on the sites (grey box, {zoom[1] - zoom[0]:.1f} km across)",
                 fontsize="small",
             )
-            _label_sites(zoom_ax, site_labels, sites_xy)
+            _label_sites(zoom_ax, site_labels, sites_xy, labelled)
 
         from matplotlib.lines import Line2D
 
@@ -242,18 +256,37 @@ def _inset_corner(
     return (left, bottom, size, size)
 
 
-def _label_sites(ax: Axes, labels: Sequence[str], sites_xy: np.ndarray) -> None:
-    """Label each site beside its marker, pushed away from the middle of the sites."""
+def _label_sites(ax: Axes, labels: Sequence[str], sites_xy: np.ndarray, which: Sequence[int]) -> None:
+    """Label the sites ``which`` (in that order of importance) beside their markers, pushed
+    away from the middle of the sites; a label that would overlap one placed before it, or
+    leave the axes, is left out."""
     middle = sites_xy.mean(axis=0)
-    for label, point in zip(labels, sites_xy, strict=True):
+    placed = []
+    renderer = None
+    if len(labels) > LABEL_SITES:  # the text extents tell overlaps
+        canvas = ax.figure.canvas
+        if not hasattr(canvas, "get_renderer"):  # a bare Figure(): draw it with Agg
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            canvas = FigureCanvasAgg(ax.figure)
+        renderer = canvas.get_renderer()
+    for s in which:
+        label, point = labels[s], sites_xy[s]
         away = point - middle
         length = float(np.hypot(*away))
         direction = away / length if length > 1e-9 else np.array([0.0, 1.0])
-        ax.annotate(
+        text = ax.annotate(
             label, xy=point, xytext=tuple(12 * direction), textcoords="offset points",
             ha="left" if direction[0] >= 0 else "right",
             va="bottom" if direction[1] >= 0 else "top",
-            fontsize="medium", zorder=4, gid="site-label",
+            fontsize="medium" if len(labels) <= LABEL_SITES else "small", zorder=4, gid="site-label",
             bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8,
                   "edgecolor": "none"},
         )
+        if renderer is None:
+            continue  # a few sites: every one is named
+        box = text.get_window_extent(renderer)
+        if any(box.overlaps(other) for other in placed):
+            text.remove()
+        else:
+            placed.append(box)
