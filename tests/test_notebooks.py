@@ -21,11 +21,28 @@ def test_there_are_three_tutorials():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_and_is_committed_without_outputs(path, tmp_path, monkeypatch):
+def test_notebook_is_committed_with_its_outputs(path):
+    """What a reader on GitHub sees: every cell run, top to bottom, its pictures, no error, no
+    glyph warning, no path of the machine that ran it (``python notebooks/run.py`` refreshes)."""
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1)), path.name
+    outputs = [o for cell in code for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert [o for o in outputs if "image/png" in o.get("data", {})], "its pictures are saved"
+    text = nbformat.writes(notebook)
+    for leak in ("/tmp/", "/root/", "/home/", "/Users/", "site-packages", "../shared"):
+        assert leak not in text, (path.name, leak)
+    assert "missing from font" not in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs(path, tmp_path, monkeypatch):
+    """CI runs each tutorial again from a clean copy with short limits (DUTYPLAN_QUICK=1)."""
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
+            cell.outputs, cell.execution_count = [], None
     monkeypatch.setenv("DUTYPLAN_QUICK", "1")
     client = nbclient.NotebookClient(
         notebook, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}

@@ -420,6 +420,8 @@ def test_progress_reaches_every_site(monkeypatch) -> None:
     assert seen and seen[-1].sites_done == seen[-1].total_sites == len(problem.sites)
     # at the end the bar counts the people with duties, as the plan does
     assert seen[-1].people_placed == sum(1 for person in plan.people if person.shifts) > 0
+    # its convergence picture has something to draw: the plan and bound it ends with at least
+    assert plan.result.progress and plan.result.progress[-1].value == plan.result.objective
     assert [s.sites_done for s in seen] == sorted(s.sites_done for s in seen)
 
 

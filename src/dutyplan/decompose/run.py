@@ -38,7 +38,7 @@ from dutyplan.decompose.merge import END_SECONDS, END_SECONDS_PER_GATE_SHIFT, ci
 from dutyplan.decompose.repair import RoleNeeds, reach_role_holders, repair, unmet
 from dutyplan.decompose.runner import SiteRunner
 from dutyplan.decompose.sites import Checkpoint
-from dutyplan.plan import Plan
+from dutyplan.plan import Plan, ProgressPoint
 from dutyplan.problem import Problem
 from dutyplan.progress import make_progress
 from dutyplan.solver.bounds import headroom
@@ -161,6 +161,11 @@ def solve_decomposed(
         plan = city_plan(problem, view, pairs, runner, assignments, budget, unkept)
     plan = plan.with_result(mode=f"{plan.result.mode}, decomposed", first_plan_seconds=runner.first_plan_at,
                             time_limit=budget.seconds)
+    if not plan.result.progress and plan.result.objective is not None:
+        # summed site plans: no search over the whole to follow; the plan and bound it ends with
+        plan = plan.with_result(progress=[ProgressPoint(
+            seconds=round(budget.elapsed(), 4), stage="sites first", value=plan.result.objective,
+            bound=plan.result.best_bound if plan.result.best_bound is not None else 0)])
     logger.info(
         "decomposed: %d sites rostered (%d resumed), %d repair rounds, objective %s, bound %s at %.2fs",
         len(runner.plans), runner.resumed, rounds, plan.result.objective, plan.result.best_bound,
