@@ -548,3 +548,34 @@ def test_live_in_a_notebook_updates_one_display(notebook: types.SimpleNamespace)
     last = (notebook.handle.updates[-1][0] if notebook.handle.updates else notebook.shown[0])
     assert '<progress value="0.250" max="1"' in last["text/html"]
     assert "level fairness (5/5)  best 6,960  bound 6,360" in last["text/plain"]
+
+
+def test_a_log_line_on_the_same_terminal_wipes_the_live_line_first() -> None:
+    import logging
+    import time
+
+    from dutyplan.progress import LiveSolve
+
+    clock, stream = FakeClock(), TTYStream()
+    handler = logging.StreamHandler(stream)
+    log = logging.getLogger("dutyplan")
+    log.addHandler(handler)
+    old_level = log.level
+    log.setLevel(logging.INFO)
+    try:
+        live = LiveSolve(10, stream=stream, clock=clock, interval=0.01, delay=1.0)
+        live.stage("cover", 1, 1)
+        clock.advance(2)
+        deadline = time.monotonic() + 5
+        while "level cover" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        log.info("a log line")
+        live.close()
+        text = stream.getvalue()
+        before, after = text.split("a log line", 1)
+        assert re.search(r"\r +\r$", before)  # the live line blanked, the cursor at its start
+        assert after.startswith("\n")
+        assert handler.filters == []  # the filter goes with the live display
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(old_level)

@@ -31,6 +31,7 @@ Updates may come from several threads (an executor's callbacks); they are serial
 from __future__ import annotations
 
 import html
+import logging
 import os
 import sys
 import threading
@@ -479,6 +480,14 @@ class LiveSolve(Progress):
         self._shown = False
         self._ticking = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._log_handlers: list[logging.Handler] = []
+        if self._mode == "tty":  # a log line on the same terminal first wipes the live line
+            self._wipe = _WipeLine(self)
+            for logger in (logging.getLogger(), logging.getLogger("dutyplan")):
+                for handler in logger.handlers:
+                    if getattr(handler, "stream", None) is self._stream:
+                        handler.addFilter(self._wipe)
+                        self._log_handlers.append(handler)
         if self._mode in ("tty", "notebook"):
             self._ticker = threading.Thread(target=self._tick, name="dutyplan-live", daemon=True)
             self._ticker.start()
@@ -578,10 +587,20 @@ class LiveSolve(Progress):
         self._line_width = len(line)
         self._write("\r" + line + pad + ("\n" if final else ""))
 
+    def wipe_line(self) -> None:
+        """Blank the live line (a log line is about to be written); the next tick redraws it."""
+        with self._lock:
+            if self._line_width and self._mode == "tty":
+                self._write("\r" + " " * self._line_width + "\r")
+                self._line_width = 0
+
     def close(self) -> None:
         """Stop redrawing; end the line (terminal), or print the last state (log lines) when
         anything was shown. Idempotent."""
         self._ticking.set()
+        for handler in self._log_handlers:
+            handler.removeFilter(self._wipe)
+        self._log_handlers = []
         with self._lock:
             if self._closed:
                 return
@@ -596,6 +615,18 @@ class LiveSolve(Progress):
 
     def __repr__(self) -> str:
         return f"<LiveSolve {self._mode}: {format_solve(self.solve_state)}>"
+
+
+class _WipeLine(logging.Filter):
+    """Lets every record through, after wiping the live line it would be written after."""
+
+    def __init__(self, live: LiveSolve) -> None:
+        super().__init__()
+        self.live = live
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.live.wipe_line()
+        return True
 
 
 def make_live(progress: Any, time_limit: float | None) -> LiveSolve:
