@@ -573,7 +573,7 @@ def greedy_plan(problem: Problem) -> Plan:
     for si, site in enumerate(problem.sites[:30]):  # some sites covered, the rest short
         for gi, gate in enumerate(site.gates):
             for day in problem.dates[:3]:
-                shift = problem.shift_types[1]
+                shift = problem.shift_types[1 % len(problem.shift_types)]
                 if problem.demand(si, gi, day, shift.id) is None:
                     continue
                 person = next(people, None)
@@ -628,3 +628,24 @@ def test_every_plot_stays_readable_at_every_size(size, problem: Problem, tmp_pat
     if sites > 60:  # the worst sites first
         title = figures["coverage"].axes[0].get_title()
         assert f"the 60 of {sites} sites with most person-shifts missing" in title
+
+
+def test_the_gantt_chart_of_a_big_site_comes_a_page_at_a_time(tmp_path: Path) -> None:
+    from _helpers import make_problem
+
+    case = make_problem(days=3, people=[{"id": f"p{i:03d}"} for i in range(150)],
+                        sites=[{"id": "S1", "gates": [{"id": "G1", "demand": {"D": 50}}]}])
+    duties = [
+        Assignment(person=person.id, date=day, shift="D", site="S1", gate="G1",
+                   start=case.shift_start(day, "D"), end=case.shift_end(day, "D"))
+        for k, person in enumerate(case.people) for day in [case.dates[k % 3]]
+    ]
+    plan = Plan.build(case, duties, Result(status="feasible"))  # 150 people, one duty each
+    first = plots.plot_gantt(case, plan)
+    assert first.get_size_inches()[1] * first.dpi <= 2500
+    assert "people 1-60 of 150, page 1 of 3" in first.axes[0].get_title()
+    assert "150 shifts" in first.axes[0].get_title()
+    last = plots.plot_gantt(case, plan, page=2)
+    assert [t.get_text() for t in last.axes[0].get_yticklabels()][:1] == ["p120"]
+    with pytest.raises(DutyplanError, match="pages 0 to 2"):
+        plots.plot_gantt(case, plan, page=3)

@@ -165,6 +165,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--problem-format", choices=FORMATS, default="auto", help=FORMAT_HELP)
     g.add_argument("--kind", choices=PLOT_KINDS, default="map", help="default: map")
     g.add_argument("--site", default=None, help="site id for the Gantt chart (default: the first)")
+    g.add_argument("--page", type=whole_number(1, 100_000), default=1,
+                   help="the Gantt chart's page, 60 people each (default 1)")
     g.add_argument("--font", default=None, help="font family for the labels (default: one with the glyphs)")
     g.add_argument("--dpi", type=whole_number(10, MAX_DPI), default=150, help=f"dots per inch, 10 to {MAX_DPI}")
     g.add_argument("--out", required=True, metavar="FILE.png", help="image file (png, svg or pdf)")

@@ -214,7 +214,7 @@ def plot_command(args: argparse.Namespace) -> int:
     if args.kind == "map":
         figure = plots.plot_map(problem, plan, font=args.font)
     elif args.kind == "gantt":
-        figure = plots.plot_gantt(problem, plan, site=args.site, font=args.font)
+        figure = plots.plot_gantt(problem, plan, site=args.site, font=args.font, page=args.page - 1)
     elif args.kind == "coverage":
         figure = plots.plot_coverage(problem, plan, font=args.font)
     else:

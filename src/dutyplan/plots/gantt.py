@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from dutyplan.errors import DutyplanError
 from dutyplan.plan import Plan
 from dutyplan.plots.figures import date_ticks, figure_and_axes, palette
 from dutyplan.plots.fonts import load_matplotlib, set_font, use_cjk_font
@@ -15,6 +17,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+# people per picture: a taller one is not readable (each row 0.32 in: about 2,100 px)
+PAGE_ROWS = 60
+
 
 def plot_gantt(
     problem: Problem,
@@ -22,6 +27,7 @@ def plot_gantt(
     site: str | None = None,
     ax: Axes | None = None,
     font: str | None = None,
+    page: int = 0,
 ) -> Figure:
     """The duty roster of one site: who is on duty when, at which gate.
 
@@ -29,7 +35,8 @@ def plot_gantt(
     (dates, weekends shaded), one bar per assignment coloured by gate. Below the people, one
     red hatched row per gate with gate-shifts left short, each bar labelled with the number of
     people missing when it fits. ``site`` is a site id (default: the first site with
-    assignments).
+    assignments). A site with more than :data:`PAGE_ROWS` people on duty is drawn a page at a
+    time: ``page`` (from 0) says which, and the title says which people of how many.
     """
     load_matplotlib()
     from matplotlib import dates as mdates
@@ -42,7 +49,14 @@ def plot_gantt(
     assignments = [a for a in plan.assignments if a.site == chosen.id]
     uncovered = [u for u in plan.uncovered if u.site == chosen.id]
     on_duty = {a.person for a in assignments}
-    people = [person for person in problem.people if person.id in on_duty]
+    everyone = [person for person in problem.people if person.id in on_duty]
+    pages = max(1, math.ceil(len(everyone) / PAGE_ROWS))
+    if not 0 <= page < pages:
+        raise DutyplanError(f"page {page}: the roster of {chosen.id!r} has pages 0 to {pages - 1}")
+    people = everyone[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
+    total_shifts = len(assignments)
+    shown = {person.id for person in people}
+    assignments = [a for a in assignments if a.person in shown]
     short_gates = [gate for gate in chosen.gates if any(u.gate == gate.id for u in uncovered)]
     rows = [person.label for person in people] + [
         f"uncovered: {gate.label}" for gate in short_gates
@@ -117,9 +131,13 @@ def plot_gantt(
         ax.set_xlabel("date (grey: weekend)")
         ax.set_ylabel("person")
         short_count = sum(u.missing for u in uncovered)
+        which = f"{len(people)} people"
+        if pages > 1:
+            first = page * PAGE_ROWS + 1
+            which = f"people {first}-{first + len(people) - 1} of {len(everyone)}, page {page + 1} of {pages}"
         ax.set_title(
             f"{problem.name}: duty roster of {chosen.label} "
-            f"({len(assignments)} shifts, {len(people)} people, "
+            f"({total_shifts} shifts, {which}, "
             f"{short_count} person-shifts uncovered)"
         )
         if rows:
