@@ -95,9 +95,12 @@ def plot_map(
                     color=colours[s], linewidth=0.8, linestyle="--", alpha=0.6, zorder=1,
                     gid=f"{gid_prefix}caseload:{problem.people[p].id}:{problem.sites[s].id}",
                 )
+            many = len(problem.people) > 2000  # a city: small dots without rims
             target.scatter(
-                people_xy[:, 0], people_xy[:, 1], s=18, c=home_colours, edgecolors="white",
-                linewidths=0.5, zorder=2, gid=f"{gid_prefix}homes",
+                people_xy[:, 0], people_xy[:, 1],
+                s=max(2.0, 18 * min(1.0, 2000 / len(problem.people))), c=home_colours,
+                edgecolors="none" if many else "white", linewidths=0.5, zorder=2,
+                gid=f"{gid_prefix}homes",
             )
             for s, site in enumerate(problem.sites):  # a triangle round a site with households
                 if households_at[site.id]:
@@ -114,9 +117,11 @@ def plot_map(
                     )
             else:  # one collection: a legend entry, and a size that stays small
                 target.scatter(
-                    sites_xy[:, 0], sites_xy[:, 1], s=marker_size * min(1.0, 40 / len(problem.sites)),
-                    marker="s", c=colours, edgecolors="black", linewidths=0.5, zorder=3,
-                    label=f"site ({len(problem.sites)}, each its colour)", gid=f"{gid_prefix}sites",
+                    sites_xy[:, 0], sites_xy[:, 1],
+                    s=max(4.0, marker_size * min(1.0, 40 / len(problem.sites))), marker="s", c=colours,
+                    edgecolors="black" if len(problem.sites) <= 500 else "none", linewidths=0.5,
+                    zorder=3, label=f"site ({len(problem.sites)}, each its colour)",
+                    gid=f"{gid_prefix}sites",
                 )
             target.set_aspect("equal", adjustable="box")
             target.grid(True, linewidth=0.4, alpha=0.5)
