@@ -335,14 +335,30 @@ class Progress:
         if self._mode == "notebook":
             self._draw_notebook(state)
             return
+        self._redraw_line(format_progress(state, label=self.label), final)
+
+    def _redraw_line(self, line: str, final: bool) -> None:
+        """Draw ``line`` over the terminal line drawn last (cut to the terminal's width: a
+        wrapped line cannot be redrawn with '\r'); ``final`` ends it."""
         assert self._stream is not None
-        line = format_progress(state, label=self.label)
         columns = _terminal_columns(self._stream)
-        if columns and len(line) >= columns:  # a wrapped line cannot be redrawn with '\r'
+        if columns and len(line) >= columns:
             line = line[: columns - 1]
         pad = " " * max(0, self._line_width - len(line))
         self._line_width = len(line)
         self._write("\r" + line + pad + ("\n" if final else ""))
+
+    def _show(self, bundle: dict[str, str]) -> bool:
+        """Show ``bundle`` in the notebook, in the one display this bar has; False when
+        nothing could be displayed."""
+        try:
+            if self._handle is None:
+                self._handle = _display(bundle)
+                return self._handle is not None
+            self._handle.update(bundle, raw=True)
+        except Exception:  # noqa: BLE001 - a failing front end must not stop the solve
+            self._mode = "off"
+        return True
 
     def _draw_notebook(self, state: ProgressState) -> None:
         total = self.total_sites
@@ -356,16 +372,9 @@ class Progress:
             ),
             "text/plain": format_progress(state, label=self.label),
         }
-        try:
-            if self._handle is None:
-                self._handle = _display(bundle)
-                if self._handle is None:  # IPython could not display: fall back to text lines
-                    self._stream = sys.stderr
-                    self._mode = "lines"
-            else:
-                self._handle.update(bundle, raw=True)
-        except Exception:  # noqa: BLE001 - a failing front end must not stop the solve
-            self._mode = "off"
+        if not self._show(bundle):  # IPython could not display: fall back to text lines
+            self._stream = sys.stderr
+            self._mode = "lines"
 
 
 def make_progress(
@@ -570,22 +579,11 @@ class LiveSolve(Progress):
                 ),
                 "text/plain": line,
             }
-            try:
-                if self._handle is None:
-                    self._handle = _display(bundle)
-                else:
-                    self._handle.update(bundle, raw=True)
-            except Exception:  # noqa: BLE001 - a failing front end must not stop the solve
+            if not self._show(bundle):
                 self._mode = "off"
             return
-        if self._stream is None or self._mode != "tty":
-            return
-        columns = _terminal_columns(self._stream)
-        if columns and len(line) >= columns:
-            line = line[: columns - 1]
-        pad = " " * max(0, self._line_width - len(line))
-        self._line_width = len(line)
-        self._write("\r" + line + pad + ("\n" if final else ""))
+        if self._stream is not None and self._mode == "tty":
+            self._redraw_line(line, final)
 
     def wipe_line(self) -> None:
         """Blank the live line (a log line is about to be written); the next tick redraws it."""
