@@ -436,9 +436,9 @@ def roster_frame(problem: Problem, plan: Plan, site: str | None = None) -> pd.Da
     """Person x date with shift codes, the way rosters are printed.
 
     Rows: the people who work at the site (``site`` id; None: every site), labelled by name;
-    columns: every date of the horizon (a ``DatetimeIndex`` named ``date``); cells: the shift type ids worked that date, with the
-    gate after a slash when the site has more than one gate (``AM/east``), several joined by
-    ``+``, and empty when off.
+    columns: every date of the horizon (a ``DatetimeIndex`` named ``date``); cells: the shift
+    type ids worked that date, with the gate after a slash when the site has more than one gate
+    (``AM/east``), several joined by ``+``, and empty when off.
     """
     pd = _pandas()
     site_of = {s.id: s for s in problem.sites}

@@ -66,6 +66,10 @@ def fits_household(person: Person, household: Household) -> bool:
     )
 
 
+NO_DAYS_OFF: dict[dt.date, str] = {}
+NO_WORKDAYS: frozenset[dt.date] = frozenset()
+
+
 class Horizon(ProblemPart):
     """The planned dates, and the time zone the clock times of shifts are in."""
 
@@ -123,6 +127,8 @@ class Horizon(ProblemPart):
         """The public holidays (date -> name: the country's, or "holiday") and the make-up
         working days in the horizon: the lists given, and the country's where it is set (a date
         listed by hand wins over the country's kind for it)."""
+        if not self.holidays and not self.workdays and self.country is None:
+            return NO_DAYS_OFF, NO_WORKDAYS  # the usual case, asked once per date and duty
         key = (self.start, self.days, tuple(self.holidays), tuple(self.workdays), self.country)
         if self._calendar is not None and self._calendar[0] == key:
             return self._calendar[1], self._calendar[2]
