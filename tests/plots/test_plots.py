@@ -620,6 +620,9 @@ def test_every_plot_stays_readable_at_every_size(size, problem: Problem, tmp_pat
         assert width <= 1500 and height <= 2500, (kind, width, height)  # was 26,907 px tall
         save_png(figure, tmp_path, f"{kind}_{sites}")
     assert overlapping_texts(figures["map"]) == []
+    labels = [t for t in figures["map"].findobj() if getattr(t, "get_gid", None) and t.get_gid() == "site-label"]
+    if sites == 4:
+        assert len(labels) == 4  # a village: every site named
     legend = figures["map"].axes[0].get_legend() or next(
         a.get_legend() for a in figures["map"].axes if a.get_legend())
     assert len(legend.get_texts()) <= 15  # was one entry per site: 250 ran off the figure

@@ -263,18 +263,16 @@ def _inset_corner(
 
 def _label_sites(ax: Axes, labels: Sequence[str], sites_xy: np.ndarray, which: Sequence[int]) -> None:
     """Label the sites ``which`` (in that order of importance) beside their markers, pushed
-    away from the middle of the sites; a label that would overlap one placed before it, or
-    leave the axes, is left out."""
+    away from the middle of the sites; a label that would overlap one placed before it is
+    left out."""
     middle = sites_xy.mean(axis=0)
     placed = []
-    renderer = None
-    if len(labels) > LABEL_SITES:  # the text extents tell overlaps
-        canvas = ax.figure.canvas
-        if not hasattr(canvas, "get_renderer"):  # a bare Figure(): draw it with Agg
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = ax.figure.canvas  # the text extents tell overlaps
+    if not hasattr(canvas, "get_renderer"):  # a bare Figure(): draw it with Agg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-            canvas = FigureCanvasAgg(ax.figure)
-        renderer = canvas.get_renderer()
+        canvas = FigureCanvasAgg(ax.figure)
+    renderer = canvas.get_renderer()
     for s in which:
         label, point = labels[s], sites_xy[s]
         away = point - middle
@@ -288,8 +286,6 @@ def _label_sites(ax: Axes, labels: Sequence[str], sites_xy: np.ndarray, which: S
             bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8,
                   "edgecolor": "none"},
         )
-        if renderer is None:
-            continue  # a few sites: every one is named
         box = text.get_window_extent(renderer)
         if any(box.overlaps(other) for other in placed):
             text.remove()
