@@ -30,6 +30,9 @@ def test_notebook_is_committed_with_its_outputs(path):
     outputs = [o for cell in code for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert [o for o in outputs if "image/png" in o.get("data", {})], "its pictures are saved"
+    for cell in code:  # every picture, not only the first (a lost interactive mode hid the rest)
+        if "plots.plot_" in cell.source:
+            assert [o for o in cell.outputs if "image/png" in o.get("data", {})], cell.source
     text = nbformat.writes(notebook)
     for leak in ("/tmp/", "/root/", "/home/", "/Users/", "site-packages", "../shared"):
         assert leak not in text, (path.name, leak)

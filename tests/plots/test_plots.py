@@ -474,6 +474,20 @@ def test_a_given_font_is_used(problem, plan):
     assert all(t.get_fontfamily()[0] == "DejaVu Sans" for t in figure.axes[0].get_yticklabels())
 
 
+def test_the_font_context_puts_back_the_font_family_only():
+    """A notebook backend turns interactive mode on when pyplot is first imported, which may
+    happen inside the context: it must stay on (else no later figure shows in the notebook)."""
+    before = (list(matplotlib.rcParams["font.family"]), matplotlib.is_interactive())
+    try:
+        with plots.use_cjk_font(["上庄村"]) as families:
+            assert matplotlib.rcParams["font.family"] == families
+            matplotlib.interactive(True)
+        assert list(matplotlib.rcParams["font.family"]) == before[0]
+        assert matplotlib.is_interactive()
+    finally:
+        matplotlib.interactive(before[1])
+
+
 def test_latin_labels_leave_the_font_alone():
     with plots.use_cjk_font(["day 08-16", "gate A"]) as family:
         assert family is None

@@ -220,8 +220,15 @@ def use_cjk_font(
         families = [font, *current]
     else:
         families = [*current, family]
-    with matplotlib.rc_context({"font.family": families}):
+    # only the font family is set and put back: an rc_context would also put back everything
+    # else, such as the interactive mode a notebook's backend turns on when pyplot is first
+    # imported inside it (then no later figure showed in the notebook)
+    rc = matplotlib.rcParams
+    rc["font.family"] = families
+    try:
         yield families
+    finally:
+        rc["font.family"] = current
 
 
 def set_font(families: list[str] | None, *artists: Any) -> None:
