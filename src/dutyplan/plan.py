@@ -328,6 +328,11 @@ class Plan(_Out):
     def missing_person_shifts(self) -> int:
         return sum(u.missing for u in self.uncovered)
 
+    @property
+    def people_on_duty(self) -> int:
+        """How many people have at least one duty."""
+        return sum(1 for p in self.people if p.shifts)
+
     # ------------------------------------------------------------------ frames (pandas)
     def to_frame(self, problem: Problem | None = None) -> Any:
         """One row per assignment (see :func:`dutyplan.frames.assignments_frame`)."""

@@ -82,7 +82,7 @@ def plan_summary(plan: Plan, problem: Problem | None = None, max_rows: int = 40)
     if r.objective is None:
         return "\n".join(out)
     out.append("")
-    on_duty = sum(1 for p in plan.people if p.shifts)
+    on_duty = plan.people_on_duty
     hours = sum(p.minutes for p in plan.people) / 60
     km = sum(p.commute_km for p in plan.people)
     out.append(

@@ -172,8 +172,7 @@ def solve_decomposed(
         time.perf_counter() - t0,
     )
     # the end: people with duties in the plan (while rostering, people posted to sites done)
-    on_duty = sum(1 for person in plan.people if person.shifts)
-    bar.update(len(problem.sites), on_duty, len(plan.uncovered), stage="done")
+    bar.update(len(problem.sites), plan.people_on_duty, len(plan.uncovered), stage="done")
     bar.close()
     return plan
 

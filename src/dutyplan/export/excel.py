@@ -118,7 +118,7 @@ def _write_summary(problem: Problem, plan: Plan, sheet: Any, titles: dict[str, s
         ("gap", None if result.gap is None else round(result.gap, 6)),
         ("model built in (s)", round(result.build_seconds, 2)),
         ("solved in (s)", round(result.solve_seconds, 2)),
-        ("people on duty", f"{sum(1 for p in plan.people if p.shifts)} of {len(problem.people)}"),
+        ("people on duty", f"{plan.people_on_duty} of {len(problem.people)}"),
         ("person-shifts needed", needed),
         ("person-shifts uncovered", missing),
     ]
@@ -166,12 +166,10 @@ def _write_summary(problem: Problem, plan: Plan, sheet: Any, titles: dict[str, s
     for cell in sheet["A"] + sheet["B"]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
-    sheet.column_dimensions["A"].width = min(
-        max(display_width(str(c.value or "")) for c in sheet["A"]) + 2, EXCEL_MAX_COLUMN_WIDTH
-    )
-    sheet.column_dimensions["B"].width = min(
-        max(display_width(str(c.value or "")) for c in sheet["B"]) + 2, EXCEL_MAX_COLUMN_WIDTH
-    )
+    for letter in "AB":  # names and figures: fitted to the longest, as every table is
+        sheet.column_dimensions[letter].width = min(
+            max(_excel_width(c.value, c.number_format) for c in sheet[letter]) + 2, EXCEL_MAX_COLUMN_WIDTH
+        )
     for letter in "CDEFG":
         sheet.column_dimensions[letter].width = 14
 

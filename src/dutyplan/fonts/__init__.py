@@ -10,7 +10,6 @@ matplotlib (:mod:`dutyplan.plots.fonts`); HTML pages embed the glyphs they use
 from __future__ import annotations
 
 import base64
-import functools
 import io
 from importlib import resources
 from pathlib import Path
@@ -23,20 +22,6 @@ def font_path() -> Path | None:
     """The bundled font file, or None when the installation lacks it."""
     path = Path(str(resources.files(__name__).joinpath(FILE_NAME)))
     return path if path.is_file() else None
-
-
-@functools.lru_cache(maxsize=1)
-def font_characters() -> frozenset[int]:
-    """The code points the bundled font has glyphs for (empty when fontTools or the file is
-    missing)."""
-    path = font_path()
-    try:
-        from fontTools.ttLib import TTFont
-    except ImportError:
-        return frozenset()
-    if path is None:
-        return frozenset()
-    return frozenset(TTFont(path, lazy=True).getBestCmap())
 
 
 def embedded_font_css(text: str) -> str:
